@@ -1,0 +1,39 @@
+"""The `kac` command line: a thin door over the package.
+
+Each subcommand lives in its own module with `add_parser(subparsers)`;
+heavy imports (TensorFlow) happen only when a command runs, so `kac --help`
+is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from keras_anime_cyclegan.cli import train
+
+COMMANDS = [train]
+
+
+class CLIError(Exception):
+    """A problem the user can fix; printed as one line, no traceback."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = argparse.ArgumentParser(
+        prog="kac", description="Colour anime sketches and extract line art with an unpaired CycleGAN."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.add_parser(sub)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (CLIError, FileNotFoundError, FileExistsError, ValueError) as e:
+        print(f"kac {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"kac {args.command}: interrupted", file=sys.stderr)
+        return 130

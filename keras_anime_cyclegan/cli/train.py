@@ -1,0 +1,88 @@
+"""`kac train`: train a CycleGAN on folders or on the synthetic demo set."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from keras_anime_cyclegan.config import GENERATOR_PRESETS
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "train",
+        help="train a CycleGAN (sketches <-> colour images)",
+        description="Train a CycleGAN. With --demo, on synthetic data the package makes itself, "
+        "then write a contact sheet of held-out results.",
+    )
+    src = p.add_argument_group("data")
+    src.add_argument("--demo", action="store_true", help="train on the package's synthetic anime-like images")
+    src.add_argument("--sketches", help='folder of line-art sketches, or "synthesize" to make them from --colors')
+    src.add_argument("--colors", help="folder of colour illustrations")
+    p.add_argument("--out", required=True, help="run folder (config, checkpoints, samples, logs)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last completed epoch")
+    p.add_argument("--config", help="an experiment config JSON (for example a run's config.json)")
+    p.add_argument(
+        "--preset",
+        choices=sorted(GENERATOR_PRESETS),
+        help="generator preset (default: paper; demo with --demo)",
+    )
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--image-size", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--steps-per-epoch", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--gan-loss", choices=["lsgan", "vanilla", "hinge"])
+    p.add_argument("--identity-weight", type=float, help="fraction of the cycle weight (0 = off, as in the paper)")
+    p.add_argument("--xla", action="store_true", help="compile the train step with XLA")
+    p.set_defaults(run=run)
+
+
+def config_from_args(args):
+    from keras_anime_cyclegan.config import DataConfig, ExperimentConfig, preset
+
+    if args.config:
+        config = ExperimentConfig.load(args.config)
+    else:
+        name = args.preset or ("demo" if args.demo else "paper")
+        config = preset(name)
+        if args.demo and name != "demo":
+            demo = preset("demo")
+            config = dataclasses.replace(
+                demo, name=name, generator=config.generator, image_size=max(demo.image_size, config.generator.multiple)
+            )
+    if args.demo:
+        config = dataclasses.replace(config, data=dataclasses.replace(config.data, demo=True))
+    elif args.colors:
+        config = dataclasses.replace(
+            config, data=DataConfig(sketches=args.sketches or "synthesize", colors=args.colors, demo=False)
+        )
+    elif not config.data.demo and not config.data.colors:
+        raise ValueError("give --colors DIR (and --sketches DIR or synthesize), or --demo")
+    overrides = {
+        "epochs": args.epochs,
+        "image_size": args.image_size,
+        "batch_size": args.batch_size,
+        "steps_per_epoch": args.steps_per_epoch,
+        "seed": args.seed,
+    }
+    config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    if args.xla:
+        config = dataclasses.replace(config, jit_compile=True)
+    loss = {"gan_loss": args.gan_loss, "identity_weight": args.identity_weight}
+    loss = {k: v for k, v in loss.items() if v is not None}
+    if loss:
+        config = dataclasses.replace(config, loss=dataclasses.replace(config.loss, **loss))
+    return config
+
+
+def run(args):
+    from keras_anime_cyclegan.training.run import train, write_contact_sheet
+
+    out = Path(args.out)
+    config = None if args.resume else config_from_args(args)
+    result = train(config, out, resume=args.resume)
+    sheet = write_contact_sheet(result, out / "contact_sheet.png")
+    print(f"contact sheet (sketch | G(sketch) | colour | F(colour)): {sheet}")
+    print(f"run folder: {out}")
+    return 0

@@ -1,0 +1,206 @@
+"""One typed config per experiment.
+
+`ExperimentConfig` is saved as `config.json` in every run folder and is
+enough to rebuild every network for inference and export.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+GENERATOR_ARCHITECTURES = ("unet_resnet", "resnet", "unet")
+DISCRIMINATOR_ARCHITECTURES = ("patchgan", "encoder_decoder")
+NORMS = ("instance", "batch", "none")
+SKIP_MODES = ("concat", "add")
+UPSAMPLINGS = ("transpose", "resize")
+GAN_LOSSES = ("lsgan", "vanilla", "hinge")
+
+
+def _check_choice(name: str, value: str, choices: tuple) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+@dataclass
+class GeneratorConfig:
+    """Architecture of G (sketch -> colour) and F (colour -> sketch).
+
+    Fields that an architecture does not use are ignored by it:
+    `residual_blocks` by `unet`, `skip_mode` by `resnet` and `unet`.
+    For `unet` (pix2pix), `levels` is the number of downsamplings
+    (8 for 256x256 inputs).
+    """
+
+    architecture: str = "unet_resnet"
+    base_filters: int = 64
+    max_filters: int = 512
+    levels: int = 3
+    residual_blocks: int = 6
+    skip_mode: str = "concat"
+    upsampling: str = "transpose"
+    norm: str = "instance"
+    activation: str = "leaky_relu"
+
+    def __post_init__(self):
+        _check_choice("generator.architecture", self.architecture, GENERATOR_ARCHITECTURES)
+        _check_choice("generator.norm", self.norm, NORMS)
+        _check_choice("generator.skip_mode", self.skip_mode, SKIP_MODES)
+        _check_choice("generator.upsampling", self.upsampling, UPSAMPLINGS)
+        if self.levels < 1:
+            raise ValueError(f"generator.levels must be >= 1; got {self.levels}")
+
+    @property
+    def multiple(self) -> int:
+        """Input height and width must be divisible by this."""
+        return 2**self.levels
+
+
+@dataclass
+class DiscriminatorConfig:
+    architecture: str = "patchgan"
+    base_filters: int = 64
+    layers: int = 3
+    norm: str = "instance"
+
+    def __post_init__(self):
+        _check_choice("discriminator.architecture", self.architecture, DISCRIMINATOR_ARCHITECTURES)
+        _check_choice("discriminator.norm", self.norm, NORMS)
+
+
+@dataclass
+class LossConfig:
+    gan_loss: str = "lsgan"
+    cycle_weight: float = 10.0
+    # Multiplies cycle_weight, as CycleGAN's lambda_identity; 0 is the paper.
+    identity_weight: float = 0.5
+
+    def __post_init__(self):
+        _check_choice("loss.gan_loss", self.gan_loss, GAN_LOSSES)
+        if self.cycle_weight < 0 or self.identity_weight < 0:
+            raise ValueError("loss weights must be >= 0")
+
+
+@dataclass
+class OptimizerConfig:
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    # Epochs at the constant rate, then linear decay to zero by `epochs`
+    # (CycleGAN: 100 + 100). None keeps the rate constant throughout.
+    decay_start_epoch: Optional[int] = 100
+
+
+@dataclass
+class DataConfig:
+    """Where training images come from.
+
+    `demo=True` uses the package's own synthetic anime-like images.
+    `sketches="synthesize"` builds the sketch domain from `colors`.
+    """
+
+    sketches: Optional[str] = None
+    colors: Optional[str] = None
+    demo: bool = False
+    demo_images: int = 64
+    held_out: int = 4
+
+
+@dataclass
+class ExperimentConfig:
+    name: str = "experiment"
+    image_size: int = 256
+    batch_size: int = 1
+    epochs: int = 200
+    steps_per_epoch: Optional[int] = None
+    pool_size: int = 50
+    seed: int = 0
+    jit_compile: bool = False
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+
+    def __post_init__(self):
+        if self.image_size % self.generator.multiple:
+            raise ValueError(
+                f"image_size {self.image_size} must be divisible by "
+                f"{self.generator.multiple} (2**generator.levels)"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ExperimentConfig":
+        d = dict(d)
+        nested = {
+            "generator": GeneratorConfig,
+            "discriminator": DiscriminatorConfig,
+            "loss": LossConfig,
+            "optimizer": OptimizerConfig,
+            "data": DataConfig,
+        }
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        for key, sub in nested.items():
+            if key in d and isinstance(d[key], dict):
+                d[key] = sub(**d[key])
+        return cls(**d)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ExperimentConfig":
+        path = Path(path)
+        try:
+            return cls.from_dict(json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError) as e:
+            raise ValueError(f"{path}: not a valid experiment config ({e})") from e
+
+
+# Generator presets: `paper` is PAPER.md's generator; `mobile` is small enough
+# for phones and browsers; `demo` trains in minutes on a laptop CPU.
+GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
+    "paper": GeneratorConfig(),
+    "mobile": GeneratorConfig(
+        base_filters=16, max_filters=128, levels=3, residual_blocks=4, upsampling="resize"
+    ),
+    "demo": GeneratorConfig(
+        base_filters=16, max_filters=64, levels=2, residual_blocks=2, upsampling="resize"
+    ),
+    "resnet9": GeneratorConfig(architecture="resnet", levels=2, residual_blocks=9, max_filters=256),
+    "resnet6": GeneratorConfig(architecture="resnet", levels=2, residual_blocks=6, max_filters=256),
+    "unet256": GeneratorConfig(architecture="unet", levels=8),
+}
+
+
+def preset(name: str, **overrides: Any) -> ExperimentConfig:
+    """An experiment config built around a named generator preset.
+
+    The `demo` preset also shrinks images, discriminator and schedule so the
+    whole job runs in a few minutes on two CPU cores.
+    """
+    if name not in GENERATOR_PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose from {', '.join(GENERATOR_PRESETS)}")
+    gen = dataclasses.replace(GENERATOR_PRESETS[name])
+    kwargs: dict[str, Any] = {"name": name, "generator": gen}
+    if name == "demo":
+        kwargs.update(
+            image_size=64,
+            batch_size=4,
+            epochs=10,
+            pool_size=16,
+            discriminator=DiscriminatorConfig(base_filters=16, layers=2),
+            optimizer=OptimizerConfig(decay_start_epoch=5),
+            data=DataConfig(demo=True, demo_images=256, held_out=6),
+        )
+    kwargs.update(overrides)
+    return ExperimentConfig(**kwargs)

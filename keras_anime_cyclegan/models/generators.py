@@ -1,0 +1,239 @@
+"""Generators: the paper's U-Net with residual blocks, and two baselines.
+
+All three are "functional subclasses" (as in KerasHub): a `keras.Model`
+subclass whose constructor builds a static functional graph. That gives a
+subclass API, `summary()`, `.keras` save/load and clean export at once.
+Inputs are declared `(None, None, 3)`: any height and width divisible by
+`multiple` work. Images are float32 in [-1, 1]; outputs go through tanh.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from keras_anime_cyclegan.models.layers import (
+    PACKAGE,
+    ReflectionPadding2D,
+    activation,
+    conv_norm_act,
+    normalization,
+    residual_block,
+    upsample,
+)
+
+
+class FunctionalSubclass(keras.Model):
+    """Stores constructor arguments and rebuilds from them on load."""
+
+    def _store_config(self, **kwargs):
+        self._init_args = kwargs
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable, **self._init_args}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _rgb_head(x, norm_free_name="head"):
+    x = ReflectionPadding2D(3, name=f"{norm_free_name}_pad")(x)
+    x = layers.Conv2D(3, 7, padding="valid", name=f"{norm_free_name}_conv")(x)
+    return layers.Activation("tanh", dtype="float32", name=f"{norm_free_name}_tanh")(x)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class UNetResNetGenerator(FunctionalSubclass):
+    """The paper's generator: a U-Net whose levels are residual blocks.
+
+    7x7 stem, `levels` stride-2 residual blocks (128, 256, 512 channels by
+    default), `residual_blocks` residual blocks at the bottleneck, a decoder
+    that upsamples and merges the matching encoder level (`skip_mode`
+    "concat" or "add"), and a 7x7 tanh head.
+
+    Args:
+        base_filters: int, channels of the stem; level i has base * 2**i.
+        max_filters: int, cap on channels per level.
+        levels: int, number of stride-2 downsamplings.
+        residual_blocks: int, residual blocks at the bottleneck (paper: 6).
+        skip_mode: "concat" or "add", how a skip joins the decoder.
+        upsampling: "transpose" or "resize" (resize + conv).
+        norm: "instance", "batch" or "none".
+        activation: "leaky_relu" (slope 0.2) or a Keras activation name.
+
+    Example:
+    >>> g = UNetResNetGenerator(base_filters=8, levels=2, residual_blocks=1)
+    >>> g(keras.ops.zeros((1, 32, 48, 3))).shape
+    (1, 32, 48, 3)
+    """
+
+    def __init__(
+        self,
+        base_filters: int = 64,
+        max_filters: int = 512,
+        levels: int = 3,
+        residual_blocks: int = 6,
+        skip_mode: str = "concat",
+        upsampling: str = "transpose",
+        norm: str = "instance",
+        activation: str = "leaky_relu",
+        name: str = "unet_resnet_generator",
+        **kwargs,
+    ):
+        act = activation
+        widths = [min(base_filters * 2**i, max_filters) for i in range(levels + 1)]
+
+        # === Functional Model ===
+        inputs = keras.Input((None, None, 3), name="image")
+        x = conv_norm_act(inputs, widths[0], 7, 1, norm, act, prefix="stem_")
+        skips = [x]
+        for i in range(1, levels + 1):
+            x = residual_block(x, widths[i], norm, act, strides=2, prefix=f"down{i}")
+            skips.append(x)
+        for b in range(residual_blocks):
+            x = residual_block(x, widths[levels], norm, act, prefix=f"bottleneck{b}")
+        for i in range(levels - 1, -1, -1):
+            x = upsample(x, widths[i], upsampling, norm, act, prefix=f"up{i}")
+            if skip_mode == "concat":
+                x = layers.Concatenate(name=f"skip{i}_concat")([x, skips[i]])
+            else:
+                x = layers.Add(name=f"skip{i}_add")([x, skips[i]])
+            x = conv_norm_act(x, widths[i], 3, 1, norm, act, prefix=f"fuse{i}_")
+        outputs = _rgb_head(x)
+        super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
+
+        # === Config ===
+        self.multiple = 2**levels
+        self._store_config(
+            base_filters=base_filters,
+            max_filters=max_filters,
+            levels=levels,
+            residual_blocks=residual_blocks,
+            skip_mode=skip_mode,
+            upsampling=upsampling,
+            norm=norm,
+            activation=act,
+        )
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ResnetGenerator(FunctionalSubclass):
+    """The standard CycleGAN generator (Johnson et al.): ResNet-6 or ResNet-9.
+
+    c7s1-64, `levels` stride-2 convolutions, `residual_blocks` residual
+    blocks, matching upsamplings, c7s1-3 with tanh. No skips.
+
+    Args:
+        base_filters: int, channels of the first convolution.
+        max_filters: int, cap on channels.
+        levels: int, downsamplings (2 in CycleGAN).
+        residual_blocks: int, 9 for 256x256 and 6 for 128x128 in CycleGAN.
+        upsampling: "transpose" or "resize".
+        norm: "instance", "batch" or "none".
+        activation: "relu" in CycleGAN; any name `activation()` accepts.
+    """
+
+    def __init__(
+        self,
+        base_filters: int = 64,
+        max_filters: int = 256,
+        levels: int = 2,
+        residual_blocks: int = 9,
+        upsampling: str = "transpose",
+        norm: str = "instance",
+        activation: str = "relu",
+        name: str = "resnet_generator",
+        **kwargs,
+    ):
+        act = activation
+        widths = [min(base_filters * 2**i, max_filters) for i in range(levels + 1)]
+
+        # === Functional Model ===
+        inputs = keras.Input((None, None, 3), name="image")
+        x = conv_norm_act(inputs, widths[0], 7, 1, norm, act, prefix="stem_")
+        for i in range(1, levels + 1):
+            x = conv_norm_act(x, widths[i], 3, 2, norm, act, reflect=False, prefix=f"down{i}_")
+        for b in range(residual_blocks):
+            x = residual_block(x, widths[levels], norm, act, prefix=f"res{b}")
+        for i in range(levels - 1, -1, -1):
+            x = upsample(x, widths[i], upsampling, norm, act, prefix=f"up{i}")
+        outputs = _rgb_head(x)
+        super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
+
+        # === Config ===
+        self.multiple = 2**levels
+        self._store_config(
+            base_filters=base_filters,
+            max_filters=max_filters,
+            levels=levels,
+            residual_blocks=residual_blocks,
+            upsampling=upsampling,
+            norm=norm,
+            activation=act,
+        )
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class UNetGenerator(FunctionalSubclass):
+    """The pix2pix U-Net generator (unet_256 has 8 downsamplings).
+
+    4x4 stride-2 convolutions with LeakyReLU(0.2) down, transposed
+    convolutions with ReLU up, skips concatenated; the innermost level has no
+    normalisation (its map can be 1x1).
+
+    Args:
+        base_filters: int, channels of the first level.
+        max_filters: int, cap on channels (512 in pix2pix).
+        levels: int, downsamplings; height and width must be divisible by 2**levels.
+        upsampling: "transpose" or "resize".
+        norm: "instance", "batch" or "none".
+        activation: activation of the encoder.
+    """
+
+    def __init__(
+        self,
+        base_filters: int = 64,
+        max_filters: int = 512,
+        levels: int = 8,
+        upsampling: str = "transpose",
+        norm: str = "instance",
+        activation: str = "leaky_relu",
+        name: str = "unet_generator",
+        **kwargs,
+    ):
+        act = activation
+        widths = [min(base_filters * 2**i, max_filters) for i in range(levels)]
+
+        # === Functional Model ===
+        inputs = keras.Input((None, None, 3), name="image")
+        x = inputs
+        skips = []
+        for i in range(levels):
+            innermost_or_outermost = i in (0, levels - 1)
+            x = layers.Conv2D(widths[i], 4, strides=2, padding="same", name=f"down{i}_conv")(x)
+            if not innermost_or_outermost:
+                x = normalization(norm, name=f"down{i}_norm")(x)
+            x = activation(act, name=f"down{i}_act")(x)
+            skips.append(x)
+        for i in range(levels - 2, -1, -1):
+            x = upsample(x, widths[i], upsampling, norm, "relu", prefix=f"up{i}")
+            x = layers.Concatenate(name=f"skip{i}_concat")([x, skips[i]])
+        x = layers.UpSampling2D(2, name="head_resize")(x) if upsampling == "resize" else x
+        if upsampling == "resize":
+            x = layers.Conv2D(3, 3, padding="same", name="head_conv")(x)
+        else:
+            x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", name="head_tconv")(x)
+        outputs = layers.Activation("tanh", dtype="float32", name="head_tanh")(x)
+        super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
+
+        # === Config ===
+        self.multiple = 2**levels
+        self._store_config(
+            base_filters=base_filters,
+            max_filters=max_filters,
+            levels=levels,
+            upsampling=upsampling,
+            norm=norm,
+            activation=act,
+        )

@@ -1,0 +1,65 @@
+"""Whole-state checkpoints: four networks, four optimizers, two pools, epoch.
+
+One `.npz` file per checkpoint, written to a temporary name, flushed and
+renamed: a process killed mid-write leaves the previous checkpoint intact.
+Plain arrays keyed by position also load on every Keras backend.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from keras_anime_cyclegan.training.cyclegan import NETWORKS
+
+
+def _state_groups(model) -> dict[str, list]:
+    groups = {}
+    for name in NETWORKS:
+        groups[name] = getattr(model, name).weights
+        groups[f"optimizer_{name}"] = model.optimizers[name].variables
+    groups["pool_x"] = model.pool_x.variables
+    groups["pool_y"] = model.pool_y.variables
+    return groups
+
+
+def save_checkpoint(model, path: str | Path, epoch: int) -> Path:
+    """Saves the complete training state after `epoch` completed epochs."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {"epoch": np.asarray(epoch, np.int64)}
+    for group, variables in _state_groups(model).items():
+        for i, v in enumerate(variables):
+            arrays[f"{group}/{i:04d}"] = np.asarray(v.numpy() if hasattr(v, "numpy") else v.value)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(model, path: str | Path) -> int:
+    """Restores a checkpoint into a built and compiled model; returns its epoch."""
+    path = Path(path)
+    try:
+        data = np.load(path)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: not a readable checkpoint ({e})") from e
+    with data:
+        for group, variables in _state_groups(model).items():
+            stored = sorted(k for k in data.files if k.startswith(group + "/"))
+            if len(stored) != len(variables):
+                raise ValueError(
+                    f"{path}: {group} has {len(stored)} arrays, the model {len(variables)}: "
+                    "the checkpoint was written by a different config"
+                )
+            for key, v in zip(stored, variables):
+                value = data[key]
+                if tuple(value.shape) != tuple(v.shape):
+                    raise ValueError(f"{path}: {key} has shape {value.shape}, the model {tuple(v.shape)}")
+                v.assign(value)
+        return int(data["epoch"])

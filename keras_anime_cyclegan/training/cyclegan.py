@@ -1,0 +1,198 @@
+"""The CycleGAN training model: G, F, D_X, D_Y and one train step.
+
+X is the sketch domain, Y the colour domain. G: X -> Y colours sketches,
+F: Y -> X extracts lines. `model.fit` on a dataset of (sketch, colour)
+batches updates all four networks, each with its own optimizer.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from keras_anime_cyclegan.config import ExperimentConfig
+from keras_anime_cyclegan.models.factory import build_discriminator, build_generator
+from keras_anime_cyclegan.training import losses
+from keras_anime_cyclegan.training.image_pool import ImagePool
+from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
+
+LOSS_NAMES = ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "gen_total", "D_X", "D_Y")
+NETWORKS = ("generator_g", "generator_f", "discriminator_x", "discriminator_y")
+
+
+def adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999, name=None):
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, name=name)
+
+
+class CycleGAN(keras.Model):
+    """Unpaired sketch <-> colour translation, trained with `fit`.
+
+    Args:
+        generator_g: keras.Model, sketch -> colour.
+        generator_f: keras.Model, colour -> sketch.
+        discriminator_x: keras.Model, judges sketches.
+        discriminator_y: keras.Model, judges colour images.
+        pool_size: int, history of fakes shown to each discriminator (0: none).
+        seed: int, seed of the pools' random choices.
+
+    Example:
+    >>> import keras_anime_cyclegan as kac
+    >>> model = kac.CycleGAN.from_config(kac.preset("demo"))
+    >>> model.compile()
+    >>> # model.fit(dataset_of_sketch_colour_pairs, epochs=...)
+    """
+
+    def __init__(self, generator_g, generator_f, discriminator_x, discriminator_y, pool_size=50, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator_g = generator_g
+        self.generator_f = generator_f
+        self.discriminator_x = discriminator_x
+        self.discriminator_y = discriminator_y
+        self.pool_x = ImagePool(pool_size, seed=seed, name="pool_x")
+        self.pool_y = ImagePool(pool_size, seed=None if seed is None else seed + 1, name="pool_y")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
+
+    @classmethod
+    def from_config(cls, config: ExperimentConfig) -> "CycleGAN":
+        """All four networks as the experiment config describes them."""
+        return cls(
+            generator_g=build_generator(config.generator, name="generator_g"),
+            generator_f=build_generator(config.generator, name="generator_f"),
+            discriminator_x=build_discriminator(config.discriminator, name="discriminator_x"),
+            discriminator_y=build_discriminator(config.discriminator, name="discriminator_y"),
+            pool_size=config.pool_size,
+            seed=config.seed,
+        )
+
+    def build(self, input_shape):
+        self.pool_x.build(input_shape)
+        self.pool_y.build(input_shape)
+        self.built = True
+
+    def call(self, sketches, training=False):
+        return self.generator_g(sketches, training=training)
+
+    def compile(
+        self,
+        g_optimizer=None,
+        f_optimizer=None,
+        dx_optimizer=None,
+        dy_optimizer=None,
+        gan_loss: str = "lsgan",
+        cycle_weight: float = 10.0,
+        identity_weight: float = 0.5,
+        jit_compile: bool = False,
+        **kwargs,
+    ):
+        """Optimizers (Adam 2e-4, beta_1 0.5 by default) and loss weights.
+
+        Args:
+            gan_loss: "lsgan", "vanilla" or "hinge".
+            cycle_weight: float, lambda of the L1 cycle loss (10).
+            identity_weight: float, identity loss weight as a fraction of
+                `cycle_weight` (0.5; 0 turns it off, as in the paper).
+            jit_compile: bool, compile the train step with XLA.
+        """
+        super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
+        self.optimizers = {
+            "generator_g": g_optimizer or adam(name="adam_g"),
+            "generator_f": f_optimizer or adam(name="adam_f"),
+            "discriminator_x": dx_optimizer or adam(name="adam_dx"),
+            "discriminator_y": dy_optimizer or adam(name="adam_dy"),
+        }
+        for net_name, opt in self.optimizers.items():
+            opt.build(getattr(self, net_name).trainable_variables)
+        # Attributes, so Keras tracks their variables (saving, distribution).
+        self.g_optimizer, self.f_optimizer, self.dx_optimizer, self.dy_optimizer = self.optimizers.values()
+        self.gan_loss = gan_loss
+        self.cycle_weight = float(cycle_weight)
+        self.identity_weight = float(identity_weight)
+
+    def compile_from_config(self, config: ExperimentConfig, steps_per_epoch: int | None = None):
+        """`compile` with the optimizers, schedule and losses of `config`."""
+        o = config.optimizer
+
+        def make(name):
+            lr = o.learning_rate
+            if o.decay_start_epoch is not None and steps_per_epoch:
+                lr = ConstantThenLinearDecay(
+                    o.learning_rate, o.decay_start_epoch * steps_per_epoch, config.epochs * steps_per_epoch
+                )
+            return adam(lr, o.beta_1, o.beta_2, name=name)
+
+        self.compile(
+            make("adam_g"),
+            make("adam_f"),
+            make("adam_dx"),
+            make("adam_dy"),
+            gan_loss=config.loss.gan_loss,
+            cycle_weight=config.loss.cycle_weight,
+            identity_weight=config.loss.identity_weight,
+            jit_compile=config.jit_compile,
+        )
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def compute_losses(self, real_x, real_y, training=True):
+        """Every loss term of one step, plus the fakes the discriminators judge.
+
+        Written in keras.ops only: the backend-specific part of a train step
+        is just the gradient computation around it.
+        """
+        G, F, DX, DY = self.generator_g, self.generator_f, self.discriminator_x, self.discriminator_y
+        fake_y = G(real_x, training=training)
+        fake_x = F(real_y, training=training)
+        cycled_x = F(fake_y, training=training)
+        cycled_y = G(fake_x, training=training)
+
+        terms = {
+            "G_adv": losses.generator_gan_loss(DY(fake_y, training=training), self.gan_loss),
+            "F_adv": losses.generator_gan_loss(DX(fake_x, training=training), self.gan_loss),
+            "cycle_x": losses.cycle_loss(real_x, cycled_x),
+            "cycle_y": losses.cycle_loss(real_y, cycled_y),
+        }
+        id_w = self.cycle_weight * self.identity_weight
+        if id_w:
+            terms["id_x"] = losses.identity_loss(real_x, F(real_x, training=training))
+            terms["id_y"] = losses.identity_loss(real_y, G(real_y, training=training))
+        else:
+            terms["id_x"] = terms["id_y"] = keras.ops.zeros(())
+        terms["gen_total"] = (
+            terms["G_adv"]
+            + terms["F_adv"]
+            + self.cycle_weight * (terms["cycle_x"] + terms["cycle_y"])
+            + id_w * (terms["id_x"] + terms["id_y"])
+        )
+
+        pooled_x = self.pool_x(keras.ops.stop_gradient(fake_x))
+        pooled_y = self.pool_y(keras.ops.stop_gradient(fake_y))
+        terms["D_X"] = losses.discriminator_gan_loss(
+            DX(real_x, training=training), DX(pooled_x, training=training), self.gan_loss
+        )
+        terms["D_Y"] = losses.discriminator_gan_loss(
+            DY(real_y, training=training), DY(pooled_y, training=training), self.gan_loss
+        )
+        return terms
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        real_x, real_y = data
+        with tf.GradientTape(persistent=True) as tape:
+            terms = self.compute_losses(real_x, real_y, training=True)
+            d_total = terms["D_X"] + terms["D_Y"]
+        # G and F minimise one joint loss, and D_X's loss does not depend on
+        # D_Y: two backward passes give all four gradients.
+        for objective, net_names in (
+            (terms["gen_total"], ("generator_g", "generator_f")),
+            (d_total, ("discriminator_x", "discriminator_y")),
+        ):
+            nets = [getattr(self, n).trainable_variables for n in net_names]
+            grads = tape.gradient(objective, nets[0] + nets[1])
+            self.optimizers[net_names[0]].apply_gradients(zip(grads[: len(nets[0])], nets[0]))
+            self.optimizers[net_names[1]].apply_gradients(zip(grads[len(nets[0]) :], nets[1]))
+        del tape
+        for name, value in terms.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}

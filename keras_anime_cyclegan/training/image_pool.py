@@ -1,0 +1,70 @@
+"""The 50-image history pool that feeds CycleGAN's discriminators.
+
+Shrivastava et al.: judging a history of fakes, not only the latest,
+stabilises training. The pool lives in Keras variables, so it works inside
+the compiled train step and is saved with checkpoints.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+class ImagePool(keras.layers.Layer):
+    """Returns, per image, the new fake or (p=0.5, once full) a stored one.
+
+    Until the pool is full every image is stored and returned as is. Once
+    full, each image is returned with probability 0.5; otherwise a random
+    stored image is returned and the new one takes its slot.
+
+    Args:
+        pool_size: int, images kept (0 disables the pool).
+        seed: int, seed of the pool's random choices.
+    """
+
+    def __init__(self, pool_size: int = 50, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = int(pool_size)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        if self.pool_size:
+            # One spare row at the end takes the writes that must not land.
+            self.images = self.add_weight(
+                shape=(self.pool_size + 1, *input_shape[1:]),
+                initializer="zeros",
+                trainable=False,
+                name="images",
+            )
+            self.count = self.add_weight(shape=(), initializer="zeros", dtype="int32", trainable=False, name="count")
+
+    def call(self, images):
+        if not self.pool_size:
+            return images
+        batch = images.shape[0]
+        if batch is None:
+            raise ValueError("ImagePool needs a static batch size (batch the dataset with drop_remainder=True)")
+        # Vectorised over the batch: image i sees the pool as it was after
+        # images 0..i-1 were stored. Two full-pool images drawing the same
+        # slot in one batch is the only departure from a sequential loop.
+        size, spare = self.pool_size, self.pool_size
+        count = self.count.value
+        position = count + ops.arange(batch, dtype="int32")
+        full = position >= size
+
+        fill_slot = ops.where(full, spare, position)
+        pool = ops.scatter_update(self.images.value, fill_slot[:, None], images)
+
+        u = keras.random.uniform((batch,), seed=self.seed_generator)
+        j = keras.random.randint((batch,), 0, size, seed=self.seed_generator, dtype="int32")
+        take_stored = ops.logical_and(full, u < 0.5)
+        stored = ops.take(pool, j, axis=0)
+        outputs = ops.where(take_stored[:, None, None, None], stored, images)
+        swap_slot = ops.where(take_stored, j, spare)
+        self.images.assign(ops.scatter_update(pool, swap_slot[:, None], images))
+        self.count.assign(ops.minimum(count + batch, size))
+        return outputs
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size}

@@ -1,0 +1,129 @@
+"""A training run: one experiment config, one run folder, `model.fit`.
+
+The command line and the notebooks both call `train`. A run folder holds:
+
+    config.json            the ExperimentConfig (rebuilds every network)
+    checkpoints/last.npz   the whole training state after the last epoch
+    samples/epoch_*.png    sketch | G(sketch) | colour | F(colour) grids
+    log.csv                every loss term per epoch
+    tensorboard/           scalars and sample images
+    generator_g.keras      G (colorize) and F (extract lines), saved at the end
+    generator_f.keras
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+from keras_anime_cyclegan.config import ExperimentConfig
+from keras_anime_cyclegan.data.demo import TrainData, demo_data
+from keras_anime_cyclegan.training.callbacks import (
+    CheckpointCallback,
+    NonFiniteLossGuard,
+    SampleGridCallback,
+    translate,
+)
+from keras_anime_cyclegan.training.checkpoint import load_checkpoint
+from keras_anime_cyclegan.training.cyclegan import CycleGAN
+from keras_anime_cyclegan.utils.images import grid
+
+CONFIG_FILE = "config.json"
+CHECKPOINT = "checkpoints/last.npz"
+GENERATOR_FILES = {"colorize": "generator_g.keras", "lines": "generator_f.keras"}
+
+
+@dataclass
+class RunResult:
+    model: CycleGAN
+    run_dir: Path
+    history: dict
+    initial_epoch: int
+    data: TrainData
+
+
+def training_data(config: ExperimentConfig) -> TrainData:
+    """The dataset a config asks for: the synthetic demo set or user folders."""
+    d = config.data
+    if d.demo:
+        return demo_data(config.image_size, config.batch_size, d.demo_images, d.held_out, config.seed)
+    from keras_anime_cyclegan.data.pipeline import folder_training_data
+
+    return folder_training_data(config)
+
+
+def build_model(config: ExperimentConfig, steps_per_epoch: int | None = None) -> CycleGAN:
+    """A built and compiled CycleGAN for `config`."""
+    model = CycleGAN.from_config(config)
+    model.build((config.batch_size, config.image_size, config.image_size, 3))
+    model.compile_from_config(config, steps_per_epoch=steps_per_epoch)
+    return model
+
+
+def train(
+    config: ExperimentConfig | None,
+    run_dir: str | Path,
+    resume: bool = False,
+    callbacks: list | None = None,
+    verbose: int | str = "auto",
+) -> RunResult:
+    """Trains (or resumes) the experiment in `run_dir`.
+
+    Args:
+        config: the experiment; with `resume` it may be None (the run
+            folder's own config is used).
+        run_dir: the run folder; created if needed.
+        resume: continue from `run_dir`'s last completed epoch.
+        callbacks: extra Keras callbacks.
+    """
+    run_dir = Path(run_dir)
+    ckpt = run_dir / CHECKPOINT
+    if resume:
+        if not (run_dir / CONFIG_FILE).exists():
+            raise FileNotFoundError(f"{run_dir}: no {CONFIG_FILE} here, nothing to resume")
+        config = ExperimentConfig.load(run_dir / CONFIG_FILE)
+    else:
+        if config is None:
+            raise ValueError("a config is needed to start a new run")
+        if ckpt.exists():
+            raise FileExistsError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        config.save(run_dir / CONFIG_FILE)
+
+    keras.utils.set_random_seed(config.seed)
+    data = training_data(config)
+    steps = config.steps_per_epoch or data.steps_per_epoch
+    model = build_model(config, steps_per_epoch=steps)
+    initial_epoch = load_checkpoint(model, ckpt) if resume and ckpt.exists() else 0
+
+    all_callbacks = [
+        NonFiniteLossGuard(),
+        CheckpointCallback(ckpt),
+        SampleGridCallback(data.sample_sketches, data.sample_colors, run_dir / "samples", run_dir / "tensorboard"),
+        keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=resume),
+        keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), write_graph=False),
+        *(callbacks or []),
+    ]
+    dataset = data.dataset.repeat() if config.steps_per_epoch else data.dataset
+    history = model.fit(
+        dataset,
+        epochs=config.epochs,
+        initial_epoch=initial_epoch,
+        steps_per_epoch=config.steps_per_epoch,
+        callbacks=all_callbacks,
+        verbose=verbose,
+        shuffle=False,  # each domain is shuffled by its own pipeline
+    )
+    for direction, filename in GENERATOR_FILES.items():
+        net = model.generator_g if direction == "colorize" else model.generator_f
+        net.save(run_dir / filename)
+    return RunResult(model, run_dir, history.history, initial_epoch, data)
+
+
+def write_contact_sheet(result: RunResult, path: str | Path) -> Path:
+    """sketch | G(sketch) | colour | F(colour) for the run's held-out images."""
+    path = Path(path)
+    grid(translate(result.model, result.data.sample_sketches, result.data.sample_colors)).save(path)
+    return path
