@@ -15,7 +15,7 @@ from keras import layers
 from keras_anime_cyclegan.models.layers import (
     PACKAGE,
     ReflectionPadding2D,
-    activation,
+    activation as activation_layer,
     conv_norm_act,
     normalization,
     residual_block,
@@ -214,7 +214,7 @@ class UNetGenerator(FunctionalSubclass):
             x = layers.Conv2D(widths[i], 4, strides=2, padding="same", name=f"down{i}_conv")(x)
             if not innermost_or_outermost:
                 x = normalization(norm, name=f"down{i}_norm")(x)
-            x = activation(act, name=f"down{i}_act")(x)
+            x = activation_layer(act, name=f"down{i}_act")(x)
             skips.append(x)
         for i in range(levels - 2, -1, -1):
             x = upsample(x, widths[i], upsampling, norm, "relu", prefix=f"up{i}")

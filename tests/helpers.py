@@ -1,0 +1,28 @@
+"""Small shared helpers for the tests: tiny configs and data."""
+
+import dataclasses
+
+import numpy as np
+
+from keras_anime_cyclegan.config import DataConfig, DiscriminatorConfig, GeneratorConfig, preset
+
+TINY_GENERATOR = GeneratorConfig(base_filters=8, max_filters=16, levels=2, residual_blocks=1, upsampling="resize")
+
+
+def tiny_config(**overrides):
+    """A demo-style experiment small enough for a unit test (32x32 images)."""
+    base = preset(
+        "demo",
+        generator=TINY_GENERATOR,
+        discriminator=DiscriminatorConfig(base_filters=8, layers=2),
+        image_size=32,
+        batch_size=2,
+        epochs=2,
+        pool_size=4,
+        data=DataConfig(demo=True, demo_images=8, held_out=2),
+    )
+    return dataclasses.replace(base, **overrides)
+
+
+def random_images(n, h, w, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, h, w, 3)).astype("float32")
