@@ -14,8 +14,10 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {"config", "data", "models", "training", "utils"}
 _NAMES = {
+    "Colorizer": "keras_anime_cyclegan.inference",
     "CycleGAN": "keras_anime_cyclegan.training.cyclegan",
     "ExperimentConfig": "keras_anime_cyclegan.config",
+    "LineExtractor": "keras_anime_cyclegan.inference",
     "preset": "keras_anime_cyclegan.config",
     "train": "keras_anime_cyclegan.training.run",
 }

@@ -11,9 +11,9 @@ import argparse
 import os
 import sys
 
-from keras_anime_cyclegan.cli import train
+from keras_anime_cyclegan.cli import infer, train
 
-COMMANDS = [train]
+COMMANDS = [train, infer]
 
 
 class CLIError(Exception):

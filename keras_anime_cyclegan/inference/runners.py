@@ -1,0 +1,223 @@
+"""One small runner per model format: float32 [-1, 1] NHWC batch in, same out.
+
+Everything above this module (padding, tiling, letterboxing, batching,
+alpha) is written once in `translator.py`; a runner only says how to call
+its format and what input sizes it takes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from keras_anime_cyclegan.inference.shared_norm import shared_stats_models
+from keras_anime_cyclegan.training.loading import DIRECTIONS, LoadedGenerator, load_generator
+
+FORMATS = ("run folder", ".keras file", "SavedModel folder", ".tflite file")
+
+
+class Runner:
+    """Runs a generator on a float32 [-1, 1] NHWC batch.
+
+    Attributes:
+        direction: "colorize", "lines", or None when the file does not say.
+        multiple: int, height and width must be divisible by it.
+        fixed_size: (height, width) the model only accepts, or None if any
+            multiple of `multiple` works.
+        source: Path the model came from.
+    """
+
+    direction: Optional[str] = None
+    multiple: int = 1
+    fixed_size: Optional[tuple[int, int]] = None
+    shares_stats: bool = False
+    source: Path
+
+    def __call__(self, batch: np.ndarray, stats_from: Optional[np.ndarray] = None) -> np.ndarray:
+        """Outputs for `batch`. Where `shares_stats`, `stats_from` (one
+        picture) gives the instance-norm statistics for the whole batch."""
+        raise NotImplementedError
+
+
+class KerasRunner(Runner):
+    """A Keras generator (from a run folder or a `.keras` file)."""
+
+    def __init__(self, loaded: LoadedGenerator):
+        import tensorflow as tf
+
+        self.direction = loaded.direction
+        self.multiple = loaded.multiple
+        self.source = loaded.source
+        self.loaded = loaded
+        # One trace serves every batch size and image size.
+        spec = [tf.TensorSpec([None, None, None, 3], tf.float32)]
+        self._fn = tf.function(lambda x: loaded.model(x, training=False), input_signature=spec)
+        shared = shared_stats_models(loaded.model)
+        self.shares_stats = shared is not None
+        if shared:
+            record, apply = shared
+            self._record = tf.function(lambda x: record(x, training=False), input_signature=spec)
+            self._apply = tf.function(lambda x: apply(x, training=False), input_signature=spec)
+
+    def __call__(self, batch, stats_from=None):
+        batch = np.asarray(batch, np.float32)
+        if stats_from is None or not self.shares_stats:
+            return np.asarray(self._fn(batch))
+        self._record(np.asarray(stats_from, np.float32)[None])
+        return np.asarray(self._apply(batch))
+
+
+class SavedModelRunner(Runner):
+    """A SavedModel folder written by `export_saved_model` (its `float32` signature)."""
+
+    def __init__(self, path: Path, metadata: Optional[dict]):
+        import tensorflow as tf
+
+        self.source = path
+        try:
+            self._module = tf.saved_model.load(str(path))
+        except Exception as e:  # TF raises several types for a broken folder
+            raise ValueError(f"{path}: not a loadable SavedModel ({e})") from e
+        sigs = self._module.signatures
+        name = "float32" if "float32" in sigs else next(
+            (k for k, f in sigs.items() if _only_input(f)[1].dtype == tf.float32), None
+        )
+        if name is None:
+            raise ValueError(f"{path}: the SavedModel has no float32 signature (has {', '.join(sigs) or 'none'})")
+        self._fn = sigs[name]
+        self._input_name, spec = _only_input(self._fn)
+        (out_spec,) = self._fn.structured_outputs.values()
+        _check_rgb_output(tuple(out_spec.shape), path)
+        self.direction, self.multiple, self.fixed_size = _from_metadata(metadata, name)
+        if self.fixed_size is None and spec.shape[1] is not None and spec.shape[2] is not None:
+            self.fixed_size = (int(spec.shape[1]), int(spec.shape[2]))
+
+    def __call__(self, batch, stats_from=None):
+        (out,) = self._fn(**{self._input_name: np.asarray(batch, np.float32)}).values()
+        return out.numpy()
+
+
+def _only_input(fn):
+    """(name, TensorSpec) of a signature's single input."""
+    ((name, spec),) = fn.structured_input_signature[1].items()
+    return name, spec
+
+
+class TFLiteRunner(Runner):
+    """A `.tflite` file, run with LiteRT (`ai_edge_litert`).
+
+    float32 files take [-1, 1] directly; int8 files are quantised on the
+    way in and dequantised on the way out with the tensors' own scales.
+    """
+
+    def __init__(self, path: Path, metadata: Optional[dict]):
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as e:
+            raise ValueError("running .tflite files needs ai-edge-litert: pip install 'keras-anime-cyclegan[litert]'") from e
+        self.source = path
+        try:
+            self._interpreter = Interpreter(model_path=str(path))
+            (inp,) = self._interpreter.get_input_details()
+            (out,) = self._interpreter.get_output_details()
+        except Exception as e:  # LiteRT raises ValueError/RuntimeError for a bad file
+            raise ValueError(f"{path}: not a loadable single-input TFLite model ({e})") from e
+        if inp["dtype"] not in (np.float32, np.int8, np.uint8):
+            raise ValueError(f"{path}: input is {np.dtype(inp['dtype']).name}; expected float32, int8 or uint8")
+        _check_rgb_output(tuple(out["shape_signature"]), path)
+        self._input, self._output = inp, out
+        signature = [int(d) for d in inp["shape_signature"]]
+        self.direction, self.multiple, self.fixed_size = _from_metadata(metadata)
+        if self.fixed_size is None and signature[1] > 0 and signature[2] > 0:
+            self.fixed_size = (signature[1], signature[2])
+        self._shape: Optional[tuple] = None
+        self._batchable = True  # until resizing the batch dimension fails
+
+    def __call__(self, batch, stats_from=None):
+        batch = np.asarray(batch, np.float32)
+        if self._batchable or batch.shape[0] == 1:
+            try:
+                return self._invoke(batch)
+            except (RuntimeError, ValueError):
+                if batch.shape[0] == 1:
+                    raise
+                # Graphs exported for batch 1 may hard-code it (in reshapes):
+                # from now on, one picture per call.
+                self._batchable, self._shape = False, None
+        return np.concatenate([self._invoke(batch[i : i + 1]) for i in range(batch.shape[0])])
+
+    def _invoke(self, batch):
+        if batch.shape != self._shape:
+            self._interpreter.resize_tensor_input(self._input["index"], list(batch.shape))
+            self._interpreter.allocate_tensors()
+            self._shape = batch.shape
+        self._interpreter.set_tensor(self._input["index"], _quantize(batch, self._input))
+        self._interpreter.invoke()
+        return _dequantize(self._interpreter.get_tensor(self._output["index"]), self._output)
+
+
+def _quantize(x: np.ndarray, detail: dict) -> np.ndarray:
+    scale, zero_point = detail["quantization"]
+    if not scale:
+        return x.astype(detail["dtype"])
+    info = np.iinfo(detail["dtype"])
+    return np.clip(np.round(x / scale + zero_point), info.min, info.max).astype(detail["dtype"])
+
+
+def _dequantize(q: np.ndarray, detail: dict) -> np.ndarray:
+    scale, zero_point = detail["quantization"]
+    if not scale:
+        return q.astype(np.float32)
+    return (q.astype(np.float32) - zero_point) * scale
+
+
+def _check_rgb_output(shape: tuple, path) -> None:
+    if len(shape) != 4 or shape[-1] != 3:
+        raise ValueError(f"{path}: output shape {shape} is not an RGB image; is it a discriminator?")
+
+
+def _from_metadata(metadata: Optional[dict], signature: Optional[str] = None):
+    """(direction, multiple, fixed_size) from an export's metadata.json, or
+    (None, 1, None) without one; `signature` picks a SavedModel signature's entry."""
+    if not metadata:
+        return None, 1, None
+    spec = metadata.get("signatures", {}).get(signature, {}).get("input") or metadata.get("input") or {}
+    size = spec.get("size", "dynamic")
+    fixed = None if size in (None, "dynamic") else (int(size[0]), int(size[1]))
+    return metadata.get("direction"), int(spec.get("multiple") or 1), fixed
+
+
+def _metadata_for(path: Path) -> Optional[dict]:
+    from keras_anime_cyclegan.export.metadata import read_metadata
+
+    try:
+        return read_metadata(path)
+    except FileNotFoundError:
+        return None
+
+
+def open_runner(path: str | Path, direction: str) -> Runner:
+    """The runner for a run folder, `.keras` file, SavedModel folder or `.tflite` file.
+
+    Raises FileNotFoundError for a missing path and ValueError (one line)
+    for a file that is not a generator, or the other direction's generator
+    where the file or its metadata says so.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such model ({' / '.join(FORMATS)})")
+    if path.suffix == ".keras" or (path / "config.json").is_file():
+        return KerasRunner(load_generator(path, direction))
+    if path.suffix == ".tflite" and path.is_file():
+        runner: Runner = TFLiteRunner(path, _metadata_for(path))
+    elif path.is_dir() and (path / "saved_model.pb").is_file():
+        runner = SavedModelRunner(path, _metadata_for(path))
+    else:
+        raise ValueError(f"{path}: not a model; expected a {', a '.join(FORMATS)}")
+    if runner.direction and runner.direction != direction:
+        raise ValueError(f"{path}: this model is for {runner.direction!r}, not {direction!r} (from its metadata)")
+    return runner
