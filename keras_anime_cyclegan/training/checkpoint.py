@@ -19,7 +19,9 @@ def _state_groups(model) -> dict[str, list]:
     groups = {}
     for name in NETWORKS:
         groups[name] = getattr(model, name).weights
-        groups[f"optimizer_{name}"] = model.optimizers[name].variables
+        # The learning rate is config (a variable only when not a schedule),
+        # so checkpoints move between constant and scheduled runs.
+        groups[f"optimizer_{name}"] = [v for v in model.optimizers[name].variables if v.name != "learning_rate"]
     groups["pool_x"] = model.pool_x.variables
     groups["pool_y"] = model.pool_y.variables
     return groups

@@ -1,0 +1,195 @@
+"""CycleGAN training: learning signal, image pool, resume, NaN guard, checkpoints."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from keras_anime_cyclegan.config import ExperimentConfig
+from keras_anime_cyclegan.data.synthetic import synthetic_images
+from keras_anime_cyclegan.training import checkpoint as ckpt_module
+from keras_anime_cyclegan.training.callbacks import NonFiniteLossError
+from keras_anime_cyclegan.training.checkpoint import load_checkpoint, save_checkpoint
+from keras_anime_cyclegan.training.image_pool import ImagePool
+from keras_anime_cyclegan.training.run import CHECKPOINT, build_model, train
+from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
+from keras_anime_cyclegan.utils.images import to_float
+from tests.helpers import tiny_config
+
+
+def _cycle_loss(model, x, y):
+    cx = model.generator_f(model.generator_g(x))
+    cy = model.generator_g(model.generator_f(y))
+    return float(keras.ops.mean(keras.ops.abs(cx - x)) + keras.ops.mean(keras.ops.abs(cy - y)))
+
+
+def test_thirty_steps_lower_the_cycle_loss():
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(1)
+    config = tiny_config(batch_size=2)
+    colors, lines = synthetic_images(4, 32, seed=5)
+    x, y = to_float(lines[:2]), to_float(colors[2:])
+    model = build_model(config)
+    before = _cycle_loss(model, x, y)
+    ds = tf.data.Dataset.from_tensors((x, y)).repeat(30)
+    history = model.fit(ds, epochs=1, verbose=0)
+    after = _cycle_loss(model, x, y)
+    assert after < 0.8 * before, f"cycle loss {before:.3f} -> {after:.3f}: no learning signal"
+    for name in ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "gen_total", "D_X", "D_Y"):
+        assert name in history.history, f"{name} missing from fit's metrics"
+    assert int(model.g_optimizer.iterations) == 30 and int(model.dy_optimizer.iterations) == 30
+
+
+def test_identity_weight_zero_turns_identity_loss_off():
+    import dataclasses
+
+    config = tiny_config()
+    config = dataclasses.replace(config, loss=dataclasses.replace(config.loss, identity_weight=0.0))
+    model = build_model(config)
+    x = to_float(synthetic_images(2, 32, seed=1)[1])
+    terms = model.compute_losses(x, x)
+    assert float(terms["id_x"]) == 0.0
+    expected = (
+        float(terms["G_adv"]) + float(terms["F_adv"]) + 10.0 * (float(terms["cycle_x"]) + float(terms["cycle_y"]))
+    )
+    assert float(terms["gen_total"]) == pytest.approx(expected, rel=1e-5)
+
+
+def test_pool_returns_stored_images_half_the_time_once_full():
+    pool = ImagePool(pool_size=10, seed=0)
+    pool.build((2, 4, 4, 3))
+    # Fill with images whose value is their id (1..10): all returned as is.
+    for i in range(5):
+        batch = np.stack([np.full((4, 4, 3), 2 * i + 1.0), np.full((4, 4, 3), 2 * i + 2.0)]).astype("float32")
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(pool(batch)), batch)
+    assert int(pool.count.value) == 10
+    stored, total = 0, 0
+    for step in range(300):
+        new = np.full((2, 4, 4, 3), -1.0 - step, "float32")  # never seen before
+        out = keras.ops.convert_to_numpy(pool(new))
+        for k in range(2):
+            total += 1
+            if out[k, 0, 0, 0] != new[k, 0, 0, 0]:
+                stored += 1
+                assert np.all(out[k] == out[k, 0, 0, 0]), "a stored image comes back whole"
+    frac = stored / total
+    assert 0.43 < frac < 0.57, f"pool returned stored images {frac:.2%} of the time, expected 50%"
+
+
+def test_schedule_is_constant_then_linear_to_zero():
+    s = ConstantThenLinearDecay(2e-4, constant_steps=100, total_steps=200)
+    assert float(s(0)) == pytest.approx(2e-4)
+    assert float(s(100)) == pytest.approx(2e-4)
+    assert float(s(150)) == pytest.approx(1e-4)
+    assert float(s(200)) == pytest.approx(0.0)
+    assert float(s(250)) == pytest.approx(0.0)
+
+
+class _Recorder(keras.callbacks.Callback):
+    """Snapshots iterations and weights at epoch ends and at train begin."""
+
+    def __init__(self, stop_at_epoch=None):
+        super().__init__()
+        self.stop_at_epoch = stop_at_epoch
+        self.snapshots = {}
+
+    def _snap(self):
+        m = self.model
+        return {
+            "iterations": [int(o.iterations) for o in m.optimizers.values()],
+            "weights": [w.numpy().copy() for w in m.generator_g.weights + m.discriminator_y.weights],
+            "adam": [v.numpy().copy() for v in m.f_optimizer.variables],
+            "pool": [v.numpy().copy() for v in m.pool_x.variables],
+        }
+
+    def on_train_begin(self, logs=None):
+        self.snapshots["begin"] = self._snap()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.snapshots[epoch + 1] = self._snap()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.stop_at_epoch:
+            raise KeyboardInterrupt("simulated kill")
+
+
+def test_resume_restores_epoch_iterations_weights_and_pool_exactly(tmp_path):
+    run = tmp_path / "run"
+    first = _Recorder(stop_at_epoch=1)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config(epochs=3), run, callbacks=[first], verbose=0)
+    assert json.loads((run / "config.json").read_text())["epochs"] == 3
+
+    second = _Recorder()
+    result = train(None, run, resume=True, callbacks=[second], verbose=0)
+    assert result.initial_epoch == 1
+    saved, restored = first.snapshots[1], second.snapshots["begin"]
+    assert restored["iterations"] == saved["iterations"] == [2, 2, 2, 2]  # 4 images per domain / batch 2
+    for key in ("weights", "adam", "pool"):
+        for a, b in zip(saved[key], restored[key]):
+            np.testing.assert_array_equal(a, b)
+    assert sorted(k for k in second.snapshots if k != "begin") == [2, 3]
+    assert (run / "samples" / "epoch_0003.png").exists()
+    assert (run / "log.csv").read_text().count("\n") == 4  # header + epochs 1, 2, 3
+    with pytest.raises(FileExistsError, match="--resume"):
+        train(tiny_config(), run, verbose=0)
+
+
+class _PoisonWeights(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.epoch == 1 and batch == 1:
+            w = self.model.generator_g.weights[0]
+            w.assign(np.full(w.shape, np.nan, "float32"))
+
+
+def test_non_finite_loss_stops_training_and_keeps_last_checkpoint(tmp_path):
+    run = tmp_path / "run"
+    with pytest.raises(NonFiniteLossError, match=r"epoch 2, step 2"):
+        train(tiny_config(epochs=3), run, callbacks=[_PoisonWeights()], verbose=0)
+    model = build_model(tiny_config(epochs=3))
+    assert load_checkpoint(model, run / CHECKPOINT) == 1
+    assert all(np.all(np.isfinite(w.numpy())) for w in model.generator_g.weights)
+
+
+def test_checkpoint_write_interrupted_leaves_previous_loadable(tmp_path, monkeypatch):
+    config = tiny_config()
+    model = build_model(config)
+    path = tmp_path / "last.npz"
+    save_checkpoint(model, path, epoch=1)
+    original = path.read_bytes()
+
+    def dying_savez(f, **arrays):
+        f.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ckpt_module.np, "savez", dying_savez)
+    with pytest.raises(OSError):
+        save_checkpoint(model, path, epoch=2)
+    monkeypatch.undo()
+    assert path.read_bytes() == original
+    assert load_checkpoint(build_model(config), path) == 1
+
+
+def test_checkpoint_from_other_config_is_refused(tmp_path):
+    import dataclasses
+
+    model = build_model(tiny_config())
+    save_checkpoint(model, tmp_path / "c.npz", 1)
+    other = tiny_config()
+    other = dataclasses.replace(other, generator=dataclasses.replace(other.generator, residual_blocks=2))
+    with pytest.raises(ValueError, match="different config"):
+        load_checkpoint(build_model(other), tmp_path / "c.npz")
+
+
+def test_config_json_round_trip(tmp_path):
+    config = tiny_config()
+    config.save(tmp_path / "c.json")
+    assert ExperimentConfig.load(tmp_path / "c.json") == config
+    (tmp_path / "bad.json").write_text('{"image_size": 64, "colour": 1}')
+    with pytest.raises(ValueError, match="bad.json"):
+        ExperimentConfig.load(tmp_path / "bad.json")
