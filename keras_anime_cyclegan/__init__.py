@@ -12,7 +12,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"config", "data", "models", "training", "utils"}
+_SUBMODULES = {"config", "data", "models", "sketch", "training", "utils"}
 _NAMES = {
     "Colorizer": "keras_anime_cyclegan.inference",
     "CycleGAN": "keras_anime_cyclegan.training.cyclegan",

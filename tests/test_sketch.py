@@ -1,0 +1,115 @@
+"""Sketch synthesis: each style draws its lines on true region boundaries."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_anime_cyclegan import sketch
+from keras_anime_cyclegan.data.synthetic import region_boundaries, synthetic_sample
+from keras_anime_cyclegan.sketch import ops
+from keras_anime_cyclegan.utils.images import to_float
+
+SIZE = 96
+STYLES = {
+    "xdog": sketch.xdog,
+    "pencil": sketch.pencil,
+    "gradient": sketch.gradient_lines,
+    "otsu_xdog": lambda x: sketch.otsu_binarize(sketch.xdog(x)),
+    "random": lambda x: sketch.random_sketch(x, seed=3),
+}
+
+
+def near(mask, radius):
+    """True within `radius` px (a square) of a True pixel; no wrap-around."""
+    h, w = mask.shape
+    padded = np.pad(mask, radius)
+    out = np.zeros_like(mask)
+    for dy in range(2 * radius + 1):
+        for dx in range(2 * radius + 1):
+            out |= padded[dy : dy + h, dx : dx + w]
+    return out
+
+
+@pytest.fixture(scope="module")
+def samples():
+    return [synthetic_sample(SIZE, seed=s) for s in (11, 12, 13)]
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_lines_sit_on_true_boundaries(style, samples):
+    out = STYLES[style](tf.constant(to_float(np.stack([s.color for s in samples])))).numpy()
+    assert out.shape == (len(samples), SIZE, SIZE, 3)
+    assert out.dtype == np.float32 and out.min() >= -1.0 and out.max() <= 1.0
+    np.testing.assert_array_equal(out[..., 0], out[..., 2])  # grey: equal channels
+    for image, sample in zip(out, samples):
+        ink = image[..., 0] < 0.0
+        edges = region_boundaries(sample.labels)
+        white = (image[..., 0] > 0.5).mean()
+        assert white > 0.8, f"{style}: only {white:.2f} of the page is white"
+        assert ink.mean() > 0.01, "some lines"
+        precision = (ink & near(edges, 2)).sum() / ink.sum()
+        recall = (edges & near(ink, 1)).sum() / edges.sum()
+        assert precision > 0.85, f"{style}: only {precision:.2f} of ink within 2 px of a boundary"
+        assert recall > 0.85, f"{style}: only {recall:.2f} of boundary pixels have ink within 1 px"
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_single_image_and_flat_paper(style, samples):
+    single = STYLES[style](tf.constant(to_float(samples[0].color)))
+    assert single.shape == (SIZE, SIZE, 3)
+    flat = STYLES[style](tf.fill([1, 32, 48, 3], 0.4)).numpy()
+    assert flat.shape == (1, 32, 48, 3)
+    np.testing.assert_array_equal(flat, 1.0)  # nothing to draw: white paper exactly
+
+
+def test_random_sketch_is_seeded_and_varied(samples):
+    batch = tf.constant(to_float(np.stack([samples[0].color] * 8)))
+    a = sketch.random_sketch(batch, seed=5).numpy()
+    np.testing.assert_array_equal(a, sketch.random_sketch(batch, seed=5).numpy())
+    np.testing.assert_array_equal(a, sketch.random_sketch(batch, seed=tf.constant([0, 5])).numpy())
+    assert not np.array_equal(a, sketch.random_sketch(batch, seed=6).numpy())
+    # The same picture 8 times: styles and parameters differ per image.
+    distinct = {a[i].tobytes() for i in range(len(a))}
+    assert len(distinct) >= 4
+
+
+def test_styles_differ(samples):
+    image = tf.constant(to_float(samples[1].color))
+    outs = {name: sketch.sketch(image, name).numpy() for name in sketch.STYLES}
+    names = list(outs)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert np.abs(outs[a] - outs[b]).mean() > 0.01, f"{a} and {b} look the same"
+    with pytest.raises(ValueError, match="unknown sketch style"):
+        sketch.sketch(image, "charcoal")
+
+
+def test_random_sketch_inside_tf_data(samples):
+    images = to_float(np.stack([s.color for s in samples]))
+    ds = tf.data.Dataset.zip(
+        tf.data.Dataset.from_tensor_slices(images), tf.data.Dataset.random(seed=1).batch(2)
+    ).map(lambda x, s: sketch.random_sketch(x, s), num_parallel_calls=2)
+    out = np.stack(list(ds.as_numpy_iterator()))
+    assert out.shape == images.shape
+    assert out.min() >= -1 and out.max() <= 1
+
+
+def test_otsu_threshold_splits_two_modes():
+    rng = np.random.default_rng(0)
+    dark = rng.normal(0.2, 0.03, 300)
+    light = rng.normal(0.8, 0.03, 700)
+    gray = np.concatenate([dark, light]).reshape(1, 25, 40, 1).astype(np.float32)
+    t = float(ops.otsu_threshold(tf.constant(np.concatenate([gray, 1 - gray])))[0])
+    assert 0.4 < t < 0.6  # the middle of the empty gap between the modes
+    binary = sketch.otsu_binarize(tf.constant(gray * 2 - 1)).numpy()
+    assert set(np.unique(binary)) == {-1.0, 1.0}
+    assert (binary[0, ..., 0] == -1).sum() == 300
+
+
+def test_gaussian_blur_per_image_sigma_matches_separate_calls(samples):
+    images = tf.constant(to_float(np.stack([s.color for s in samples[:2]])))
+    both = ops.gaussian_blur(images, tf.constant([0.8, 2.0]))
+    np.testing.assert_allclose(both[:1], ops.gaussian_blur(images[:1], 0.8), atol=1e-4)
+    np.testing.assert_allclose(both[1:], ops.gaussian_blur(images[1:], 2.0), atol=1e-4)
+    # A blur keeps the mean and a flat image.
+    np.testing.assert_allclose(ops.gaussian_blur(tf.fill([1, 16, 16, 1], 0.3), 1.5), 0.3, atol=1e-6)
