@@ -27,7 +27,7 @@ def add_parser(sub):
         choices=sorted(GENERATOR_PRESETS),
         help="generator preset (default: paper; demo with --demo)",
     )
-    p.add_argument("--epochs", type=int)
+    p.add_argument("--epochs", type=int, help="total epochs (with --resume: extend the run to this many)")
     p.add_argument("--image-size", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--steps-per-epoch", type=int)
@@ -81,7 +81,7 @@ def run(args):
 
     out = Path(args.out)
     config = None if args.resume else config_from_args(args)
-    result = train(config, out, resume=args.resume)
+    result = train(config, out, resume=args.resume, epochs=args.epochs)
     sheet = write_contact_sheet(result, out / "contact_sheet.png")
     print(f"contact sheet (sketch | G(sketch) | colour | F(colour)): {sheet}")
     print(f"run folder: {out}")

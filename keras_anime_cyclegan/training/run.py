@@ -13,6 +13,7 @@ The command line and the notebooks both call `train`. A run folder holds:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,7 @@ def train(
     resume: bool = False,
     callbacks: list | None = None,
     verbose: int | str = "auto",
+    epochs: int | None = None,
 ) -> RunResult:
     """Trains (or resumes) the experiment in `run_dir`.
 
@@ -76,6 +78,7 @@ def train(
             folder's own config is used).
         run_dir: the run folder; created if needed.
         resume: continue from `run_dir`'s last completed epoch.
+        epochs: with `resume`, a new total number of epochs (to extend a run).
         callbacks: extra Keras callbacks.
     """
     run_dir = Path(run_dir)
@@ -84,6 +87,9 @@ def train(
         if not (run_dir / CONFIG_FILE).exists():
             raise FileNotFoundError(f"{run_dir}: no {CONFIG_FILE} here, nothing to resume")
         config = ExperimentConfig.load(run_dir / CONFIG_FILE)
+        if epochs is not None and epochs != config.epochs:
+            config = dataclasses.replace(config, epochs=epochs)
+            config.save(run_dir / CONFIG_FILE)
     else:
         if config is None:
             raise ValueError("a config is needed to start a new run")
