@@ -1,0 +1,69 @@
+"""`kac colorize` / `kac extract-lines`: folders, bad files, bad models."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_anime_cyclegan.cli import main
+from keras_anime_cyclegan.config import DiscriminatorConfig, GeneratorConfig
+from keras_anime_cyclegan.data import synthetic_sample
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    import keras
+
+    from keras_anime_cyclegan.models import build_discriminator, build_generator
+
+    keras.utils.set_random_seed(0)
+    d = tmp_path_factory.mktemp("cli_models")
+    build_generator(GeneratorConfig(base_filters=8, max_filters=32, levels=2, residual_blocks=1), name="generator_g").save(
+        d / "generator_g.keras"
+    )
+    build_discriminator(DiscriminatorConfig(base_filters=8, layers=2)).save(d / "discriminator.keras")
+    return d
+
+
+def test_folder_with_a_corrupt_file(model_dir, tmp_path, capsys):
+    src = tmp_path / "in"
+    (src / "chapter1").mkdir(parents=True)
+    sizes = {"a.png": (40, 52), "chapter1/b.jpg": (33, 65), "chapter1/c.webp": (48, 48)}
+    for name, (h, w) in sizes.items():
+        Image.fromarray(synthetic_sample(h, w, seed=len(name)).lines).save(src / name)
+    Image.fromarray(np.zeros((20, 24, 4), np.uint8)).save(src / "chapter1" / "d.png")
+    (src / "chapter1" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    (src / "notes.txt").write_text("not an image, not picked up from a folder")
+
+    code = main(["colorize", str(src), "-m", str(model_dir / "generator_g.keras"), "-o", str(tmp_path / "out")])
+
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "broken.png" in err and "not a readable image" in err
+    for name, (h, w) in sizes.items():
+        out = Image.open((tmp_path / "out" / name).with_suffix(".png"))
+        assert out.size == (w, h)
+    assert Image.open(tmp_path / "out" / "chapter1" / "d.png").mode == "RGBA"
+    assert not (tmp_path / "out" / "chapter1" / "broken.png").exists()
+    assert not (tmp_path / "out" / "notes.png").exists()
+
+
+def test_all_good_exits_zero_and_names_files(model_dir, tmp_path, capsys):
+    Image.fromarray(synthetic_sample(30, 40).lines).save(tmp_path / "one.jpg")
+    code = main(["colorize", str(tmp_path / "one.jpg"), "-m", str(model_dir / "generator_g.keras"), "-o", str(tmp_path / "o")])
+    assert code == 0 and Image.open(tmp_path / "o" / "one.png").size == (40, 30)
+
+
+@pytest.mark.parametrize(
+    "command, model, message",
+    [
+        ("colorize", "missing.keras", "no such model"),
+        ("colorize", "discriminator.keras", "discriminator"),
+        ("extract-lines", "generator_g.keras", "not 'lines'"),
+    ],
+)
+def test_bad_model_is_one_line(model_dir, tmp_path, capsys, command, model, message):
+    Image.fromarray(synthetic_sample(30, 40).lines).save(tmp_path / "x.png")
+    code = main([command, str(tmp_path / "x.png"), "-m", str(model_dir / model), "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert message in err and "Traceback" not in err and len(err.splitlines()) == 1, err
