@@ -100,6 +100,8 @@ class DataConfig:
 
     `demo=True` uses the package's own synthetic anime-like images.
     `sketches="synthesize"` builds the sketch domain from `colors`.
+    `max_pixels` refuses larger images unread (decompression bombs);
+    `cache` is a folder for the decoded images, reused by later runs.
     """
 
     sketches: Optional[str] = None
@@ -107,6 +109,8 @@ class DataConfig:
     demo: bool = False
     demo_images: int = 64
     held_out: int = 4
+    max_pixels: Optional[int] = 89_478_485  # Pillow's bomb threshold, as data.decode
+    cache: Optional[str] = None
 
 
 @dataclass
