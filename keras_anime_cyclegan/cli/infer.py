@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 COMMANDS = {
     "colorize": ("colorize", "colour line-art sketches with G"),
     "extract-lines": ("lines", "extract line art from colour pictures with F"),
@@ -37,12 +36,13 @@ def add_parser(sub):
 
 def find_images(inputs: list[str]) -> list[tuple[Path, Path]]:
     """(input file, output path relative to OUTDIR) for every picture named
-    or found (recursively, by suffix) in a named folder."""
+    or found (recursively, as training finds them) in a named folder."""
+    from keras_anime_cyclegan.data.decode import find_images as images_in
+
     found = []
     for item in map(Path, inputs):
         if item.is_dir():
-            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-            found += [(f, f.relative_to(item).with_suffix(".png")) for f in files]
+            found += [(f, f.relative_to(item).with_suffix(".png")) for f in images_in(item)]
         else:
             found.append((item, Path(item.name).with_suffix(".png")))
     return found
