@@ -1,0 +1,117 @@
+"""Runs exported files and measures them against Keras: parity and latency.
+
+`runner(path)` gives a function float32 [-1, 1] NHWC -> float32 [-1, 1] for
+a SavedModel folder (its `float32` signature) or a `.tflite` file (in
+`ai-edge-litert`, int8 files quantised and dequantised at the edges), so the
+command line, the benchmark and the tests all compare exports the same way.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+Runner = Callable[[np.ndarray], np.ndarray]
+
+
+def psnr(reference: np.ndarray, output: np.ndarray) -> float:
+    """PSNR in dB of two images in [-1, 1] (peak-to-peak 2); inf when equal."""
+    mse = float(np.mean((np.asarray(reference, np.float64) - np.asarray(output, np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(4.0 / mse)
+
+
+def parity(reference: np.ndarray, output: np.ndarray) -> dict:
+    """Max absolute error and PSNR of an export's output against Keras's."""
+    return {
+        "max_abs_error": float(np.max(np.abs(np.asarray(reference, np.float32) - np.asarray(output, np.float32)))),
+        "psnr_db": round(psnr(reference, output), 2),
+    }
+
+
+def tflite_runner(path: str | Path, num_threads: int = 2) -> Runner:
+    """Runs a `.tflite` export one image at a time in ai-edge-litert."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+    inp = interpreter.get_input_details()[0]
+    out = interpreter.get_output_details()[0]
+    shape = [None]
+
+    def run(images: np.ndarray) -> np.ndarray:
+        results = []
+        for image in np.asarray(images, np.float32):
+            x = image[None]
+            if list(inp["shape"]) != list(x.shape) and shape[0] != x.shape:
+                # A dynamic-size model: size the input to this image once.
+                interpreter.resize_tensor_input(inp["index"], list(x.shape))
+                interpreter.allocate_tensors()
+                shape[0] = x.shape
+            elif shape[0] is None:
+                interpreter.allocate_tensors()
+                shape[0] = x.shape
+            if inp["dtype"] != np.float32:
+                scale, zero = inp["quantization"]
+                info = np.iinfo(inp["dtype"])
+                x = np.clip(np.round(x / scale + zero), info.min, info.max).astype(inp["dtype"])
+            interpreter.set_tensor(inp["index"], x)
+            interpreter.invoke()
+            y = interpreter.get_tensor(out["index"])
+            if out["dtype"] != np.float32:
+                scale, zero = out["quantization"]
+                y = (y.astype(np.float32) - zero) * scale
+            results.append(y[0])
+        return np.stack(results)
+
+    return run
+
+
+def saved_model_runner(path: str | Path) -> Runner:
+    """Runs a SavedModel export through its `float32` signature."""
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.export.saved_model import FLOAT32_SIGNATURE, INPUT_NAME, OUTPUT_NAME
+
+    fn = tf.saved_model.load(str(path)).signatures[FLOAT32_SIGNATURE]
+    return lambda images: fn(**{INPUT_NAME: tf.constant(images, tf.float32)})[OUTPUT_NAME].numpy()
+
+
+def keras_runner(model) -> Runner:
+    """The Keras model itself, in inference mode, as the reference."""
+    import tensorflow as tf
+
+    fn = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    return lambda images: fn(tf.constant(images, tf.float32)).numpy()
+
+
+def runner(path: str | Path, num_threads: int = 2) -> Optional[Runner]:
+    """A runner for an export Python can run, or None (e.g. TF.js)."""
+    path = Path(path)
+    if path.suffix == ".tflite":
+        return tflite_runner(path, num_threads)
+    if path.is_dir() and (path / "saved_model.pb").exists():
+        return saved_model_runner(path)
+    return None
+
+
+def median_latency_ms(run: Runner, image: np.ndarray, repeats: int = 5, warmup: int = 1) -> float:
+    """Median wall time of `run` on one batch, in milliseconds."""
+    for _ in range(warmup):
+        run(image)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(image)
+        times.append((time.perf_counter() - start) * 1000.0)
+    return round(statistics.median(times), 2)
+
+
+def file_size(path: str | Path) -> int:
+    """Bytes of a file, or of every file under a folder."""
+    path = Path(path)
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

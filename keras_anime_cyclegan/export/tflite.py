@@ -1,0 +1,157 @@
+"""TFLite export: float32, float16, dynamic-range and full-integer int8.
+
+Each file has one signature, `serving_default`, input and output named
+`images`, batch 1, NHWC RGB:
+
+- float32 / float16 / dynamic: float32 in [-1, 1] (pixel / 127.5 - 1) in,
+  float32 in [-1, 1] out. float16 stores the weights in half precision;
+  dynamic stores them as int8 and computes in float.
+- int8: int8 in and int8 out, every op in integer arithmetic. The real
+  value is `(q - zero_point) * scale`; both pairs are in the tensor details
+  and in `metadata.json` (`input.quantization`, `output.quantization`).
+
+`size=256` fixes the input to 256x256, as mobile runtimes prefer;
+`size=None` leaves height and width open (resize the input tensor, to
+multiples of the generator's multiple, before `allocate_tensors`).
+
+Run the files with `ai_edge_litert.interpreter.Interpreter`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from keras_anime_cyclegan.export.metadata import image_spec, write_metadata
+
+QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
+INPUT_NAME = OUTPUT_NAME = "images"
+MODEL_FILE = "model.tflite"
+REPRESENTATIVE_COUNT = 32
+
+
+def representative_images(direction: str, count: int = REPRESENTATIVE_COUNT, size: int = 256, seed: int = 7) -> np.ndarray:
+    """uint8 images of the generator's input domain, for int8 calibration.
+
+    Synthesised sketches (the package's line art) for `colorize`, colour
+    illustrations for `lines`; seeds apart from the demo's training images.
+    """
+    from keras_anime_cyclegan.data.synthetic import synthetic_images
+
+    colors, sketches = synthetic_images(count, size, seed=seed)
+    return sketches if direction == "colorize" else colors
+
+
+def _frozen_function(model, size: Optional[int]):
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    fn = tf.function(lambda images: {OUTPUT_NAME: model(images, training=False)})
+    spec = tf.TensorSpec([1, size, size, 3], tf.float32, name=INPUT_NAME)
+    # Frozen: the converter would otherwise keep resource variables, which
+    # the calibrator and the interpreter cannot read.
+    return convert_variables_to_constants_v2(fn.get_concrete_function(spec))
+
+
+def _representative_dataset(images, size: Optional[int]) -> Callable[[], Iterable]:
+    if callable(images):
+        return images
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / 127.5 - 1.0
+    if size is not None and images.shape[1:3] != (size, size):
+        images = tf.image.resize(images, (size, size), method="area").numpy()
+
+    def dataset():
+        for image in images:
+            yield [image[None].astype(np.float32)]
+
+    return dataset
+
+
+def convert(model, quantize: str = "float32", size: Optional[int] = 256, representative=None) -> bytes:
+    """The TFLite flatbuffer of a Keras generator (see the module docstring).
+
+    Args:
+        model: a Keras generator, float32 [-1, 1] NHWC in and out.
+        quantize: one of `QUANTIZATIONS`.
+        size: fixed height and width, or None for any size.
+        representative: int8 only: uint8 images (N, H, W, 3), float32
+            images in [-1, 1], or a TFLite representative-dataset callable.
+    """
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(f"quantize must be one of {', '.join(QUANTIZATIONS)}; got {quantize!r}")
+    if quantize == "int8" and representative is None:
+        raise ValueError("int8 needs representative images")
+    from keras_anime_cyclegan.export.graph import export_model
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(export_model(model), size)])
+    if quantize != "float32":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif quantize == "int8":
+        converter.representative_dataset = _representative_dataset(representative, size or 256)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+def _quantization(detail: dict) -> Optional[dict]:
+    scale, zero_point = detail["quantization"]
+    if not scale:
+        return None
+    return {"scale": float(scale), "zero_point": int(zero_point)}
+
+
+def export_tflite(
+    loaded,
+    out_path: str | Path,
+    quantize: str = "float32",
+    size: Optional[int] = 256,
+    representative=None,
+) -> Path:
+    """Writes a `.tflite` file of `loaded`'s generator and its `metadata.json`.
+
+    Args:
+        loaded: a `LoadedGenerator` (from `load_generator`).
+        out_path: the `.tflite` file to write, or a folder (gets
+            `model.tflite`). One export per folder: `metadata.json` sits
+            beside the file.
+        quantize: "float32", "float16", "dynamic" (int8 weights, float
+            compute) or "int8" (integer-only, int8 input and output).
+        size: fixed input height and width (divisible by the generator's
+            multiple), or None for a dynamic-size model.
+        representative: int8 calibration images (see `convert`); default:
+            `representative_images(direction)`.
+
+    Returns:
+        The `.tflite` file.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    multiple = loaded.multiple
+    if size is not None and (size % multiple or size < 2 * multiple):
+        raise ValueError(f"--size {size} must be a multiple of {multiple} and at least {2 * multiple}")
+    if quantize == "int8" and representative is None:
+        representative = representative_images(loaded.direction, size=size or 256)
+    out_path = Path(out_path)
+    if out_path.suffix != ".tflite":
+        out_path = out_path / MODEL_FILE
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    content = convert(loaded.model, quantize, size, representative)
+    out_path.write_bytes(content)
+
+    interpreter = Interpreter(model_content=content)
+    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    extra = {"signature": "serving_default"}
+    if quantize == "int8":
+        extra["input"] = {**image_spec(size, multiple, "int8", quantization=_quantization(inp)), "name": INPUT_NAME}
+        extra["output"] = {**image_spec(size, multiple, "int8", quantization=_quantization(out)), "name": OUTPUT_NAME}
+    else:
+        extra["input"] = extra["output"] = {**image_spec(size, multiple), "name": INPUT_NAME}
+    write_metadata(out_path, loaded=loaded, fmt="tflite", quantization=quantize, input_size=size, extra=extra)
+    return out_path
