@@ -11,9 +11,9 @@ import argparse
 import os
 import sys
 
-from keras_anime_cyclegan.cli import infer, train
+from keras_anime_cyclegan.cli import infer, synth, train
 
-COMMANDS = [train, infer]
+COMMANDS = [train, infer, synth]
 
 
 class CLIError(Exception):

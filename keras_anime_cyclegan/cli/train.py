@@ -39,7 +39,7 @@ def add_parser(sub):
 
 
 def config_from_args(args):
-    from keras_anime_cyclegan.config import DataConfig, ExperimentConfig, preset
+    from keras_anime_cyclegan.config import ExperimentConfig, preset
 
     if args.config:
         config = ExperimentConfig.load(args.config)
@@ -54,9 +54,9 @@ def config_from_args(args):
     if args.demo:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, demo=True))
     elif args.colors:
-        config = dataclasses.replace(
-            config, data=DataConfig(sketches=args.sketches or "synthesize", colors=args.colors, demo=False)
-        )
+        # Keeps a --config file's other data settings (held_out, cache, max_pixels).
+        data = dataclasses.replace(config.data, sketches=args.sketches or "synthesize", colors=args.colors, demo=False)
+        config = dataclasses.replace(config, data=data)
     elif not config.data.demo and not config.data.colors:
         raise ValueError("give --colors DIR (and --sketches DIR or synthesize), or --demo")
     overrides = {
