@@ -20,6 +20,7 @@ def tiny_config(**overrides):
         epochs=2,
         pool_size=4,
         data=DataConfig(demo=True, demo_images=8, held_out=2),
+        jit_compile=False,  # a few steps: XLA's compile time would dominate
     )
     return dataclasses.replace(base, **overrides)
 

@@ -34,7 +34,7 @@ def add_parser(sub):
     p.add_argument("--seed", type=int)
     p.add_argument("--gan-loss", choices=["lsgan", "vanilla", "hinge"])
     p.add_argument("--identity-weight", type=float, help="fraction of the cycle weight (0 = off, as in the paper)")
-    p.add_argument("--xla", action="store_true", help="compile the train step with XLA")
+    p.add_argument("--no-xla", action="store_true", help="compile the train step without XLA (XLA is the default)")
     p.set_defaults(run=run)
 
 
@@ -67,8 +67,8 @@ def config_from_args(args):
         "seed": args.seed,
     }
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    if args.xla:
-        config = dataclasses.replace(config, jit_compile=True)
+    if args.no_xla:
+        config = dataclasses.replace(config, jit_compile=False)
     loss = {"gan_loss": args.gan_loss, "identity_weight": args.identity_weight}
     loss = {k: v for k, v in loss.items() if v is not None}
     if loss:

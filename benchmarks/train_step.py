@@ -1,0 +1,97 @@
+"""Images per second of the full CycleGAN train step (G, F, D_X, D_Y).
+
+Median over timed steps after warm-up, per generator preset, image size,
+batch size and XLA setting; with the generator's GFLOPs per image and the
+achieved GFLOP/s of the whole step (estimated as 18 generator passes per
+image: G and F run 3 times forward each, backward costs about twice forward). Prints one JSON document.
+
+    python benchmarks/train_step.py --presets demo mobile --sizes 128 --batches 1 4 --xla off on
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def measure(preset_name, size, batch, xla, steps, warmup):
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.config import preset
+    from keras_anime_cyclegan.models import count_flops
+    from keras_anime_cyclegan.training.run import build_model
+
+    keras.utils.set_random_seed(0)
+    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla)
+    model = build_model(config)
+    step = tf.function(model.train_step, jit_compile=xla)
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.uniform(-1, 1, (batch, size, size, 3)).astype("float32"))
+    y = tf.constant(rng.uniform(-1, 1, (batch, size, size, 3)).astype("float32"))
+    t0 = time.perf_counter()
+    for _ in range(warmup):
+        float(step((x, y))["gen_total"])  # float(): wait for the step to finish
+    compile_s = time.perf_counter() - t0
+    times = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        float(step((x, y))["gen_total"])
+        times.append(time.perf_counter() - t)
+    med = statistics.median(times)
+    gen_gflops = count_flops(model.generator_g, size) / 1e9
+    return {
+        "preset": preset_name,
+        "image_size": size,
+        "batch": batch,
+        "xla": xla,
+        "median_step_s": round(med, 4),
+        "images_per_s": round(batch / med, 2),
+        "warmup_s": round(compile_s, 1),
+        "generator_gflops_per_image": round(gen_gflops, 3),
+        # A train step runs G and F 3 times each forward and ~2x that backward:
+        # ~18 generator passes per image, plus 6 discriminator passes.
+        "approx_generator_gflop_per_s": round(18 * gen_gflops * batch / med, 1),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", nargs="+", default=["demo", "mobile", "paper", "resnet9"])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[128, 256])
+    parser.add_argument("--batches", nargs="+", type=int, default=[1, 4])
+    parser.add_argument("--xla", nargs="+", choices=["off", "on"], default=["off", "on"])
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+
+    import tensorflow as tf
+
+    rows = []
+    for name in args.presets:
+        for size in args.sizes:
+            for batch in args.batches:
+                for xla in args.xla:
+                    rows.append(measure(name, size, batch, xla == "on", args.steps, args.warmup))
+                    print(json.dumps(rows[-1]), flush=True, file=sys.stderr)
+    doc = {
+        "benchmark": "train_step",
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "tensorflow": tf.__version__},
+        "rows": rows,
+    }
+    text = json.dumps(doc, indent=2)
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
