@@ -11,9 +11,9 @@ import argparse
 import os
 import sys
 
-from keras_anime_cyclegan.cli import infer, synth, train
+from keras_anime_cyclegan.cli import export, infer, synth, train
 
-COMMANDS = [train, infer, synth]
+COMMANDS = [train, infer, synth, export]
 
 
 class CLIError(Exception):

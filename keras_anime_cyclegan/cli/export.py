@@ -1,0 +1,78 @@
+"""`kac export`: every export format at once, each checked against Keras."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+PARITY_IMAGES = 4
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "export",
+        help="export a generator (SavedModel, TFLite, TF.js), each with metadata.json",
+        description="Export the colorize (G) or lines (F) generator of a run folder or .keras file. "
+        "Each format goes into its own folder under --out with metadata.json; then every file Python "
+        "can run is compared with the Keras model and timed, and a table is printed.",
+    )
+    p.add_argument("--model", required=True, help="run folder (config.json + checkpoints) or generator .keras file")
+    p.add_argument("--direction", default="colorize", choices=["colorize", "lines"])
+    p.add_argument("--formats", default="all", help='"all" or a comma-separated list (see --list-formats)')
+    p.add_argument("--size", type=int, default=256, help="input height and width of the fixed-size TFLite files")
+    p.add_argument("--out", required=True, help="folder that receives one sub-folder per format")
+    p.add_argument("--no-check", action="store_true", help="skip the parity and latency checks")
+    p.set_defaults(run=run)
+
+
+def _chosen(formats: str, known) -> list[str]:
+    from keras_anime_cyclegan.cli import CLIError
+
+    if formats == "all":
+        return list(known)
+    names = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise CLIError(f"unknown format(s) {', '.join(unknown) or repr(formats)}; choose from all, {', '.join(known)}")
+    return names
+
+
+def _human(n: int) -> str:
+    return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
+def run(args):
+    from keras_anime_cyclegan.export import FORMATS
+    from keras_anime_cyclegan.export import check
+    from keras_anime_cyclegan.export.tflite import representative_images
+    from keras_anime_cyclegan.training.loading import load_generator
+    from keras_anime_cyclegan.utils.images import to_float
+
+    names = _chosen(args.formats, FORMATS)
+    loaded = load_generator(args.model, args.direction)
+    if args.size % loaded.multiple or args.size < 2 * loaded.multiple:
+        raise ValueError(f"--size {args.size} must be a multiple of {loaded.multiple} and at least {2 * loaded.multiple}")
+    out = Path(args.out)
+    images = to_float(representative_images(args.direction, PARITY_IMAGES, args.size, seed=99))
+    reference = check.keras_runner(loaded.model)
+    expected = None if args.no_check else reference(images)
+    rows = []
+    if not args.no_check:
+        rows.append(("keras (reference)", str(loaded.source), "", "", f"{check.median_latency_ms(reference, images[:1]):.1f}"))
+    for i, name in enumerate(names, 1):
+        print(f"[{i}/{len(names)}] exporting {name} ...", file=sys.stderr, flush=True)
+        path = FORMATS[name].export(loaded, out / name, args.size)
+        parity, latency = "", ""
+        run_export = None if args.no_check else check.runner(path)
+        if run_export is not None:
+            p = check.parity(expected, run_export(images))
+            parity = f"max {p['max_abs_error']:.2g}, {p['psnr_db']:.1f} dB"
+            latency = f"{check.median_latency_ms(run_export, images[:1]):.1f}"
+        elif not args.no_check:
+            parity = "not runnable in Python"
+        rows.append((name, str(path), _human(check.file_size(path)), parity, latency))
+    header = ("format", "file", "size", "parity vs Keras", f"ms @{args.size}")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
