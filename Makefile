@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 
-.PHONY: install demo test
+.PHONY: install demo test web web-deps
 
 install:
 	$(PIP) install --quiet --disable-pip-version-check -e ".[cpu,test]"
@@ -13,5 +13,27 @@ demo: install
 	$(PYTHON) -m keras_anime_cyclegan train --demo --out runs/demo
 
 # The whole test suite (CI runs exactly this).
-test: install
+test: install web-deps
 	$(PYTHON) -m pytest -n 2 --dist loadfile tests
+
+# The browser demo: exports the demo run's two generators to TF.js (training
+# them first, a few minutes, when runs/demo has none), builds web_demo/dist
+# and serves it on http://localhost:$(WEB_PORT)/ until Ctrl+C.
+WEB_PORT ?= 8000
+web: install web_demo/node_modules/.package-lock.json
+	[ -f runs/demo/generator_g.keras ] && [ -f runs/demo/generator_f.keras ] || $(PYTHON) -m keras_anime_cyclegan train --demo --out runs/demo
+	$(PYTHON) export/to_tfjs.py --model runs/demo/generator_g.keras --direction colorize --out web_demo/public/models/colorize
+	$(PYTHON) export/to_tfjs.py --model runs/demo/generator_f.keras --direction lines --out web_demo/public/models/lines
+	cd web_demo && npm run build
+	@echo "Serving web_demo/dist on http://localhost:$(WEB_PORT)/ (Ctrl+C stops it)"
+	$(PYTHON) -m http.server $(WEB_PORT) --bind 127.0.0.1 --directory web_demo/dist
+
+# What the browser test needs: web_demo's npm packages (again when the lock
+# file changes) and Debian's Chromium; quick when both are there.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+web-deps: web_demo/node_modules/.package-lock.json
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
+
+web_demo/node_modules/.package-lock.json: web_demo/package-lock.json
+	cd web_demo && npm ci --no-audit --no-fund
+	touch $@

@@ -20,6 +20,7 @@ from typing import Callable
 
 from keras_anime_cyclegan.export.metadata import read_metadata, write_metadata
 from keras_anime_cyclegan.export.saved_model import export_saved_model
+from keras_anime_cyclegan.export.tfjs import export_tfjs
 from keras_anime_cyclegan.export.tflite import QUANTIZATIONS, export_tflite
 
 
@@ -66,14 +67,22 @@ register_format(
         "TFLite float32, any size divisible by the multiple",
     )
 )
-# TF.js registers itself here (keras_anime_cyclegan/export/tfjs.py), e.g.
-# register_format(ExportFormat("tfjs", lambda loaded, folder, size: export_tfjs(loaded, folder), "TF.js graph model"))
+# TF.js: the folder (model.json + shards), so its size counts the weights.
+for _q in ("float32", "float16", "uint8"):
+    register_format(
+        ExportFormat(
+            f"tfjs_{_q}",
+            lambda loaded, folder, size, q=_q: export_tfjs(loaded, folder, None if q == "float32" else q).parent,
+            f"TF.js graph model, {_q} weights, any size divisible by the multiple",
+        )
+    )
 
 __all__ = [
     "FORMATS",
     "QUANTIZATIONS",
     "ExportFormat",
     "export_saved_model",
+    "export_tfjs",
     "export_tflite",
     "read_metadata",
     "register_format",

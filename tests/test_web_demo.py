@@ -1,0 +1,181 @@
+"""The web demo in real Chromium: the TF.js export's parity proof.
+
+Exports tiny generators (both directions) to TF.js, builds `web_demo/`,
+serves it on a local port and drives Debian's headless Chromium through
+`web_demo/tests/browser_check.mjs` (playwright-core). The page's output
+pixels are compared with the same model run in Keras.
+
+Needs Chromium and `web_demo/node_modules`: `make test` installs both
+(its `web-deps` step). Missing either is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_anime_cyclegan.config import GeneratorConfig
+from keras_anime_cyclegan.data.synthetic import synthetic_sample
+from keras_anime_cyclegan.export.tfjs import export_tfjs
+from keras_anime_cyclegan.models.factory import build_generator
+from keras_anime_cyclegan.training.loading import LoadedGenerator, weights_sha256
+from keras_anime_cyclegan.utils.images import to_float, to_uint8
+
+WEB_DEMO = Path(__file__).resolve().parents[1] / "web_demo"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+TINY = GeneratorConfig(base_filters=8, max_filters=32, levels=2, residual_blocks=1, upsampling="resize")
+NAMES = {"colorize": "generator_g", "lines": "generator_f"}
+# Each case: a picture (sketch for colorize, colour for lines) of an odd
+# size, so the page's padding to the multiple and cropping are exercised.
+CASES = {
+    "colorize": dict(direction="colorize", size=(60, 90), seed=1),
+    "lines": dict(direction="lines", size=(53, 77), seed=2, offline=True),
+    "colorize_cpu": dict(direction="colorize", size=(60, 90), seed=1, backend="cpu"),
+    "lines_wasm": dict(direction="lines", size=(53, 77), seed=2, backend="wasm"),
+    "phone": dict(direction="lines", size=(200, 300), seed=3, phone=True, page_size="128"),
+}
+PARITY_LIMIT = 2.0  # mean absolute difference in 0..255 levels (2/255 of the range)
+
+
+def _require(condition: bool, what: str) -> None:
+    if not condition:
+        pytest.fail(f"{what}; run `make web-deps` (apt-get install chromium, npm ci in web_demo)", pytrace=False)
+
+
+def _picture(case: dict) -> np.ndarray:
+    sample = synthetic_sample(*case["size"], seed=case["seed"])
+    return sample.lines if case["direction"] == "colorize" else sample.color
+
+
+def _keras_reference(model, picture: np.ndarray, multiple: int) -> np.ndarray:
+    """What the page computes: reflect-pad bottom/right to the multiple, run, crop."""
+    h, w = picture.shape[:2]
+    x = np.pad(to_float(picture), [(0, (-h) % multiple), (0, (-w) % multiple), (0, 0)], mode="reflect")
+    return to_uint8(np.asarray(model(x[None], training=False))[0, :h, :w])
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript", ".wasm": "application/wasm"}
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser_run(tmp_path_factory):
+    _require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}")
+    _require(shutil.which("node") is not None, "node not found")
+    _require((WEB_DEMO / "node_modules" / "playwright-core").exists(), "web_demo/node_modules is missing")
+    root = tmp_path_factory.mktemp("web_demo")
+    site, out = root / "site", root / "out"
+    out.mkdir()
+
+    build = subprocess.run(["node", "build.mjs", "--outdir", str(site)], cwd=WEB_DEMO, capture_output=True, text=True)
+    assert build.returncode == 0, f"npm run build failed:\n{build.stdout}\n{build.stderr}"
+    shutil.rmtree(site / "models", ignore_errors=True)
+    models = {}
+    for seed, (direction, name) in enumerate(NAMES.items()):
+        keras.utils.set_random_seed(seed)
+        model = build_generator(TINY, name=name)
+        models[direction] = model
+        export_tfjs(LoadedGenerator(model, direction, TINY, weights_sha256(model), Path(name)), site / "models" / direction)
+
+    plan_cases = []
+    for name, case in CASES.items():
+        path = root / f"{name}.png"
+        Image.fromarray(_picture(case)).save(path)
+        plan_cases.append({"name": name, "file": str(path), "direction": case["direction"],
+                           "size": case.get("page_size", "original"), "backend": case.get("backend"),
+                           "offline": case.get("offline", False), "phone": case.get("phone", False)})
+    not_image = root / "notes.txt"
+    not_image.write_text("not a picture\n")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    plan = {"url": f"http://127.0.0.1:{server.server_address[1]}/", "out": str(out), "chromium": CHROMIUM,
+            "cases": plan_cases, "notImage": str(not_image)}
+    (root / "plan.json").write_text(json.dumps(plan))
+    try:
+        run = subprocess.run(["node", "tests/browser_check.mjs", str(root / "plan.json")], cwd=WEB_DEMO,
+                             capture_output=True, text=True, timeout=600)
+    finally:
+        server.shutdown()
+    assert run.returncode == 0, f"browser_check.mjs failed:\n{run.stdout}\n{run.stderr}"
+    results = json.loads((out / "results.json").read_text())
+    results["origin"] = plan["url"].rstrip("/")
+    results["models"] = models
+    results["out"] = out
+    print(f"web demo test output: {out}")
+    return results
+
+
+def _page_output(case: dict) -> np.ndarray:
+    assert case.get("state") == "done", f"page did not finish: {case}"
+    rgba = np.fromfile(case["rgbaFile"], np.uint8).reshape(case["height"], case["width"], 4)
+    assert (rgba[..., 3] == 255).all()
+    return rgba[..., :3]
+
+
+@pytest.mark.parametrize("name", ["colorize", "lines", "colorize_cpu", "lines_wasm"])
+def test_browser_output_equals_keras(browser_run, name):
+    case, spec = browser_run["cases"][name], CASES[name]
+    picture = _picture(spec)
+    page = _page_output(case)
+    assert page.shape == picture.shape
+    reference = _keras_reference(browser_run["models"][spec["direction"]], picture, 2**TINY.levels)
+    assert reference.std() > 20, "the tiny model's output is too flat to prove anything"
+    diff = np.abs(page.astype(np.int16) - reference.astype(np.int16))
+    print(f"{name} on {case['backend']}: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255")
+    assert diff.mean() <= PARITY_LIMIT
+    if spec.get("backend"):
+        assert case["backend"] == spec["backend"]
+    assert case["direction"] == spec["direction"]
+
+
+def test_phone_layout_resizes_and_scales_back(browser_run):
+    case, spec = browser_run["cases"]["phone"], CASES["phone"]
+    page = _page_output(case)
+    assert page.shape == _picture(spec).shape  # cropped and scaled back to the picture's own size
+    assert case["timing"].startswith("(128×85:")  # the model saw it at 128 px, aspect ratio kept
+    assert page.std() > 5
+    layout = case["layout"]
+    assert layout["scrollWidth"] <= 390, layout  # nothing wider than the phone
+    assert layout["smallestButton"] >= 44, layout  # touch-sized controls
+    assert layout["outputWidth"] <= 390
+    screenshot = Path(case["screenshot"])
+    assert screenshot.stat().st_size > 1000
+    assert Image.open(screenshot).size[0] == 390 * 2  # deviceScaleFactor 2
+
+
+def test_non_image_upload_shows_error(browser_run):
+    result = browser_run["notImage"]
+    assert result["state"] == "error"
+    assert "notes.txt" in result["error"] and "not an image" in result["error"]
+
+
+def test_missing_models_show_error(browser_run):
+    result = browser_run["missingModels"]
+    assert result["state"] == "error"
+    assert "could not be read" in result["error"] and "make web" in result["error"]
+
+
+def test_no_request_leaves_the_origin(browser_run):
+    assert browser_run["foreignRequests"] == []
+    origin = browser_run["origin"]
+    assert browser_run["requests"], "no requests were recorded"
+    assert all(url.startswith((origin + "/", "data:", "blob:")) for url in browser_run["requests"])
+
+
+def test_offline_after_load_and_no_page_errors(browser_run):
+    assert browser_run["cases"]["lines"]["state"] == "done"  # ran with the network cut
+    assert browser_run["pageErrors"] == []

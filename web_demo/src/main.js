@@ -1,0 +1,251 @@
+// The page: picks a picture, fits it to the model's size, hands the pixels
+// to the worker (worker.js) that runs TF.js, and shows the result at the
+// picture's own size. Query parameters, for tests and for hosting the
+// models elsewhere on the same origin: ?models=URL/ ?backend=wasm ?size=original
+import { fitToModel } from "./geometry.js";
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const DIRECTIONS = ["colorize", "lines"];
+const LABELS = { webgpu: "WebGPU", webgl: "WebGL", wasm: "WASM", cpu: "CPU" };
+
+const state = {
+  direction: "colorize",
+  metadata: {}, // direction -> metadata.json of the loaded model
+  picture: null, // {bitmap, name}
+  runId: 0,
+  runs: 0,
+  ready: false,
+};
+
+// Settings from the query string, when they name an option.
+for (const [param, select] of [["backend", $("backend")], ["size", $("size")]]) {
+  const wanted = params.get(param);
+  if (wanted && [...select.options].some((o) => o.value === wanted)) select.value = wanted;
+}
+
+function setState(name) {
+  document.body.dataset.state = name;
+}
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message;
+  box.hidden = false;
+  setState("error");
+  $("progress").value = 0;
+  $("status").textContent = "";
+}
+
+function clearError() {
+  $("error").hidden = true;
+  $("error").textContent = "";
+}
+
+function setProgress(stage, fraction) {
+  $("status").textContent = stage;
+  $("progress").value = fraction;
+}
+
+function setBackendLabel(backend, failed) {
+  const skipped = failed && failed.length ? ` (not available here: ${failed.map((b) => LABELS[b]).join(", ")})` : "";
+  $("backend-used").textContent = LABELS[backend] + skipped;
+  document.body.dataset.backend = backend;
+}
+
+function updateDirectionButtons() {
+  for (const d of DIRECTIONS) {
+    const button = $(`direction-${d}`);
+    button.setAttribute("aria-pressed", String(d === state.direction));
+    button.disabled = state.ready && !state.metadata[d];
+  }
+}
+
+// ---- the worker -------------------------------------------------------------
+
+let worker;
+try {
+  worker = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
+} catch (e) {
+  showError(`This browser cannot run the model in a background worker (${e.message}). Try a current Chrome, Edge, Firefox or Safari.`);
+}
+
+const pending = new Map(); // run id -> {resolve, reject}
+
+worker?.addEventListener("message", ({ data }) => {
+  if (data.type === "progress") {
+    if (data.id === undefined || data.id === state.runId) setProgress(data.stage, data.fraction);
+  } else if (data.type === "ready") {
+    onReady(data);
+  } else if (data.type === "backend") {
+    setBackendLabel(data.backend, data.failedBackends);
+    if (state.picture) run();
+    else setState("ready");
+  } else if (data.type === "result") {
+    pending.get(data.id)?.resolve(data);
+    pending.delete(data.id);
+  } else if (data.type === "error") {
+    if (data.id !== undefined && pending.has(data.id)) {
+      pending.get(data.id).reject(new Error(data.message));
+      pending.delete(data.id);
+    } else {
+      showError(data.message);
+    }
+  }
+});
+worker?.addEventListener("error", (e) => showError(`The model worker failed to start (${e.message || "script error"}).`));
+
+function onReady({ backend, failedBackends, loaded, errors, metadata }) {
+  state.metadata = metadata;
+  state.ready = true;
+  setBackendLabel(backend, failedBackends);
+  if (!loaded.includes(state.direction) && loaded.length) state.direction = loaded[0];
+  updateDirectionButtons();
+  $("model-info").textContent = loaded
+    .map((d) => `${d}: ${metadata[d].quantization} weights, any size ÷ ${metadata[d].input.multiple}`)
+    .join(" · ");
+  if (errors.length) {
+    showError(`${errors.join(" ")} ${loaded.length ? "" : "Run `make web` to export the models into the site."}`.trim());
+    if (!loaded.length) return;
+  } else {
+    setState("ready");
+    setProgress("Ready. Choose a picture.", 0);
+  }
+  if (state.picture) run();
+}
+
+worker?.postMessage({
+  type: "init",
+  modelsUrl: new URL(params.get("models") || "models/", location.href).href,
+  wasmUrl: new URL("wasm/", location.href).href,
+  backend: $("backend").value,
+  directions: DIRECTIONS,
+});
+
+// ---- pictures in ------------------------------------------------------------
+
+async function openPicture(file) {
+  clearError();
+  if (!file) return;
+  const looksLikeImage = file.type ? file.type.startsWith("image/") : /\.(png|jpe?g|webp|gif|bmp|avif)$/i.test(file.name);
+  if (!looksLikeImage) {
+    showError(`"${file.name}" is not an image${file.type ? ` (${file.type})` : ""}. Choose a PNG, JPEG, WebP, GIF or BMP picture.`);
+    return;
+  }
+  let bitmap;
+  try {
+    // No colour-space conversion: the model sees the file's own pixel values.
+    bitmap = await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none", imageOrientation: "from-image" });
+  } catch (e) {
+    showError(`"${file.name}" could not be read as an image; it may be damaged or in a format this browser cannot decode.`);
+    return;
+  }
+  state.picture?.bitmap.close();
+  state.picture = { bitmap, name: file.name.replace(/\.[^.]*$/, "") || "picture" };
+  const input = $("input");
+  input.width = bitmap.width;
+  input.height = bitmap.height;
+  input.getContext("2d").drawImage(bitmap, 0, 0);
+  if (state.ready) run();
+}
+
+$("file").addEventListener("change", (e) => openPicture(e.target.files[0]));
+const drop = $("drop");
+for (const type of ["dragenter", "dragover"]) {
+  document.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add("over"); });
+}
+document.addEventListener("dragleave", () => drop.classList.remove("over"));
+document.addEventListener("drop", (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  openPicture(e.dataTransfer.files[0]);
+});
+document.addEventListener("paste", (e) => {
+  const item = [...e.clipboardData.items].find((i) => i.kind === "file");
+  if (item) openPicture(item.getAsFile());
+});
+
+// ---- settings ---------------------------------------------------------------
+
+for (const d of DIRECTIONS) {
+  $(`direction-${d}`).addEventListener("click", () => {
+    state.direction = d;
+    updateDirectionButtons();
+    if (state.picture && state.ready) run();
+  });
+}
+$("backend").addEventListener("change", (e) => {
+  setState("loading");
+  setProgress(`Switching to ${e.target.selectedOptions[0].text}…`, 0.1);
+  worker.postMessage({ type: "backend", backend: e.target.value });
+});
+$("size").addEventListener("change", () => state.picture && state.ready && run());
+
+// ---- running the model ------------------------------------------------------
+
+async function run() {
+  const meta = state.metadata[state.direction];
+  if (!meta) return;
+  clearError();
+  setState("running");
+  const id = ++state.runId;
+  const { bitmap } = state.picture;
+  try {
+    setProgress("Resizing the picture", 0.05);
+    const fit = fitToModel(bitmap.width, bitmap.height, $("size").value, meta.input);
+    // Resizing in createImageBitmap keeps the main thread free for big photos.
+    const scaled = fit.scaled
+      ? await createImageBitmap(bitmap, { resizeWidth: fit.width, resizeHeight: fit.height, resizeQuality: "high" })
+      : bitmap;
+    const canvas = new OffscreenCanvas(fit.width, fit.height);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff"; // transparent areas become white paper
+    ctx.fillRect(0, 0, fit.width, fit.height);
+    ctx.drawImage(scaled, 0, 0);
+    if (scaled !== bitmap) scaled.close();
+    const pixels = ctx.getImageData(0, 0, fit.width, fit.height).data.buffer;
+    const result = await new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels }, [pixels]);
+    });
+    if (id !== state.runId) return; // a newer run replaced this one
+    show(result, bitmap.width, bitmap.height);
+  } catch (e) {
+    if (id === state.runId) showError(`The model failed on this picture: ${e.message}`);
+  }
+}
+
+function show(result, width, height) {
+  const small = new ImageData(new Uint8ClampedArray(result.pixels), result.width, result.height);
+  const output = $("output");
+  output.width = width;
+  output.height = height;
+  const ctx = output.getContext("2d");
+  if (result.width === width && result.height === height) {
+    ctx.putImageData(small, 0, 0);
+  } else {
+    // Scale back to the picture's own size.
+    const tmp = new OffscreenCanvas(result.width, result.height);
+    tmp.getContext("2d").putImageData(small, 0, 0);
+    ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(tmp, 0, 0, width, height);
+  }
+  state.runs += 1;
+  document.body.dataset.runs = String(state.runs);
+  document.body.dataset.direction = result.direction;
+  $("timing").textContent = `(${result.width}×${result.height}: model ${result.modelMs.toFixed(0)} ms on ${LABELS[result.backend]})`;
+  setBackendLabel(result.backend);
+  $("download").disabled = false;
+  setProgress("Done.", 1);
+  setState("done");
+}
+
+$("download").addEventListener("click", () => {
+  $("output").toBlob((blob) => {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `${state.picture.name}-${document.body.dataset.direction}.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }, "image/png");
+});

@@ -1,0 +1,125 @@
+// Runs the exported generators off the main thread, so a large picture
+// never freezes the page. Messages in: {type: "init", modelsUrl, wasmUrl,
+// backend, directions}, {type: "backend", backend}, {type: "run", id,
+// direction, width, height, pixels (RGBA bytes)}. Messages out: "progress",
+// "ready", "result", "error" (see main.js).
+import * as tf from "@tensorflow/tfjs-core";
+import { loadGraphModel } from "@tensorflow/tfjs-converter";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-webgl";
+import "@tensorflow/tfjs-backend-webgpu";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+
+// The order "auto" tries: fastest first, the CPU always works.
+const BACKENDS = ["webgpu", "webgl", "wasm", "cpu"];
+const models = {}; // direction -> {model, metadata}
+
+const post = (msg, transfer) => self.postMessage(msg, transfer || []);
+const progress = (stage, fraction, id) => post({ type: "progress", stage, fraction, id });
+
+// A backend counts as usable once it initialises and runs a small convolution.
+async function tryBackend(name) {
+  try {
+    if (!(await tf.setBackend(name))) return false;
+    await tf.ready();
+    const y = tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 3]), tf.ones([3, 3, 3, 2]), 1, "same"));
+    const v = await y.data();
+    y.dispose();
+    return Number.isFinite(v[0]);
+  } catch (e) {
+    return false;
+  }
+}
+
+async function chooseBackend(wanted) {
+  const order = wanted === "auto" ? BACKENDS : [wanted, ...BACKENDS.filter((b) => b !== wanted)];
+  const failed = [];
+  for (const name of order) {
+    if (await tryBackend(name)) return { backend: name, failed };
+    failed.push(name);
+  }
+  throw new Error(`No TF.js backend works in this browser (tried ${failed.join(", ")}).`);
+}
+
+async function loadModel(modelsUrl, direction) {
+  const base = new URL(`${direction}/`, modelsUrl);
+  let metadata;
+  try {
+    const response = await fetch(new URL("metadata.json", base));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    metadata = await response.json();
+  } catch (e) {
+    throw new Error(`metadata.json of the "${direction}" model could not be read at ${base} (${e.message}).`);
+  }
+  if (metadata.direction !== direction || metadata.format !== "tfjs") {
+    throw new Error(`${base}metadata.json describes a ${metadata.format} "${metadata.direction}" model, not a TF.js "${direction}" one.`);
+  }
+  try {
+    const model = await loadGraphModel(new URL("model.json", base).href);
+    return { model, metadata };
+  } catch (e) {
+    throw new Error(`The "${direction}" model at ${base}model.json could not be loaded (${e.message}).`);
+  }
+}
+
+// Any H x W: reflect-pad bottom and right up to the generator's multiple,
+// run it, crop back, and turn [-1, 1] into RGBA bytes (as the SavedModel's
+// uint8 signature does inside its graph).
+async function translate({ id, direction, width, height, pixels }) {
+  const entry = models[direction];
+  if (!entry) throw new Error(`The "${direction}" model is not loaded.`);
+  const multiple = entry.metadata.input.multiple || 1;
+  const padH = (multiple - (height % multiple)) % multiple;
+  const padW = (multiple - (width % multiple)) % multiple;
+  progress("Preparing the picture", 0.15, id);
+  const input = tf.tidy(() => {
+    const rgba = tf.tensor3d(new Uint8Array(pixels), [height, width, 4], "int32");
+    const rgb = tf.expandDims(tf.sub(tf.div(tf.cast(tf.slice(rgba, [0, 0, 0], [height, width, 3]), "float32"), 127.5), 1), 0);
+    return padH || padW ? tf.mirrorPad(rgb, [[0, 0], [0, padH], [0, padW], [0, 0]], "reflect") : rgb;
+  });
+  progress(`Running the model (${tf.getBackend()})`, 0.35, id);
+  const start = performance.now();
+  const output = await entry.model.executeAsync(input);
+  const rgba = tf.tidy(() => {
+    const y = tf.squeeze(tf.slice(output, [0, 0, 0, 0], [1, height, width, 3]), [0]);
+    const bytes = tf.clipByValue(tf.round(tf.mul(tf.add(y, 1), 127.5)), 0, 255);
+    return tf.cast(tf.concat([bytes, tf.fill([height, width, 1], 255)], 2), "int32");
+  });
+  const data = await rgba.data();
+  const modelMs = performance.now() - start;
+  tf.dispose([input, output, rgba]);
+  progress("Drawing the result", 0.9, id);
+  const out = new Uint8ClampedArray(data);
+  post({ type: "result", id, direction, width, height, pixels: out.buffer, modelMs, backend: tf.getBackend() }, [out.buffer]);
+}
+
+async function init({ modelsUrl, wasmUrl, backend, directions }) {
+  setWasmPaths(wasmUrl);
+  progress("Starting TF.js", 0.05);
+  const chosen = await chooseBackend(backend);
+  const loaded = [];
+  const errors = [];
+  for (const [i, direction] of directions.entries()) {
+    progress(`Loading the "${direction}" model`, 0.2 + (0.7 * i) / directions.length);
+    try {
+      models[direction] = await loadModel(modelsUrl, direction);
+      loaded.push(direction);
+    } catch (e) {
+      errors.push(e.message);
+    }
+  }
+  post({ type: "ready", backend: chosen.backend, failedBackends: chosen.failed, loaded, errors,
+         metadata: Object.fromEntries(loaded.map((d) => [d, models[d].metadata])) });
+}
+
+self.onmessage = async ({ data }) => {
+  try {
+    if (data.type === "init") await init(data);
+    else if (data.type === "backend") {
+      const chosen = await chooseBackend(data.backend);
+      post({ type: "backend", backend: chosen.backend, failedBackends: chosen.failed });
+    } else if (data.type === "run") await translate(data);
+  } catch (e) {
+    post({ type: "error", id: data.id, message: e.message || String(e) });
+  }
+};

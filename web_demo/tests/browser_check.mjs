@@ -1,0 +1,115 @@
+// Drives Debian's Chromium (headless, through playwright-core) against the
+// served demo and writes what it saw into OUT/results.json: output pixels
+// (OUT/<case>.rgba), backends, error messages, every request's URL, and a
+// phone-sized screenshot. tests/test_web_demo.py runs it and judges.
+//
+//   node tests/browser_check.mjs plan.json
+//
+// plan.json: {url, out, chromium, cases: [{name, file, direction, size,
+// backend?, offline?, phone?}], notImage: path}
+import { chromium } from "playwright-core";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const origin = new URL(plan.url).origin;
+const TIMEOUT = 120_000;
+const results = { cases: {}, requests: [], foreignRequests: [], pageErrors: [] };
+
+const browser = await chromium.launch({
+  executablePath: plan.chromium || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-quic"],
+});
+
+async function newContext(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  context.on("request", (r) => results.requests.push(r.url()));
+  // Anything bound for another origin is recorded and refused.
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith("data:") || url.startsWith("blob:") || new URL(url).origin === origin) return route.continue();
+    results.foreignRequests.push(url);
+    return route.abort();
+  });
+  return context;
+}
+
+async function openPage(context, query) {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => results.pageErrors.push(String(e)));
+  await page.goto(`${plan.url}?${new URLSearchParams(query)}`);
+  await page.waitForFunction(() => ["ready", "error"].includes(document.body.dataset.state), null, { timeout: TIMEOUT });
+  return page;
+}
+
+const bodyData = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+const errorText = (page) => page.evaluate(() => (document.getElementById("error").hidden ? "" : document.getElementById("error").textContent));
+
+async function runCase(context, c) {
+  const query = { size: c.size || "original" };
+  if (c.backend) query.backend = c.backend;
+  const page = await openPage(context, query);
+  const record = { ready: await bodyData(page), error: await errorText(page) };
+  results.cases[c.name] = record;
+  if (record.ready.state !== "ready") return page;
+  const tap = c.phone ? (sel) => page.tap(sel) : (sel) => page.click(sel);
+  await tap(`#direction-${c.direction}`);
+  if (c.offline) await context.setOffline(true);
+  await page.setInputFiles("#file", c.file);
+  await page.waitForFunction(() => ["done", "error"].includes(document.body.dataset.state) && document.body.dataset.state !== "running",
+    null, { timeout: TIMEOUT });
+  if (c.offline) await context.setOffline(false);
+  Object.assign(record, await bodyData(page), { error: await errorText(page) });
+  record.timing = await page.textContent("#timing");
+  if (record.state !== "done") return page;
+  const out = await page.evaluate(() => {
+    const canvas = document.getElementById("output");
+    const bytes = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let s = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return { width: canvas.width, height: canvas.height, rgba: btoa(s) };
+  });
+  record.width = out.width;
+  record.height = out.height;
+  record.rgbaFile = join(plan.out, `${c.name}.rgba`);
+  writeFileSync(record.rgbaFile, Buffer.from(out.rgba, "base64"));
+  return page;
+}
+
+try {
+  const desktop = await newContext();
+  for (const c of plan.cases.filter((c) => !c.phone)) await (await runCase(desktop, c)).close();
+
+  // A file that is not a picture.
+  const page = await openPage(desktop, {});
+  await page.setInputFiles("#file", plan.notImage);
+  await page.waitForSelector("#error:not([hidden])", { timeout: TIMEOUT });
+  results.notImage = { error: await errorText(page), state: (await bodyData(page)).state };
+  await page.close();
+
+  // Models that are not there.
+  const broken = await openPage(desktop, { models: "no-such-models/" });
+  results.missingModels = { error: await errorText(broken), state: (await bodyData(broken)).state };
+  await broken.close();
+  await desktop.close();
+
+  // A phone: 390x844, touch.
+  const phone = await newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  for (const c of plan.cases.filter((c) => c.phone)) {
+    const p = await runCase(phone, c);
+    results.cases[c.name].layout = await p.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      smallestButton: Math.min(...[...document.querySelectorAll("button, select")].map((b) => b.getBoundingClientRect().height)),
+      outputWidth: document.getElementById("output").getBoundingClientRect().width,
+    }));
+    results.cases[c.name].screenshot = join(plan.out, `${c.name}.png`);
+    await p.screenshot({ path: results.cases[c.name].screenshot, fullPage: true });
+    await p.close();
+  }
+  await phone.close();
+} finally {
+  await browser.close();
+  writeFileSync(join(plan.out, "results.json"), JSON.stringify(results, null, 2));
+}
