@@ -112,14 +112,14 @@ class TFLiteRunner(Runner):
     way in and dequantised on the way out with the tensors' own scales.
     """
 
-    def __init__(self, path: Path, metadata: Optional[dict]):
+    def __init__(self, path: Path, metadata: Optional[dict], num_threads: Optional[int] = None):
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as e:
             raise ValueError("running .tflite files needs ai-edge-litert: pip install 'keras-anime-cyclegan[litert]'") from e
         self.source = path
         try:
-            self._interpreter = Interpreter(model_path=str(path))
+            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
             (inp,) = self._interpreter.get_input_details()
             (out,) = self._interpreter.get_output_details()
         except Exception as e:  # LiteRT raises ValueError/RuntimeError for a bad file
@@ -198,8 +198,10 @@ def _metadata_for(path: Path) -> Optional[dict]:
         return None
 
 
-def open_runner(path: str | Path, direction: str) -> Runner:
+def open_runner(path: str | Path, direction: str, num_threads: Optional[int] = None) -> Runner:
     """The runner for a run folder, `.keras` file, SavedModel folder or `.tflite` file.
+
+    `num_threads` sets LiteRT's CPU threads for `.tflite` files (None: its default).
 
     Raises FileNotFoundError for a missing path and ValueError (one line)
     for a file that is not a generator, or the other direction's generator
@@ -213,7 +215,7 @@ def open_runner(path: str | Path, direction: str) -> Runner:
     if path.suffix == ".keras" or (path / "config.json").is_file():
         return KerasRunner(load_generator(path, direction))
     if path.suffix == ".tflite" and path.is_file():
-        runner: Runner = TFLiteRunner(path, _metadata_for(path))
+        runner: Runner = TFLiteRunner(path, _metadata_for(path), num_threads)
     elif path.is_dir() and (path / "saved_model.pb").is_file():
         runner = SavedModelRunner(path, _metadata_for(path))
     else:

@@ -1,0 +1,73 @@
+"""Latency of one image through every format, and the process's peak memory.
+
+For each generator preset (random weights: latency does not depend on
+training) and each size: Keras, SavedModel, and every TFLite variant in
+ai-edge-litert with 1 and 2 threads. Median of timed runs after warm-up.
+Runs through the same runners `kac colorize` uses. Prints one JSON document.
+
+    python benchmarks/inference.py [--presets mobile paper] [--sizes 256 512] [--repeats 5] [--out FILE]
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", nargs="+", default=["mobile", "paper"])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[256, 512])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+
+    import numpy as np
+
+    from keras_anime_cyclegan.config import GENERATOR_PRESETS
+    from keras_anime_cyclegan.export import export_saved_model, export_tflite
+    from keras_anime_cyclegan.export.check import median_latency_ms
+    from keras_anime_cyclegan.export.tflite import QUANTIZATIONS
+    from keras_anime_cyclegan.inference.runners import open_runner
+    from keras_anime_cyclegan.models import build_generator
+    from keras_anime_cyclegan.training.loading import LoadedGenerator, weights_sha256
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.presets:
+            model = build_generator(GENERATOR_PRESETS[name], name="generator_g")
+            loaded = LoadedGenerator(model, "colorize", GENERATOR_PRESETS[name], weights_sha256(model), Path(name))
+            keras_file = Path(tmp) / f"{name}.keras"
+            model.save(keras_file)
+            saved_model = export_saved_model(loaded, Path(tmp) / f"{name}_saved_model")
+            for size in args.sizes:
+                image = np.random.default_rng(0).uniform(-1, 1, (1, size, size, 3)).astype(np.float32)
+                variants = [("keras", keras_file, None), ("saved_model", saved_model, None)]
+                for q in QUANTIZATIONS:
+                    path = export_tflite(loaded, Path(tmp) / f"{name}_{size}_{q}", quantize=q, size=size)
+                    variants += [(f"tflite_{q}", path, 1), (f"tflite_{q}", path, 2)]
+                for fmt, path, threads in variants:
+                    run = open_runner(path, "colorize", num_threads=threads)
+                    row = {"preset": name, "size": size, "format": fmt, "threads": threads}
+                    row["median_ms"] = median_latency_ms(run, image, repeats=args.repeats, warmup=1)
+                    rows.append(row)
+                    print(json.dumps(row), flush=True, file=sys.stderr)
+    doc = {
+        "benchmark": "inference",
+        "machine": {"cpu_count": os.cpu_count()},
+        "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rows": rows,
+    }
+    text = json.dumps(doc, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
