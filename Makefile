@@ -18,12 +18,14 @@ test: install web-deps
 
 # The browser demo: exports the demo run's two generators to TF.js (training
 # them first, a few minutes, when runs/demo has none), builds web_demo/dist
-# and serves it on http://localhost:$(WEB_PORT)/ until Ctrl+C.
+# and serves it on http://localhost:$(WEB_PORT)/ until Ctrl+C. WEB_RUN picks
+# another run folder holding generator_g.keras and generator_f.keras.
 WEB_PORT ?= 8000
+WEB_RUN ?= runs/demo
 web: install web_demo/node_modules/.package-lock.json
-	[ -f runs/demo/generator_g.keras ] && [ -f runs/demo/generator_f.keras ] || $(PYTHON) -m keras_anime_cyclegan train --demo --out runs/demo
-	$(PYTHON) export/to_tfjs.py --model runs/demo/generator_g.keras --direction colorize --out web_demo/public/models/colorize
-	$(PYTHON) export/to_tfjs.py --model runs/demo/generator_f.keras --direction lines --out web_demo/public/models/lines
+	[ -f $(WEB_RUN)/generator_g.keras ] && [ -f $(WEB_RUN)/generator_f.keras ] || $(PYTHON) -m keras_anime_cyclegan train --demo --out $(WEB_RUN)
+	$(PYTHON) export/to_tfjs.py --model $(WEB_RUN)/generator_g.keras --direction colorize --out web_demo/public/models/colorize
+	$(PYTHON) export/to_tfjs.py --model $(WEB_RUN)/generator_f.keras --direction lines --out web_demo/public/models/lines
 	cd web_demo && npm run build
 	@echo "Serving web_demo/dist on http://localhost:$(WEB_PORT)/ (Ctrl+C stops it)"
 	$(PYTHON) -m http.server $(WEB_PORT) --bind 127.0.0.1 --directory web_demo/dist

@@ -16,6 +16,7 @@ const state = {
   runId: 0,
   runs: 0,
   ready: false,
+  failedBackends: [], // tried before the one in use, and unusable or too slow here
 };
 
 // Settings from the query string, when they name an option.
@@ -48,7 +49,8 @@ function setProgress(stage, fraction) {
 }
 
 function setBackendLabel(backend, failed) {
-  const skipped = failed && failed.length ? ` (not available here: ${failed.map((b) => LABELS[b]).join(", ")})` : "";
+  if (failed) state.failedBackends = failed;
+  const skipped = state.failedBackends.length ? ` (passed over here: ${state.failedBackends.map((b) => LABELS[b]).join(", ")})` : "";
   $("backend-used").textContent = LABELS[backend] + skipped;
   document.body.dataset.backend = backend;
 }

@@ -17,9 +17,24 @@ const models = {}; // direction -> {model, metadata}
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 const progress = (stage, fraction, id) => post({ type: "progress", stage, fraction, id });
 
-// A backend counts as usable once it initialises and runs a small convolution.
-async function tryBackend(name) {
+// WebGL drawn by the CPU (SwiftShader, llvmpipe: no GPU, or a blocked one)
+// is slower than WASM, so "auto" passes it over; choosing WebGL still gets it.
+function softwareWebGL() {
   try {
+    const gl = new OffscreenCanvas(1, 1).getContext("webgl2") || new OffscreenCanvas(1, 1).getContext("webgl");
+    if (!gl) return false;
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    return /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
+  } catch (e) {
+    return false;
+  }
+}
+
+// A backend counts as usable once it initialises and runs a small convolution.
+async function tryBackend(name, auto) {
+  try {
+    if (auto && name === "webgl" && softwareWebGL()) return false;
     if (!(await tf.setBackend(name))) return false;
     await tf.ready();
     const y = tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 3]), tf.ones([3, 3, 3, 2]), 1, "same"));
@@ -35,7 +50,7 @@ async function chooseBackend(wanted) {
   const order = wanted === "auto" ? BACKENDS : [wanted, ...BACKENDS.filter((b) => b !== wanted)];
   const failed = [];
   for (const name of order) {
-    if (await tryBackend(name)) return { backend: name, failed };
+    if (await tryBackend(name, wanted === "auto")) return { backend: name, failed };
     failed.push(name);
   }
   throw new Error(`No TF.js backend works in this browser (tried ${failed.join(", ")}).`);
@@ -79,7 +94,7 @@ async function translate({ id, direction, width, height, pixels }) {
   });
   progress(`Running the model (${tf.getBackend()})`, 0.35, id);
   const start = performance.now();
-  const output = await entry.model.executeAsync(input);
+  const output = entry.model.execute(input);
   const rgba = tf.tidy(() => {
     const y = tf.squeeze(tf.slice(output, [0, 0, 0, 0], [1, height, width, 3]), [0]);
     const bytes = tf.clipByValue(tf.round(tf.mul(tf.add(y, 1), 127.5)), 0, 255);

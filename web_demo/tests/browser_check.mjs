@@ -6,7 +6,7 @@
 //   node tests/browser_check.mjs plan.json
 //
 // plan.json: {url, out, chromium, cases: [{name, file, direction, size,
-// backend?, offline?, phone?}], notImage: path}
+// backend?, models?, offline?, phone?}], notImage: path}
 import { chromium } from "playwright-core";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -50,6 +50,7 @@ const errorText = (page) => page.evaluate(() => (document.getElementById("error"
 async function runCase(context, c) {
   const query = { size: c.size || "original" };
   if (c.backend) query.backend = c.backend;
+  if (c.models) query.models = c.models;
   const page = await openPage(context, query);
   const record = { ready: await bodyData(page), error: await errorText(page) };
   results.cases[c.name] = record;
