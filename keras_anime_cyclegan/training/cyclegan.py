@@ -2,7 +2,9 @@
 
 X is the sketch domain, Y the colour domain. G: X -> Y colours sketches,
 F: Y -> X extracts lines. `model.fit` on a dataset of (sketch, colour)
-batches updates all four networks, each with its own optimizer.
+batches updates all four networks, each with its own optimizer, on the
+TensorFlow, JAX and PyTorch backends (`training/steps/`), and under a
+`tf.distribute` strategy when built inside its `scope()`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from keras_anime_cyclegan.models.factory import build_discriminator, build_gener
 from keras_anime_cyclegan.training import losses
 from keras_anime_cyclegan.training.image_pool import ImagePool
 from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
+from keras_anime_cyclegan.training.steps import train_step_mixin
 
 LOSS_NAMES = ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "gen_total", "D_X", "D_Y")
 NETWORKS = ("generator_g", "generator_f", "discriminator_x", "discriminator_y")
@@ -23,7 +26,46 @@ def adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999, name=None):
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, name=name)
 
 
-class CycleGAN(keras.Model):
+class OptimizerGroup:
+    """The four optimizers, seen as one where Keras expects `model.optimizer`.
+
+    Keras's JAX `fit` threads `model.optimizer.variables` through its
+    stateless step; callbacks such as TensorBoard read `optimizers`.
+    """
+
+    built = True  # each member is built for its own network in `compile`
+
+    def __init__(self, by_name: dict):
+        self.by_name = by_name
+
+    @property
+    def optimizers(self):
+        return list(self.by_name.values())
+
+    @property
+    def variables(self):
+        return [v for opt in self.optimizers for v in opt.variables]
+
+    @property
+    def iterations(self):
+        return self.optimizers[0].iterations  # all four step together
+
+    def build(self, variables):
+        pass
+
+    def split(self, values) -> dict:
+        """A flat list ordered like `variables` -> {network: its optimizer's values}."""
+        out, start = {}, 0
+        for name, opt in self.by_name.items():
+            out[name] = list(values[start : start + len(opt.variables)])
+            start += len(opt.variables)
+        return out
+
+    def join(self, by_name: dict) -> list:
+        return [v for name in self.by_name for v in by_name[name]]
+
+
+class CycleGAN(train_step_mixin(), keras.Model):
     """Unpaired sketch <-> colour translation, trained with `fit`.
 
     Args:
@@ -40,6 +82,13 @@ class CycleGAN(keras.Model):
     >>> model.compile()
     >>> # model.fit(dataset_of_sketch_colour_pairs, epochs=...)
     """
+
+    # G and F minimise one joint loss, and D_X's loss does not depend on D_Y:
+    # two objectives, so two backward passes give all four gradients.
+    groups = {
+        "generators": ("generator_g", "generator_f"),
+        "discriminators": ("discriminator_x", "discriminator_y"),
+    }
 
     def __init__(self, generator_g, generator_f, discriminator_x, discriminator_y, pool_size=50, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -103,6 +152,7 @@ class CycleGAN(keras.Model):
             opt.build(getattr(self, net_name).trainable_variables)
         # Attributes, so Keras tracks their variables (saving, distribution).
         self.g_optimizer, self.f_optimizer, self.dx_optimizer, self.dy_optimizer = self.optimizers.values()
+        self.optimizer = OptimizerGroup(self.optimizers)
         self.gan_loss = gan_loss
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
@@ -175,24 +225,21 @@ class CycleGAN(keras.Model):
         )
         return terms
 
-    def train_step(self, data):
-        import tensorflow as tf
+    def objectives(self, terms) -> dict:
+        """What each group of `groups` minimises, from `compute_losses`' terms."""
+        return {"generators": terms["gen_total"], "discriminators": terms["D_X"] + terms["D_Y"]}
 
-        real_x, real_y = data
-        with tf.GradientTape(persistent=True) as tape:
-            terms = self.compute_losses(real_x, real_y, training=True)
-            d_total = terms["D_X"] + terms["D_Y"]
-        # G and F minimise one joint loss, and D_X's loss does not depend on
-        # D_Y: two backward passes give all four gradients.
-        for objective, net_names in (
-            (terms["gen_total"], ("generator_g", "generator_f")),
-            (d_total, ("discriminator_x", "discriminator_y")),
-        ):
-            nets = [getattr(self, n).trainable_variables for n in net_names]
-            grads = tape.gradient(objective, nets[0] + nets[1])
-            self.optimizers[net_names[0]].apply_gradients(zip(grads[: len(nets[0])], nets[0]))
-            self.optimizers[net_names[1]].apply_gradients(zip(grads[len(nets[0]) :], nets[1]))
-        del tape
+    def group_variables(self, group: str) -> list:
+        return [v for name in self.groups[group] for v in getattr(self, name).trainable_variables]
+
+    def apply_group_gradients(self, group: str, grads: list):
+        """Each network of `group` gets its slice of `grads` from its own optimizer."""
+        for name in self.groups[group]:
+            variables = getattr(self, name).trainable_variables
+            self.optimizers[name].apply_gradients(zip(grads[: len(variables)], variables))
+            grads = grads[len(variables) :]
+
+    def update_trackers(self, terms) -> dict:
         for name, value in terms.items():
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}

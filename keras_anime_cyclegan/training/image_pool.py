@@ -2,13 +2,30 @@
 
 Shrivastava et al.: judging a history of fakes, not only the latest,
 stabilises training. The pool lives in Keras variables, so it works inside
-the compiled train step and is saved with checkpoints.
+the compiled train step (on JAX, as state the step threads through) and is
+saved with checkpoints. Under a `tf.distribute` strategy each replica keeps
+its own pool of its own fakes (on-read variables); saving reads the first
+replica's, and restoring gives every replica that one.
 """
 
 from __future__ import annotations
 
 import keras
 from keras import ops
+
+
+def _per_replica_variable(shape, dtype, name):
+    # `add_weight` takes no `synchronization`; a layer tracks a Variable
+    # attribute all the same.
+    return keras.Variable(
+        "zeros",
+        shape=shape,
+        dtype=dtype,
+        trainable=False,
+        synchronization="on_read",
+        aggregation="only_first_replica",
+        name=name,
+    )
 
 
 class ImagePool(keras.layers.Layer):
@@ -31,13 +48,8 @@ class ImagePool(keras.layers.Layer):
     def build(self, input_shape):
         if self.pool_size:
             # One spare row at the end takes the writes that must not land.
-            self.images = self.add_weight(
-                shape=(self.pool_size + 1, *input_shape[1:]),
-                initializer="zeros",
-                trainable=False,
-                name="images",
-            )
-            self.count = self.add_weight(shape=(), initializer="zeros", dtype="int32", trainable=False, name="count")
+            self.images = _per_replica_variable((self.pool_size + 1, *input_shape[1:]), "float32", "images")
+            self.count = _per_replica_variable((), "int32", "count")
 
     def call(self, images):
         if not self.pool_size:
