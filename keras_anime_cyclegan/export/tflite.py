@@ -1,7 +1,7 @@
 """TFLite export: float32, float16, dynamic-range and full-integer int8.
 
-Each file has one signature, `serving_default`, input and output named
-`images`, batch 1, NHWC RGB:
+Each file has one signature, `serving_default`, with input `images` and
+output `output_0`, batch 1, NHWC RGB:
 
 - float32 / float16 / dynamic: float32 in [-1, 1] (pixel / 127.5 - 1) in,
   float32 in [-1, 1] out. float16 stores the weights in half precision;
@@ -20,7 +20,6 @@ Run the files with `ai_edge_litert.interpreter.Interpreter`.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -30,7 +29,8 @@ import tensorflow as tf
 from keras_anime_cyclegan.export.metadata import image_spec, write_metadata
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
-INPUT_NAME = OUTPUT_NAME = "images"
+INPUT_NAME = "images"
+OUTPUT_NAME = "output_0"  # freezing the variables flattens the outputs; the converter names them so
 MODEL_FILE = "model.tflite"
 REPRESENTATIVE_COUNT = 32
 # Instance normalisation's arithmetic stays float32 in the int8 file.
@@ -58,7 +58,7 @@ def representative_images(direction: str, count: int = REPRESENTATIVE_COUNT, siz
 def _frozen_function(model, size: Optional[int]):
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-    fn = tf.function(lambda images: {OUTPUT_NAME: model(images, training=False)})
+    fn = tf.function(lambda images: model(images, training=False))
     spec = tf.TensorSpec([1, size, size, 3], tf.float32, name=INPUT_NAME)
     # Frozen: the converter would otherwise keep resource variables, which
     # the calibrator and the interpreter cannot read.
@@ -97,26 +97,28 @@ def convert(model, quantize: str = "float32", size: Optional[int] = 256, represe
         raise ValueError("int8 needs representative images")
     from keras_anime_cyclegan.export.graph import export_model
 
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(export_model(model), size)])
+    graph = export_model(model)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(graph, size)], graph)
     if quantize != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantize == "float16":
         converter.target_spec.supported_types = [tf.float16]
     elif quantize == "int8":
-        dataset = _representative_dataset(representative, size or 256)
-        converter.representative_dataset = dataset
+        converter.representative_dataset = _representative_dataset(representative, size or 256)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-        # The debugger is the converter's documented way to leave chosen ops
-        # unquantised (selective quantisation).
-        options = tf.lite.experimental.QuantizationDebugOptions(denylisted_ops=list(INT8_FLOAT_OPS))
-        with warnings.catch_warnings():  # the debugger itself still uses tf.lite.Interpreter
-            warnings.simplefilter("ignore")
-            debugger = tf.lite.experimental.QuantizationDebugger(
-                converter=converter, debug_dataset=dataset, debug_options=options
-            )
-            return debugger.get_nondebug_quantized_model()
+        # Selective quantisation as tf.lite.experimental.QuantizationDebugger
+        # does it (calibrate, then quantise with a denylist), but with int8
+        # input and output, which the debugger's own method leaves float.
+        from tensorflow.lite.python.convert import mlir_quantize
+
+        converter._experimental_calibrate_only = True
+        return mlir_quantize(
+            converter.convert(),
+            fully_quantize=True,
+            input_data_type=tf.int8,
+            output_data_type=tf.int8,
+            denylisted_ops=list(INT8_FLOAT_OPS),
+        )
     return converter.convert()
 
 
@@ -174,6 +176,7 @@ def export_tflite(
         extra["input"] = {**image_spec(size, multiple, "int8", quantization=_quantization(inp)), "name": INPUT_NAME}
         extra["output"] = {**image_spec(size, multiple, "int8", quantization=_quantization(out)), "name": OUTPUT_NAME}
     else:
-        extra["input"] = extra["output"] = {**image_spec(size, multiple), "name": INPUT_NAME}
+        extra["input"] = {**image_spec(size, multiple), "name": INPUT_NAME}
+        extra["output"] = {**image_spec(size, multiple), "name": OUTPUT_NAME}
     write_metadata(out_path, loaded=loaded, fmt="tflite", quantization=quantize, input_size=size, extra=extra)
     return out_path

@@ -1,0 +1,31 @@
+"""Export a generator as a SavedModel (uint8 any-size + float32 signatures) with metadata.json.
+
+    python export/to_saved_model.py --model runs/demo --direction colorize --out exports/saved_model
+"""
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", required=True, help="run folder or generator .keras file")
+    p.add_argument("--direction", default="colorize", choices=["colorize", "lines"])
+    p.add_argument("--out", required=True, help="SavedModel folder to write")
+    args = p.parse_args(argv)
+    try:
+        from keras_anime_cyclegan.export import export_saved_model
+        from keras_anime_cyclegan.training.loading import load_generator
+
+        print(export_saved_model(load_generator(args.model, args.direction), args.out))
+    except (FileNotFoundError, ValueError) as e:
+        print(f"{p.prog}: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
