@@ -7,6 +7,9 @@ may be a scalar or a shape-(N,) tensor.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import tensorflow as tf
 
 
@@ -31,46 +34,93 @@ def per_image(value, images):
     return tf.broadcast_to(tf.reshape(value, [-1, 1, 1, 1]), [tf.shape(images)[0], 1, 1, 1])
 
 
-def gaussian_blur(images, sigma):
+# Filters below are sums and maxima of shifted slices, not convolutions: on
+# CPU, TensorFlow's conv and pool kernels run one-channel images several
+# times slower than the same arithmetic written elementwise.
+
+
+def _pad(images, radius: int, axis: int):
+    """Mirrored padding of `radius` pixels on both sides of axis 1 (rows) or 2 (columns)."""
+    paddings = [[0, 0], [0, 0], [0, 0], [0, 0]]
+    paddings[axis] = [radius, radius]
+    return tf.pad(images, paddings, mode="SYMMETRIC")
+
+
+def _window(padded, offset: int, length, axis: int):
+    return padded[:, offset : offset + length] if axis == 1 else padded[:, :, offset : offset + length]
+
+
+def _weighted_shifts(images, weights, axis: int):
+    """Correlation along one axis with a (K,) or per-image (N, K) kernel."""
+    size = weights.shape[-1]
+    radius = size // 2
+    length = tf.shape(images)[axis]
+    padded = _pad(images, radius, axis)
+    weights = tf.reshape(weights, [-1, size, 1, 1, 1])
+    return tf.add_n([weights[:, o] * _window(padded, o, length, axis) for o in range(size)])
+
+
+def _max_shifts(images, size: int, axis: int):
+    radius = size // 2
+    length = tf.shape(images)[axis]
+    padded = _pad(images, radius, axis)
+    out = _window(padded, 0, length, axis)
+    for o in range(1, 2 * radius + 1):
+        out = tf.maximum(out, _window(padded, o, length, axis))
+    return out
+
+
+def static_max(value) -> float | None:
+    """The largest value of a parameter if known while tracing, else None."""
+    known = tf.get_static_value(value) if tf.is_tensor(value) else value
+    return None if known is None else float(np.max(known))
+
+
+def gaussian_blur(images, sigma, max_sigma: float | None = None):
     """Separable Gaussian blur of every channel, with mirrored borders.
 
-    Each image may have its own sigma: the batch is folded into the channel
-    axis so one depthwise convolution applies N different kernels.
+    Args:
+        images: (N, H, W, C) float32.
+        sigma: standard deviation in pixels; a scalar or one per image.
+        max_sigma: an upper bound on `sigma`, needed when `sigma` is a
+            tensor whose value is not known while tracing: it fixes the
+            kernel size (3 sigma each side holds 99.7% of the mass).
     """
-    n, h, w, c = (tf.shape(images)[i] for i in range(4))
-    sigma = tf.reshape(per_image(sigma, images), [-1])
-    # 3 sigma holds 99.7% of the mass; mirrored padding needs radius < side.
-    radius = tf.cast(tf.math.ceil(3.0 * tf.reduce_max(sigma)), tf.int32)
-    radius = tf.maximum(tf.minimum(radius, tf.minimum(h, w) - 1), 1)
-    x = tf.cast(tf.range(-radius, radius + 1), tf.float32)
-    kernel = tf.exp(-0.5 * tf.square(x[tf.newaxis, :] / sigma[:, tf.newaxis]))
+    if max_sigma is None:
+        max_sigma = static_max(sigma)
+        if max_sigma is None:
+            raise ValueError("gaussian_blur: sigma is not known while tracing; pass max_sigma")
+    radius = max(1, int(math.ceil(3.0 * float(max_sigma))))
+    # Mirrored padding cannot exceed the image; a wider kernel adds nothing then.
+    sides = [d for d in images.shape[1:3] if d is not None]
+    if sides:
+        radius = min(radius, min(sides))
+    sigma = tf.reshape(per_image(sigma, images), [-1, 1])
+    x = tf.cast(tf.range(-radius, radius + 1), tf.float32)[tf.newaxis]
+    kernel = tf.exp(-0.5 * tf.square(x / sigma))
     kernel = kernel / tf.reduce_sum(kernel, axis=1, keepdims=True)  # (N, K)
-    kernel = tf.repeat(tf.transpose(kernel), c, axis=1)  # (K, N*C), image-major like the fold below
-
-    folded = tf.reshape(tf.transpose(images, [1, 2, 0, 3]), [1, h, w, n * c])
-    folded = tf.pad(folded, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="SYMMETRIC")
-    size = 2 * radius + 1
-    folded = tf.nn.depthwise_conv2d(folded, tf.reshape(kernel, [size, 1, n * c, 1]), [1, 1, 1, 1], "VALID")
-    folded = tf.nn.depthwise_conv2d(folded, tf.reshape(kernel, [1, size, n * c, 1]), [1, 1, 1, 1], "VALID")
-    return tf.transpose(tf.reshape(folded, [h, w, n, c]), [2, 0, 1, 3])
+    return _weighted_shifts(_weighted_shifts(images, kernel, axis=1), kernel, axis=2)
 
 
 def dilate(images, size: int = 3):
     """Grey-level dilation (local maximum) over a size x size square."""
-    return tf.nn.max_pool2d(images, size, 1, "SAME")
+    return _max_shifts(_max_shifts(images, size, axis=1), size, axis=2)
 
 
 def erode(images, size: int = 3):
     """Grey-level erosion (local minimum) over a size x size square."""
-    return -tf.nn.max_pool2d(-images, size, 1, "SAME")
+    return -dilate(-images, size)
 
 
 def sobel_magnitude(images):
     """Gradient magnitude per channel (Sobel, mirrored borders), for [0, 1] inputs."""
-    padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
-    edges = tf.image.sobel_edges(padded)[:, 1:-1, 1:-1]  # (N, H, W, C, 2)
-    # Sobel weights sum to 4 per direction: /4 gives intensity change per pixel.
-    return tf.norm(edges, axis=-1) / 4.0
+    # Smoothing normalised to 1, so the magnitude is the intensity change
+    # across two pixels (a step from 0 to 1 scores 1).
+    smooth = tf.constant([1.0, 2.0, 1.0]) / 4.0
+    diff = tf.constant([-1.0, 0.0, 1.0])
+    gx = _weighted_shifts(_weighted_shifts(images, smooth, axis=1), diff, axis=2)
+    gy = _weighted_shifts(_weighted_shifts(images, diff, axis=1), smooth, axis=2)
+    return tf.sqrt(tf.square(gx) + tf.square(gy) + 1e-12)
 
 
 def otsu_threshold(gray):

@@ -34,11 +34,15 @@ def _sketch_output(paper, single):
     return out[0] if single else out
 
 
-def _xdog_paper(gray, sigma=0.8, k=1.6, gamma=0.98, epsilon=-0.1, phi=200.0):
+def _xdog_paper(gray, sigma=0.8, k=1.6, gamma=0.98, epsilon=-0.1, phi=200.0, max_sigma=None):
     lightness = gray * XDOG_LIGHTNESS
-    sigma = ops.per_image(sigma, gray)
-    dog = ops.gaussian_blur(lightness, sigma) - ops.per_image(gamma, gray) * ops.gaussian_blur(
-        lightness, ops.per_image(k, gray) * sigma
+    max_sigma = max_sigma or ops.static_max(sigma)
+    max_k = ops.static_max(k)
+    if max_sigma is None or max_k is None:
+        raise ValueError("xdog: sigma and k must be known while tracing (numbers or constants)")
+    outer = ops.per_image(k, gray) * ops.per_image(sigma, gray)
+    dog = ops.gaussian_blur(lightness, sigma, max_sigma) - ops.per_image(gamma, gray) * ops.gaussian_blur(
+        lightness, outer, max_sigma * max_k
     )
     epsilon, phi = ops.per_image(epsilon, gray), ops.per_image(phi, gray)
     return tf.where(dog >= epsilon, 1.0, 1.0 + tf.tanh(phi * (dog - epsilon)))
@@ -52,13 +56,13 @@ def _pencil_paper(gray, size=5, gain=4.0, floor=0.04):
     return 1.0 - ink
 
 
-def _gradient_paper(rgb01, sigma=0.7, low=0.08, high=0.16, side_sigma=2.0):
+def _gradient_paper(rgb01, sigma=0.7, low=0.08, high=0.16, side_sigma=2.0, max_sigma=None):
     # The strongest channel's gradient, so a hue edge of equal brightness
     # still draws a line; a ramp between the two thresholds keeps the lines
     # anti-aliased. Raw gradient magnitude rings a thin dark line on both
     # flanks, so ink is kept on the darker side of each edge (darker than
     # the local mean): one stroke per line, where an artist draws it.
-    magnitude = tf.reduce_max(ops.sobel_magnitude(ops.gaussian_blur(rgb01, sigma)), axis=-1, keepdims=True)
+    magnitude = tf.reduce_max(ops.sobel_magnitude(ops.gaussian_blur(rgb01, sigma, max_sigma)), axis=-1, keepdims=True)
     low, high = ops.per_image(low, rgb01), ops.per_image(high, rgb01)
     edge = tf.clip_by_value((magnitude - low) / (high - low), 0.0, 1.0)
     gray = tf.image.rgb_to_grayscale(rgb01)
@@ -119,7 +123,7 @@ def gradient_lines(images, sigma=0.7, low=0.08, high=0.16):
     Args:
         images: float32 [-1, 1] RGB, (N, H, W, 3) or (H, W, 3).
         sigma: pre-blur in pixels, against noise and JPEG blocks.
-        low, high: gradient magnitudes (intensity change per pixel, 0..1)
+        low, high: gradient magnitudes (intensity change across two pixels, 0..1)
             where ink starts and where it is full.
 
     Returns:
@@ -196,6 +200,7 @@ def random_sketch(images, seed, binarize_probability=0.25, jitter_probability=0.
             _xdog_paper(
                 gray,
                 sigma=_uniform([n], seeds[0], 0.6, 1.1),
+                max_sigma=1.1,
                 gamma=_uniform([n], seeds[1], 0.97, 0.99),
                 epsilon=_uniform([n], seeds[2], -0.3, 0.0),
             ),
@@ -203,6 +208,7 @@ def random_sketch(images, seed, binarize_probability=0.25, jitter_probability=0.
             _gradient_paper(
                 rgb01,
                 sigma=_uniform([n], seeds[5], 0.5, 1.0),
+                max_sigma=1.0,
                 low=_uniform([n], seeds[6], 0.06, 0.1),
                 high=_uniform([n], seeds[12], 0.12, 0.2),
             ),
