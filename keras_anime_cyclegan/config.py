@@ -176,8 +176,12 @@ class ExperimentConfig:
 # for phones and browsers; `demo` trains in minutes on a laptop CPU.
 GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
     "paper": GeneratorConfig(),
+    # Sized for the export targets (float16 TFLite <= 3 MB, int8 <= 1.5 MB,
+    # 256x256 fast on 2 cores): full-resolution layers dominate the time, so
+    # 8 base channels; added skips and transposed convolutions halve the
+    # decoder's cost (benchmarks/export_report.py, README "Export").
     "mobile": GeneratorConfig(
-        base_filters=16, max_filters=128, levels=3, residual_blocks=4, upsampling="resize"
+        base_filters=8, max_filters=64, levels=3, residual_blocks=4, skip_mode="add", upsampling="transpose"
     ),
     "demo": GeneratorConfig(
         base_filters=16, max_filters=64, levels=2, residual_blocks=2, upsampling="resize"

@@ -227,7 +227,7 @@ def test_formats_registry_names_every_variant():
     from keras_anime_cyclegan.export import FORMATS
 
     assert {"saved_model", "tflite_float32", "tflite_float16", "tflite_dynamic", "tflite_int8"} <= set(FORMATS)
-    assert "tflite_float32_dynamic_size" in FORMATS
+    assert {"tflite_float32_dynamic_size", "tfjs_float32", "tfjs_float16", "tfjs_uint8"} <= set(FORMATS)
 
 
 def test_kac_export_prints_a_table(model_file, tmp_path, capsys):

@@ -2,7 +2,8 @@
 
 `runner(path)` gives a function float32 [-1, 1] NHWC -> float32 [-1, 1] for
 a SavedModel folder (its `float32` signature) or a `.tflite` file (in
-`ai-edge-litert`, int8 files quantised and dequantised at the edges), so the
+`ai-edge-litert`, int8 files quantised and dequantised at the edges) or a
+TF.js export (its graph and weights, run in TensorFlow), so the
 command line, the benchmark and the tests all compare exports the same way.
 """
 
@@ -88,12 +89,17 @@ def keras_runner(model) -> Runner:
 
 
 def runner(path: str | Path, num_threads: int = 2) -> Optional[Runner]:
-    """A runner for an export Python can run, or None (e.g. TF.js)."""
+    """A runner for an export Python can run, or None."""
     path = Path(path)
     if path.suffix == ".tflite":
         return tflite_runner(path, num_threads)
     if path.is_dir() and (path / "saved_model.pb").exists():
         return saved_model_runner(path)
+    model_json = path / "model.json" if path.is_dir() else path
+    if model_json.name == "model.json" and model_json.exists():
+        from keras_anime_cyclegan.export.tfjs import tfjs_runner
+
+        return tfjs_runner(model_json)  # the written graph run in TensorFlow; the browser test runs TF.js
     return None
 
 
