@@ -46,17 +46,28 @@ def find_images(folder: str | Path) -> list[Path]:
     )
 
 
-def _to_rgb(im: Image.Image) -> Image.Image:
+def to_rgb_or_rgba(im: Image.Image) -> Image.Image:
+    """An 8-bit RGB image, or RGBA where the picture has transparency.
+
+    16-bit grey is scaled from 0..65535 and float grey from 0..1; palette,
+    grey, 1-bit, CMYK and YCbCr become RGB. Training composites the RGBA
+    case on white (`_to_rgb`); inference keeps the alpha to hand it back.
+    """
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        # 16-bit grey (PNG gives I;16 or I): scale 0..65535 to 0..255.
         a = np.asarray(im, dtype=np.float64)
         im = Image.fromarray(np.clip(np.round(a / 257.0), 0, 255).astype(np.uint8))
     elif im.mode == "F":
         im = Image.fromarray(np.clip(np.round(np.asarray(im) * 255.0), 0, 255).astype(np.uint8))
     if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode in ("P", "L", "RGB") and "transparency" in im.info):
-        rgba = im.convert("RGBA")
-        return Image.alpha_composite(Image.new("RGBA", rgba.size, WHITE + (255,)), rgba).convert("RGB")
-    return im.convert("RGB")  # palette, grey, 1-bit, CMYK, YCbCr...
+        return im.convert("RGBA")
+    return im.convert("RGB")
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    im = to_rgb_or_rgba(im)
+    if im.mode == "RGBA":
+        return Image.alpha_composite(Image.new("RGBA", im.size, WHITE + (255,)), im).convert("RGB")
+    return im
 
 
 def open_rgb(path: str | Path, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS, min_size: Optional[tuple] = None) -> Image.Image:

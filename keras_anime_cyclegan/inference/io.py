@@ -12,6 +12,8 @@ from typing import Optional, Union
 import numpy as np
 from PIL import Image, ImageOps
 
+from keras_anime_cyclegan.data.decode import to_rgb_or_rgba
+
 ImageInput = Union[str, Path, Image.Image, np.ndarray]
 
 
@@ -38,7 +40,7 @@ def read_image(image: ImageInput) -> tuple[np.ndarray, Optional[np.ndarray]]:
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
             raise ValueError(f"not a readable image ({e})") from e
     if isinstance(image, Image.Image):
-        return _split_alpha(_to_rgb_or_rgba(ImageOps.exif_transpose(image)))
+        return _split_alpha(np.asarray(to_rgb_or_rgba(ImageOps.exif_transpose(image))))
     raise TypeError(f"expected a path, a PIL image or a uint8 array; got {type(image).__name__}")
 
 
@@ -50,18 +52,6 @@ def _from_array(a: np.ndarray) -> np.ndarray:
     if a.ndim != 3 or a.shape[-1] not in (1, 3, 4):
         raise ValueError(f"expected an (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) array; got shape {a.shape}")
     return np.repeat(a, 3, axis=-1) if a.shape[-1] == 1 else a
-
-
-def _to_rgb_or_rgba(im: Image.Image) -> np.ndarray:
-    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit (or 32-bit integer) grey: keep the top 8 bits of 0..65535.
-        a = np.asarray(im, dtype=np.float64)
-        a = np.clip(np.round(a / 257.0), 0, 255).astype(np.uint8)
-        return np.repeat(a[..., None], 3, axis=-1)
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        im.mode in ("P", "L", "RGB") and "transparency" in im.info
-    )
-    return np.asarray(im.convert("RGBA" if has_alpha else "RGB"))
 
 
 def _split_alpha(a: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:
