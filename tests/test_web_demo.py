@@ -171,6 +171,15 @@ def test_phone_layout_resizes_and_scales_back(browser_run):
     assert Image.open(screenshot).size[0] == 390 * 2  # deviceScaleFactor 2
 
 
+def test_drop_paste_and_download(browser_run):
+    # The first case's picture (the colour-a-sketch one), dropped, then pasted.
+    assert browser_run["dropAndPaste"] == {"runs": 2, "width": 90, "height": 60}
+    download = browser_run["download"]
+    assert download["name"] == "dropped-colorize.png"
+    saved = np.asarray(Image.open(download["path"]).convert("RGB"))
+    assert np.array_equal(saved, _page_output(browser_run["cases"]["colorize"]))
+
+
 def test_non_image_upload_shows_error(browser_run):
     result = browser_run["notImage"]
     assert result["state"] == "error"

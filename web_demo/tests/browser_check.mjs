@@ -24,7 +24,7 @@ const browser = await chromium.launch({
 });
 
 async function newContext(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, ...options });
   context.on("request", (r) => results.requests.push(r.url()));
   // Anything bound for another origin is recorded and refused.
   await context.route("**/*", (route) => {
@@ -89,6 +89,31 @@ try {
   await page.waitForSelector("#error:not([hidden])", { timeout: TIMEOUT });
   results.notImage = { error: await errorText(page), state: (await bodyData(page)).state };
   await page.close();
+
+  // Drag-and-drop, then paste, of a real PNG; then the download button.
+  const dropPage = await openPage(desktop, { size: "original" });
+  const png = readFileSync(plan.cases[0].file).toString("base64");
+  results.dropAndPaste = await dropPage.evaluate(async ({ b64, timeout }) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const files = () => { const dt = new DataTransfer(); dt.items.add(new File([bytes], "dropped.png", { type: "image/png" })); return dt; };
+    const runs = (n) => new Promise((resolve, reject) => {
+      const t0 = Date.now();
+      const timer = setInterval(() => {
+        if (Number(document.body.dataset.runs || 0) >= n && document.body.dataset.state === "done") { clearInterval(timer); resolve(); }
+        else if (Date.now() - t0 > timeout) { clearInterval(timer); reject(new Error(`no result ${n} (state ${document.body.dataset.state})`)); }
+      }, 50);
+    });
+    document.getElementById("drop").dispatchEvent(new DragEvent("drop", { dataTransfer: files(), bubbles: true, cancelable: true }));
+    await runs(1);
+    document.dispatchEvent(new ClipboardEvent("paste", { clipboardData: files(), bubbles: true }));
+    await runs(2);
+    const canvas = document.getElementById("output");
+    return { runs: Number(document.body.dataset.runs), width: canvas.width, height: canvas.height };
+  }, { b64: png, timeout: TIMEOUT });
+  const [download] = await Promise.all([dropPage.waitForEvent("download"), dropPage.click("#download")]);
+  results.download = { name: download.suggestedFilename(), path: join(plan.out, "download.png") };
+  await download.saveAs(results.download.path);
+  await dropPage.close();
 
   // Models that are not there.
   const broken = await openPage(desktop, { models: "no-such-models/" });
