@@ -178,6 +178,8 @@ def test_02_export_and_deploy(tmp_path, shared_run):
     assert len(runnable) >= 2, table  # at least the SavedModel and one TFLite file were compared
     side = assert_png(out / "side_by_side.png")
     assert side.size[1] == 3 * 32 + 2 * 2  # three 32x48 pictures, one per row
+    columns = (side.size[0] + 2) // (48 + 2)  # input, Keras, then each export the loader opens
+    assert columns >= 2 + sum(not name.startswith("tfjs") for name in FORMATS), columns
     for direction in ("colorize", "lines"):
         meta = json.loads((web / direction / "metadata.json").read_text())
         assert meta["direction"] == direction and (web / direction / "model.json").is_file()
