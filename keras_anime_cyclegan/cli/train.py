@@ -35,6 +35,12 @@ def add_parser(sub):
     p.add_argument("--gan-loss", choices=["lsgan", "vanilla", "hinge"])
     p.add_argument("--identity-weight", type=float, help="fraction of the cycle weight (0 = off, as in the paper)")
     p.add_argument("--no-xla", action="store_true", help="compile the train step without XLA (XLA is the default)")
+    p.add_argument(
+        "--strategy",
+        choices=["mirrored", "multiworker"],
+        help="TensorFlow only: tf.distribute over all local GPUs (mirrored) or several machines described by "
+        "TF_CONFIG (multiworker); --batch-size is the global batch, split across replicas",
+    )
     p.set_defaults(run=run)
 
 
@@ -77,11 +83,17 @@ def config_from_args(args):
 
 
 def run(args):
+    from keras_anime_cyclegan.training.distribute import is_chief, make_strategy
     from keras_anime_cyclegan.training.run import train, write_contact_sheet
 
     out = Path(args.out)
+    # First: MultiWorkerMirroredStrategy must exist before TensorFlow runs an op.
+    strategy = make_strategy(args.strategy)
     config = None if args.resume else config_from_args(args)
-    result = train(config, out, resume=args.resume, epochs=args.epochs)
+    result = train(config, out, resume=args.resume, epochs=args.epochs, strategy=strategy)
+    if not is_chief(strategy):
+        print(f"worker finished; the chief writes the run folder {out}")
+        return 0
     sheet = write_contact_sheet(result, out / "contact_sheet.png")
     print(f"contact sheet (sketch | G(sketch) | colour | F(colour)): {sheet}")
     print(f"run folder: {out}")

@@ -54,9 +54,9 @@ class ImagePool(keras.layers.Layer):
     def call(self, images):
         if not self.pool_size:
             return images
-        batch = images.shape[0]
-        if batch is None:
-            raise ValueError("ImagePool needs a static batch size (batch the dataset with drop_remainder=True)")
+        # A dynamic batch size (a tensor) on TensorFlow, where tf.distribute
+        # can hide a replica's batch size; static on JAX, which needs it.
+        batch = ops.shape(images)[0]
         # Vectorised over the batch: image i sees the pool as it was after
         # images 0..i-1 were stored. Two full-pool images drawing the same
         # slot in one batch is the only departure from a sequential loop.

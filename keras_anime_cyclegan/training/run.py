@@ -9,11 +9,16 @@ The command line and the notebooks both call `train`. A run folder holds:
     tensorboard/           scalars and sample images
     generator_g.keras      G (colorize) and F (extract lines), saved at the end
     generator_f.keras
+
+Under a multi-worker strategy only the chief writes it; the other workers
+read it (a shared folder) and write to a temporary one.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +34,7 @@ from keras_anime_cyclegan.training.callbacks import (
 )
 from keras_anime_cyclegan.training.checkpoint import load_checkpoint
 from keras_anime_cyclegan.training.cyclegan import CycleGAN
+from keras_anime_cyclegan.training.distribute import is_chief, replicas, scope
 from keras_anime_cyclegan.utils.images import grid
 
 CONFIG_FILE = "config.json"
@@ -55,11 +61,17 @@ def training_data(config: ExperimentConfig) -> TrainData:
     return folder_training_data(config)
 
 
-def build_model(config: ExperimentConfig, steps_per_epoch: int | None = None) -> CycleGAN:
-    """A built and compiled CycleGAN for `config`."""
-    model = CycleGAN.from_config(config)
-    model.build((config.batch_size, config.image_size, config.image_size, 3))
-    model.compile_from_config(config, steps_per_epoch=steps_per_epoch)
+def build_model(config: ExperimentConfig, steps_per_epoch: int | None = None, strategy=None) -> CycleGAN:
+    """A built and compiled CycleGAN for `config`, inside `strategy`'s scope if given.
+
+    `config.batch_size` is the global batch, split evenly across replicas.
+    """
+    if config.batch_size % replicas(strategy):
+        raise ValueError(f"batch_size={config.batch_size} does not split evenly across {replicas(strategy)} replicas")
+    with scope(strategy):
+        model = CycleGAN.from_config(config)
+        model.build((config.batch_size // replicas(strategy), config.image_size, config.image_size, 3))
+        model.compile_from_config(config, steps_per_epoch=steps_per_epoch)
     return model
 
 
@@ -70,6 +82,7 @@ def train(
     callbacks: list | None = None,
     verbose: int | str = "auto",
     epochs: int | None = None,
+    strategy=None,
 ) -> RunResult:
     """Trains (or resumes) the experiment in `run_dir`.
 
@@ -80,6 +93,7 @@ def train(
         resume: continue from `run_dir`'s last completed epoch.
         epochs: with `resume`, a new total number of epochs (to extend a run).
         callbacks: extra Keras callbacks.
+        strategy: a `tf.distribute` strategy (`distribute.make_strategy`), or None.
     """
     run_dir = Path(run_dir)
     ckpt = run_dir / CHECKPOINT
@@ -95,36 +109,45 @@ def train(
             raise ValueError("a config is needed to start a new run")
         if ckpt.exists():
             raise FileExistsError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
-        run_dir.mkdir(parents=True, exist_ok=True)
-        config.save(run_dir / CONFIG_FILE)
+        if is_chief(strategy):
+            run_dir.mkdir(parents=True, exist_ok=True)
+            config.save(run_dir / CONFIG_FILE)
 
     keras.utils.set_random_seed(config.seed)
     data = training_data(config)
     steps = config.steps_per_epoch or data.steps_per_epoch
-    model = build_model(config, steps_per_epoch=steps)
+    model = build_model(config, steps_per_epoch=steps, strategy=strategy)
     initial_epoch = load_checkpoint(model, ckpt) if resume and ckpt.exists() else 0
 
+    # Every worker runs every callback (they read distributed values
+    # together); only the chief's writes are kept.
+    out = run_dir if is_chief(strategy) else Path(tempfile.mkdtemp(prefix="kac-worker-"))
     all_callbacks = [
         NonFiniteLossGuard(),
-        CheckpointCallback(ckpt),
-        SampleGridCallback(data.sample_sketches, data.sample_colors, run_dir / "samples", run_dir / "tensorboard"),
-        keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=resume),
-        keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), write_graph=False),
+        CheckpointCallback(out / CHECKPOINT),
+        SampleGridCallback(data.sample_sketches, data.sample_colors, out / "samples", out / "tensorboard"),
+        keras.callbacks.CSVLogger(str(out / "log.csv"), append=resume),
+        keras.callbacks.TensorBoard(str(out / "tensorboard"), write_graph=False),
         *(callbacks or []),
     ]
     dataset = data.dataset.repeat() if config.steps_per_epoch else data.dataset
-    history = model.fit(
-        dataset,
-        epochs=config.epochs,
-        initial_epoch=initial_epoch,
-        steps_per_epoch=config.steps_per_epoch,
-        callbacks=all_callbacks,
-        verbose=verbose,
-        shuffle=False,  # each domain is shuffled by its own pipeline
-    )
-    for direction, filename in GENERATOR_FILES.items():
-        net = model.generator_g if direction == "colorize" else model.generator_f
-        net.save(run_dir / filename)
+    try:
+        with scope(strategy):  # a JAX distribution applies inside its scope
+            history = model.fit(
+                dataset,
+                epochs=config.epochs,
+                initial_epoch=initial_epoch,
+                steps_per_epoch=config.steps_per_epoch,
+                callbacks=all_callbacks,
+                verbose=verbose,
+                shuffle=False,  # each domain is shuffled by its own pipeline
+            )
+        for direction, filename in GENERATOR_FILES.items():
+            net = model.generator_g if direction == "colorize" else model.generator_f
+            net.save(out / filename)
+    finally:
+        if out != run_dir:
+            shutil.rmtree(out, ignore_errors=True)
     return RunResult(model, run_dir, history.history, initial_epoch, data)
 
 

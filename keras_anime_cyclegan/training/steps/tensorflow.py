@@ -12,7 +12,8 @@ import tensorflow as tf
 class TrainStep:
     def train_step(self, data):
         real_x, real_y = data
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        strategy = tf.distribute.get_strategy()
+        replicas = strategy.num_replicas_in_sync
         with tf.GradientTape(persistent=True) as tape:
             terms = self.compute_losses(real_x, real_y, training=True)
             objectives = {group: loss / replicas for group, loss in self.objectives(terms).items()}
@@ -20,4 +21,25 @@ class TrainStep:
             grads = tape.gradient(objective, self.group_variables(group))
             self.apply_group_gradients(group, grads)
         del tape
-        return self.update_trackers(terms)
+        logs = self.update_trackers(terms)
+        if _multi_worker(strategy):
+            # Keras averages each worker's logs along axis 0, which a scalar
+            # lacks (keras-team/keras#20585): give it one.
+            logs = {name: value[None] for name, value in logs.items()}
+        return logs
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras's pre-fit build averages a data batch over replicas, which
+        # fails under MultiWorkerMirroredStrategy (keras-team/keras#20585).
+        # A CycleGAN is built and compiled before `fit` (`build` and
+        # `compile` build every network, pool and optimizer): nothing to do.
+        if not self.built:
+            super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
+
+def _multi_worker(strategy) -> bool:
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None:
+        return False
+    spec = resolver.cluster_spec()
+    return sum(spec.num_tasks(job) for job in spec.jobs if job in ("chief", "worker")) > 1
