@@ -34,50 +34,17 @@ def parity(reference: np.ndarray, output: np.ndarray) -> dict:
 
 
 def tflite_runner(path: str | Path, num_threads: int = 2) -> Runner:
-    """Runs a `.tflite` export one image at a time in ai-edge-litert."""
-    from ai_edge_litert.interpreter import Interpreter
+    """Runs a `.tflite` export in ai-edge-litert (the runner `kac colorize` uses)."""
+    from keras_anime_cyclegan.inference.runners import TFLiteRunner, metadata_for
 
-    interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-    inp = interpreter.get_input_details()[0]
-    out = interpreter.get_output_details()[0]
-    shape = [None]
-
-    def run(images: np.ndarray) -> np.ndarray:
-        results = []
-        for image in np.asarray(images, np.float32):
-            x = image[None]
-            if list(inp["shape"]) != list(x.shape) and shape[0] != x.shape:
-                # A dynamic-size model: size the input to this image once.
-                interpreter.resize_tensor_input(inp["index"], list(x.shape))
-                interpreter.allocate_tensors()
-                shape[0] = x.shape
-            elif shape[0] is None:
-                interpreter.allocate_tensors()
-                shape[0] = x.shape
-            if inp["dtype"] != np.float32:
-                scale, zero = inp["quantization"]
-                info = np.iinfo(inp["dtype"])
-                x = np.clip(np.round(x / scale + zero), info.min, info.max).astype(inp["dtype"])
-            interpreter.set_tensor(inp["index"], x)
-            interpreter.invoke()
-            y = interpreter.get_tensor(out["index"])
-            if out["dtype"] != np.float32:
-                scale, zero = out["quantization"]
-                y = (y.astype(np.float32) - zero) * scale
-            results.append(y[0])
-        return np.stack(results)
-
-    return run
+    return TFLiteRunner(Path(path), metadata_for(Path(path)), num_threads)
 
 
 def saved_model_runner(path: str | Path) -> Runner:
-    """Runs a SavedModel export through its `float32` signature."""
-    import tensorflow as tf
+    """Runs a SavedModel export through its `float32` signature (the runner `kac colorize` uses)."""
+    from keras_anime_cyclegan.inference.runners import SavedModelRunner, metadata_for
 
-    from keras_anime_cyclegan.export.saved_model import FLOAT32_SIGNATURE, INPUT_NAME, OUTPUT_NAME
-
-    fn = tf.saved_model.load(str(path)).signatures[FLOAT32_SIGNATURE]
-    return lambda images: fn(**{INPUT_NAME: tf.constant(images, tf.float32)})[OUTPUT_NAME].numpy()
+    return SavedModelRunner(Path(path), metadata_for(Path(path)))
 
 
 def keras_runner(model) -> Runner:

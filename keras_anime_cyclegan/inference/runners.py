@@ -189,7 +189,7 @@ def _from_metadata(metadata: Optional[dict], signature: Optional[str] = None):
     return metadata.get("direction"), int(spec.get("multiple") or 1), fixed
 
 
-def _metadata_for(path: Path) -> Optional[dict]:
+def metadata_for(path: Path) -> Optional[dict]:
     from keras_anime_cyclegan.export.metadata import read_metadata
 
     try:
@@ -215,9 +215,9 @@ def open_runner(path: str | Path, direction: str, num_threads: Optional[int] = N
     if path.suffix == ".keras" or (path / "config.json").is_file():
         return KerasRunner(load_generator(path, direction))
     if path.suffix == ".tflite" and path.is_file():
-        runner: Runner = TFLiteRunner(path, _metadata_for(path), num_threads)
+        runner: Runner = TFLiteRunner(path, metadata_for(path), num_threads)
     elif path.is_dir() and (path / "saved_model.pb").is_file():
-        runner = SavedModelRunner(path, _metadata_for(path))
+        runner = SavedModelRunner(path, metadata_for(path))
     else:
         raise ValueError(f"{path}: not a model; expected a {', a '.join(FORMATS)}")
     if runner.direction and runner.direction != direction:
