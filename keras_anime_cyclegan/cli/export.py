@@ -42,8 +42,7 @@ def _human(n: int) -> str:
 
 
 def run(args):
-    from keras_anime_cyclegan.export import FORMATS
-    from keras_anime_cyclegan.export import check
+    from keras_anime_cyclegan.export import FORMATS, export_all
     from keras_anime_cyclegan.export.tflite import representative_images
     from keras_anime_cyclegan.training.loading import load_generator
     from keras_anime_cyclegan.utils.images import to_float
@@ -52,25 +51,18 @@ def run(args):
     loaded = load_generator(args.model, args.direction)
     if args.size % loaded.multiple or args.size < 2 * loaded.multiple:
         raise ValueError(f"--size {args.size} must be a multiple of {loaded.multiple} and at least {2 * loaded.multiple}")
-    out = Path(args.out)
-    images = to_float(representative_images(args.direction, PARITY_IMAGES, args.size, seed=99))
-    reference = check.keras_runner(loaded.model)
-    expected = None if args.no_check else reference(images)
+    images = None if args.no_check else to_float(representative_images(args.direction, PARITY_IMAGES, args.size, seed=99))
+    results = export_all(
+        loaded, Path(args.out), names, args.size, images, progress=lambda m: print(m, file=sys.stderr, flush=True)
+    )
     rows = []
-    if not args.no_check:
-        rows.append(("keras (reference)", str(loaded.source), "", "", f"{check.median_latency_ms(reference, images[:1]):.1f}"))
-    for i, name in enumerate(names, 1):
-        print(f"[{i}/{len(names)}] exporting {name} ...", file=sys.stderr, flush=True)
-        path = FORMATS[name].export(loaded, out / name, args.size)
-        parity, latency = "", ""
-        run_export = None if args.no_check else check.runner(path)
-        if run_export is not None:
-            p = check.parity(expected, run_export(images))
-            parity = f"max {p['max_abs_error']:.2g}, {p['psnr_db']:.1f} dB"
-            latency = f"{check.median_latency_ms(run_export, images[:1]):.1f}"
-        elif not args.no_check:
-            parity = "not runnable in Python"
-        rows.append((name, str(path), _human(check.file_size(path)), parity, latency))
+    for r in results:
+        if r.parity:
+            parity = f"max {r.parity['max_abs_error']:.2g}, {r.parity['psnr_db']:.1f} dB"
+        else:
+            parity = "" if args.no_check or r.latency_ms is not None else "not runnable in Python"
+        latency = "" if r.latency_ms is None else f"{r.latency_ms:.1f}"
+        rows.append((r.name, str(r.path), _human(r.bytes) if r.bytes else "", parity, latency))
     header = ("format", "file", "size", "parity vs Keras", f"ms @{args.size}")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:

@@ -77,10 +77,57 @@ for _q in ("float32", "float16", "uint8"):
         )
     )
 
+@dataclass
+class ExportResult:
+    """One exported variant, checked against Keras (None where not checked)."""
+
+    name: str
+    path: Path
+    bytes: int
+    parity: dict | None = None  # max_abs_error and psnr_db against Keras
+    latency_ms: float | None = None  # median, one picture
+
+
+def export_all(loaded, out_dir, names=None, size: int = 256, images=None, progress=print) -> list[ExportResult]:
+    """Exports `names` (default: every format) into `out_dir/<name>/` and checks each.
+
+    With `images` (float32 [-1, 1] NHWC), every export Python can run is fed
+    them and compared with the Keras model, and timed on the first; the
+    first result is the Keras reference itself. `kac export` and the
+    notebooks print these rows.
+    """
+    from keras_anime_cyclegan.export import check
+
+    names = list(FORMATS) if names is None else list(names)
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    results = []
+    if images is not None:
+        reference = check.keras_runner(loaded.model)
+        expected = reference(images)
+        results.append(
+            ExportResult("keras (reference)", Path(loaded.source), 0, None, check.median_latency_ms(reference, images[:1]))
+        )
+    for i, name in enumerate(names, 1):
+        if progress:
+            progress(f"[{i}/{len(names)}] exporting {name}: {FORMATS[name].description}")
+        path = FORMATS[name].export(loaded, Path(out_dir) / name, size)
+        result = ExportResult(name, path, check.file_size(path))
+        run = None if images is None else check.runner(path)
+        if run is not None:
+            result.parity = check.parity(expected, run(images))
+            result.latency_ms = check.median_latency_ms(run, images[:1])
+        results.append(result)
+    return results
+
+
 __all__ = [
+    "ExportResult",
     "FORMATS",
     "QUANTIZATIONS",
     "ExportFormat",
+    "export_all",
     "export_saved_model",
     "export_tfjs",
     "export_tflite",
