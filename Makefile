@@ -5,7 +5,7 @@ PIP := $(PYTHON) -m pip
 .PHONY: install demo test web web-deps
 
 install:
-	$(PIP) install --quiet --disable-pip-version-check -e ".[cpu,test]"
+	$(PIP) install --quiet --disable-pip-version-check -e ".[cpu,test,torch]"
 
 # The main job: train on the package's own synthetic data, write a contact sheet.
 demo: install

@@ -49,8 +49,9 @@ class CheckpointCallback(keras.callbacks.Callback):
 
 def translate(model, sketches: np.ndarray, colors: np.ndarray) -> list[list[np.ndarray]]:
     """Rows of sketch | G(sketch) | colour | F(colour), as uint8 images."""
-    fake_y = to_uint8(model.generator_g(sketches, training=False))
-    fake_x = to_uint8(model.generator_f(colors, training=False))
+    # convert_to_numpy: a torch output still requires grad and refuses np.asarray.
+    fake_y = to_uint8(keras.ops.convert_to_numpy(model.generator_g(sketches, training=False)))
+    fake_x = to_uint8(keras.ops.convert_to_numpy(model.generator_f(colors, training=False)))
     return [
         [to_uint8(s), fy, to_uint8(c), fx]
         for s, fy, c, fx in zip(sketches, fake_y, colors, fake_x)
