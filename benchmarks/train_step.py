@@ -6,6 +6,12 @@ achieved GFLOP/s of the whole step (estimated as 18 generator passes per
 image: G and F run 3 times forward each, backward costs about twice forward). Prints one JSON document.
 
     python benchmarks/train_step.py --presets demo mobile --sizes 128 --batches 1 4 --xla off on
+    python benchmarks/train_step.py --backend tensorflow jax torch --presets paper --sizes 256 --xla on
+
+With --backend, each Keras backend runs in its own process. TensorFlow times
+its `tf.function` train step directly; JAX and torch time `fit`'s own train
+function (JAX: jit-compiled with XLA on; torch: always eager), step to
+step, the loss read back each step so the step has finished.
 """
 
 import argparse
@@ -19,10 +25,51 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def measure_fit(preset_name, size, batch, xla, steps, warmup):
+    """JAX or torch: seconds between the ends of `fit`'s steps."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.config import preset
+    from keras_anime_cyclegan.training.run import build_model
+
+    keras.utils.set_random_seed(0)
+    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla)
+    model = build_model(config)
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (2, batch, size, size, 3)).astype("float32")
+    ends = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_batch_end(self, step, logs=None):
+            float(logs["gen_total"])  # wait for the step to finish
+            ends.append(time.perf_counter())
+
+    start = time.perf_counter()
+    dataset = tf.data.Dataset.from_tensors((images[0], images[1])).repeat()
+    model.fit(dataset, steps_per_epoch=warmup + steps, epochs=1, verbose=0, callbacks=[Clock()])
+    times = np.diff(ends[warmup - 1 :])
+    med = statistics.median(times)
+    return {
+        "backend": keras.backend.backend(),
+        "preset": preset_name,
+        "image_size": size,
+        "batch": batch,
+        "xla": bool(model.jit_compile),
+        "median_step_s": round(med, 4),
+        "images_per_s": round(batch / med, 2),
+        "warmup_s": round(ends[warmup - 1] - start, 1),
+    }
+
+
 def measure(preset_name, size, batch, xla, steps, warmup):
     import keras
     import numpy as np
     import tensorflow as tf
+
+    if keras.backend.backend() != "tensorflow":
+        return measure_fit(preset_name, size, batch, xla, steps, warmup)
 
     from keras_anime_cyclegan.config import preset
     from keras_anime_cyclegan.models import count_flops
@@ -47,6 +94,7 @@ def measure(preset_name, size, batch, xla, steps, warmup):
     med = statistics.median(times)
     gen_gflops = count_flops(model.generator_g, size) / 1e9
     return {
+        "backend": "tensorflow",
         "preset": preset_name,
         "image_size": size,
         "batch": batch,
@@ -61,6 +109,48 @@ def measure(preset_name, size, batch, xla, steps, warmup):
     }
 
 
+def versions():
+    import importlib.metadata as md
+
+    out = {}
+    for dist in ("tensorflow-cpu", "tensorflow", "keras", "jax", "torch"):
+        try:
+            out.setdefault(dist.removesuffix("-cpu"), md.version(dist))
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def run_backends(args):
+    """This script once per backend, each in its own process; one merged document."""
+    import subprocess
+
+    rows = []
+    for backend in args.backend:
+        argv = sys.argv[1:]
+        cut = argv.index("--backend")
+        end = cut + 1
+        while end < len(argv) and not argv[end].startswith("--"):
+            end += 1
+        argv = argv[:cut] + ["--backend", backend] + argv[end:]
+        if "--out" in argv:
+            i = argv.index("--out")
+            del argv[i : i + 2]
+        env = {**os.environ, "KERAS_BACKEND": backend}
+        out = subprocess.run([sys.executable, __file__, *argv], env=env, check=True, stdout=subprocess.PIPE, text=True)
+        rows += json.loads(out.stdout)["rows"]
+    doc = {
+        "benchmark": "train_step",
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), **versions()},
+        "rows": rows,
+    }
+    text = json.dumps(doc, indent=2)
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=["demo", "mobile", "paper", "resnet9"])
@@ -69,8 +159,12 @@ def main():
     parser.add_argument("--xla", nargs="+", choices=["off", "on"], default=["off", "on"])
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--backend", nargs="+", choices=["tensorflow", "jax", "torch"], help="Keras backends (default: the current one)")
     parser.add_argument("--out")
     args = parser.parse_args()
+
+    if args.backend and args.backend != [os.environ.get("KERAS_BACKEND", "tensorflow")]:
+        return run_backends(args)
 
     import tensorflow as tf
 
@@ -83,7 +177,7 @@ def main():
                     print(json.dumps(rows[-1]), flush=True, file=sys.stderr)
     doc = {
         "benchmark": "train_step",
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "tensorflow": tf.__version__},
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), **versions()},
         "rows": rows,
     }
     text = json.dumps(doc, indent=2)

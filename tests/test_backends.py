@@ -1,0 +1,159 @@
+"""Training on the JAX and PyTorch backends of Keras 3, and JAX-trained weights under TensorFlow.
+
+Each backend runs in its own process (KERAS_BACKEND is read once, at
+import). This file is also the script those processes run
+(`python -m tests.test_backends ...`).
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import random_images, tiny_config
+
+ROOT = Path(__file__).resolve().parents[1]
+needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
+needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+
+
+def _run(backend, *args, env=None):
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    r = subprocess.run(
+        [sys.executable, "-m", "tests.test_backends", *map(str, args)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def _probe_images():
+    return random_images(2, 32, 32, seed=11)
+
+
+# === What the subprocesses run ===
+
+
+def _train(run_dir):
+    """`train` for one epoch on this process's backend, as a user runs it; G's outputs saved."""
+    import keras
+
+    from keras_anime_cyclegan.training.run import train
+
+    # XLA (jit) on JAX: its un-jitted step dispatches op by op.
+    result = train(tiny_config(epochs=1, jit_compile=keras.backend.backend() == "jax"), run_dir, verbose=0)
+    model = result.model
+    np.save(Path(run_dir) / "probe.npy", keras.ops.convert_to_numpy(model.generator_g(_probe_images())))
+    return {
+        "backend": keras.backend.backend(),
+        "history": result.history,
+        "iterations": [int(keras.ops.convert_to_numpy(o.iterations)) for o in model.optimizers.values()],
+        "pool_count": int(keras.ops.convert_to_numpy(model.pool_x.count.value)),
+    }
+
+
+def _load_in_tensorflow(run_dir):
+    """The run's generator_g.keras and checkpoint, loaded here (TensorFlow), on the same images."""
+    import keras
+
+    import keras_anime_cyclegan.models  # noqa: F401  (registers the custom layers)
+    from keras_anime_cyclegan.training.checkpoint import load_checkpoint
+    from keras_anime_cyclegan.training.run import build_model
+
+    run_dir = Path(run_dir)
+    expected = np.load(run_dir / "probe.npy")
+    from_keras_file = keras.saving.load_model(run_dir / "generator_g.keras")
+    model = build_model(tiny_config(epochs=1))
+    epoch = load_checkpoint(model, run_dir / "checkpoints" / "last.npz")
+    return {
+        "backend": keras.backend.backend(),
+        "epoch": epoch,
+        "keras_file_diff": float(np.max(np.abs(from_keras_file(_probe_images()).numpy() - expected))),
+        "checkpoint_diff": float(np.max(np.abs(model.generator_g(_probe_images()).numpy() - expected))),
+    }
+
+
+def _data_parallel():
+    """Two steps on one device, then the same under keras.distribution.DataParallel over two."""
+    import jax
+    import keras
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.data.synthetic import synthetic_images
+    from keras_anime_cyclegan.training.distribute import make_strategy, scope
+    from keras_anime_cyclegan.training.run import build_model
+    from keras_anime_cyclegan.utils.images import to_float
+
+    colors, lines = synthetic_images(4, 32, seed=5)
+    dataset = tf.data.Dataset.from_tensor_slices((to_float(lines), to_float(colors))).batch(2, drop_remainder=True)
+
+    class StepLogs(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.steps.append({k: float(v) for k, v in logs.items()})
+
+    results = {"devices": len(jax.devices())}
+    for name, strategy in (("one", None), ("two", make_strategy("mirrored"))):
+        keras.utils.set_random_seed(3)
+        config = tiny_config(pool_size=4, jit_compile=True)
+        model = build_model(config, strategy=strategy)
+        record = StepLogs()
+        record.steps = []
+        with scope(strategy):
+            model.fit(dataset, epochs=1, verbose=0, callbacks=[record])
+        results[name] = {
+            "steps": record.steps,
+            "kernel_devices": len(model.generator_g.weights[0].value.sharding.device_set),
+        }
+    return results
+
+
+# === Tests ===
+
+
+@needs_jax
+def test_jax_trains_and_its_weights_give_the_same_outputs_in_tensorflow(tmp_path):
+    run = tmp_path / "run"
+    trained = _run("jax", "train", run)
+    assert trained["backend"] == "jax"
+    assert trained["iterations"] == [2, 2, 2, 2]  # 4 images per domain, batch 2
+    assert trained["pool_count"] == 4
+    assert all(np.isfinite(v[0]) for v in trained["history"].values())
+    assert trained["history"]["cycle_x"][0] > 0
+
+    loaded = _run("tensorflow", "load", run)
+    assert loaded["backend"] == "tensorflow" and loaded["epoch"] == 1
+    assert loaded["keras_file_diff"] < 1e-4
+    assert loaded["checkpoint_diff"] < 1e-4
+
+
+@needs_torch
+def test_torch_trains_a_few_steps(tmp_path):
+    trained = _run("torch", "train", tmp_path / "run")
+    assert trained["backend"] == "torch"
+    assert trained["iterations"] == [2, 2, 2, 2]
+    assert trained["pool_count"] == 4
+    assert all(np.isfinite(v[0]) for v in trained["history"].values())
+    assert (tmp_path / "run" / "checkpoints" / "last.npz").exists()
+    assert (tmp_path / "run" / "generator_g.keras").exists()
+
+
+@needs_jax
+def test_jax_data_parallel_over_two_devices_matches_one():
+    r = _run("jax", "data-parallel", env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+    assert r["devices"] == 2
+    assert r["one"]["kernel_devices"] == 1 and r["two"]["kernel_devices"] == 2  # replicated over both
+    assert len(r["one"]["steps"]) == len(r["two"]["steps"]) == 2
+    for step_one, step_two in zip(r["one"]["steps"], r["two"]["steps"]):
+        for name, value in step_one.items():
+            assert abs(step_two[name] - value) <= 1e-4 * max(1.0, abs(value)), (name, value, step_two[name])
+
+
+if __name__ == "__main__":
+    mode, args = sys.argv[1], sys.argv[2:]
+    result = {"train": _train, "load": _load_in_tensorflow, "data-parallel": _data_parallel}[mode](*args)
+    print(json.dumps(result))
