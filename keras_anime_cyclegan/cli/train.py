@@ -38,8 +38,9 @@ def add_parser(sub):
     p.add_argument(
         "--strategy",
         choices=["mirrored", "multiworker"],
-        help="TensorFlow only: tf.distribute over all local GPUs (mirrored) or several machines described by "
-        "TF_CONFIG (multiworker); --batch-size is the global batch, split across replicas",
+        help="data-parallel training: mirrored = all local devices (tf.distribute.MirroredStrategy; on JAX "
+        "keras.distribution.DataParallel), multiworker = several machines described by TF_CONFIG (TensorFlow); "
+        "--batch-size is the global batch, split across devices",
     )
     p.set_defaults(run=run)
 
