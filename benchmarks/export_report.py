@@ -23,6 +23,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
+
 SIZE = 256
 TARGETS = {"tflite_float16_max_bytes": 3_000_000, "tflite_int8_max_bytes": 1_500_000, "latency_256_max_ms": 50.0}
 
@@ -114,10 +116,7 @@ def main(argv=None) -> int:
         for name in [n.strip() for n in args.presets.split(",") if n.strip()]:
             report["presets"][name] = report_preset(name, args.images, args.repeats, args.calibration, Path(tmp))
     report["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
+    emit(report, args.out)
     return 0
 
 

@@ -12,13 +12,14 @@ Prints one JSON document; --out also writes it to a file.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
 import tempfile
 import time
 from pathlib import Path
+
+from report import emit  # benchmarks/report.py, beside this script
 
 
 def main() -> None:
@@ -95,10 +96,7 @@ def main() -> None:
         "machine": platform.processor() or platform.machine(),
         "tensorflow": tf.__version__,
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
+    emit(report, args.out)
 
 
 if __name__ == "__main__":

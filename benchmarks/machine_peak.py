@@ -7,13 +7,14 @@ JSON document (TensorFlow with all cores, and NumPy's BLAS for comparison).
 """
 
 import argparse
-import json
 import os
 import platform
 import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
 
 
 def best_gflops(fn, n, repeats):
@@ -48,11 +49,7 @@ def main():
         "tensorflow_matmul": best_gflops(lambda: tf.linalg.matmul(ta, tb).numpy(), args.n, args.repeats),
         "numpy_matmul": best_gflops(lambda: a @ b, args.n, args.repeats),
     }
-    text = json.dumps(doc, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
+    emit(doc, args.out)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ traced graph (multiply-add = 2 FLOPs) for one image.
 """
 
 import argparse
-import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
 
 
 def main():
@@ -42,11 +43,7 @@ def main():
             "params": model.count_params(),
             "gflops": round(count_flops(model, args.size) / 1e9, 3),
         }
-    doc = json.dumps({"image_size": args.size, "models": rows}, indent=2)
-    print(doc)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(doc + "\n")
+    emit({"image_size": args.size, "models": rows}, args.out)
 
 
 if __name__ == "__main__":

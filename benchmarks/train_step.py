@@ -24,6 +24,8 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
+
 
 def measure_fit(preset_name, size, batch, xla, steps, warmup):
     """JAX or torch: seconds between the ends of `fit`'s steps."""
@@ -144,11 +146,7 @@ def run_backends(args):
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), **versions()},
         "rows": rows,
     }
-    text = json.dumps(doc, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
+    emit(doc, args.out)
 
 
 def main():
@@ -180,11 +178,7 @@ def main():
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), **versions()},
         "rows": rows,
     }
-    text = json.dumps(doc, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
+    emit(doc, args.out)
 
 
 if __name__ == "__main__":
