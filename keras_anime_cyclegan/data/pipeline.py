@@ -254,7 +254,7 @@ def unpaired_training_data(
             _domain(sketch_store, train_x, length, image_size, seed, augment, synthesize),
             _domain(colors.images, train_y, length, image_size, seed + 2, augment, False),
         )
-        .batch(batch_size, drop_remainder=True)  # the image pool needs a static batch size
+        .batch(batch_size, drop_remainder=True)  # equal batches: every step and every replica sees batch_size images
         .prefetch(tf.data.AUTOTUNE)
     )
     sample_sketches = _center(sketch_store, held_x, image_size)
