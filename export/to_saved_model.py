@@ -9,6 +9,8 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_anime_cyclegan.cli import run_guarded  # noqa: E402  (no TensorFlow import)
+
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -16,15 +18,14 @@ def main(argv=None) -> int:
     p.add_argument("--direction", default="colorize", choices=["colorize", "lines"])
     p.add_argument("--out", required=True, help="SavedModel folder to write")
     args = p.parse_args(argv)
-    try:
+
+    def export():
         from keras_anime_cyclegan.export import export_saved_model
         from keras_anime_cyclegan.training.loading import load_generator
 
         print(export_saved_model(load_generator(args.model, args.direction), args.out))
-    except (FileNotFoundError, ValueError) as e:
-        print(f"{p.prog}: error: {e}", file=sys.stderr)
-        return 2
-    return 0
+
+    return run_guarded(p.prog, export)
 
 
 if __name__ == "__main__":

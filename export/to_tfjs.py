@@ -9,6 +9,8 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_anime_cyclegan.cli import run_guarded  # noqa: E402  (no TensorFlow import)
+
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -17,16 +19,15 @@ def main(argv=None) -> int:
     p.add_argument("--quantize", default=None, choices=["float16", "uint8"], help="weight quantisation (default: float32 weights)")
     p.add_argument("--out", required=True, help="folder to write model.json, its shards and metadata.json into")
     args = p.parse_args(argv)
-    try:
+
+    def export():
         from keras_anime_cyclegan.export import export_tfjs
         from keras_anime_cyclegan.training.loading import load_generator
 
         loaded = load_generator(args.model, args.direction)
         print(export_tfjs(loaded, args.out, quantize=args.quantize))
-    except (FileNotFoundError, ValueError) as e:
-        print(f"{p.prog}: error: {e}", file=sys.stderr)
-        return 2
-    return 0
+
+    return run_guarded(p.prog, export)
 
 
 if __name__ == "__main__":

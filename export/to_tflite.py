@@ -9,6 +9,8 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_anime_cyclegan.cli import run_guarded  # noqa: E402  (no TensorFlow import)
+
 
 def size_arg(text: str):
     return None if text == "dynamic" else int(text)
@@ -22,16 +24,15 @@ def main(argv=None) -> int:
     p.add_argument("--size", type=size_arg, default=256, help='input height and width, or "dynamic" for any size')
     p.add_argument("--out", required=True, help="folder (gets model.tflite + metadata.json) or a .tflite path")
     args = p.parse_args(argv)
-    try:
+
+    def export():
         from keras_anime_cyclegan.export import export_tflite
         from keras_anime_cyclegan.training.loading import load_generator
 
         loaded = load_generator(args.model, args.direction)
         print(export_tflite(loaded, args.out, quantize=args.quantize, size=args.size))
-    except (FileNotFoundError, ValueError) as e:
-        print(f"{p.prog}: error: {e}", file=sys.stderr)
-        return 2
-    return 0
+
+    return run_guarded(p.prog, export)
 
 
 if __name__ == "__main__":

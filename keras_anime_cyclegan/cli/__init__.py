@@ -29,11 +29,19 @@ def main(argv: list[str] | None = None) -> int:
     for module in COMMANDS:
         module.add_parser(sub)
     args = parser.parse_args(argv)
+    return run_guarded(f"kac {args.command}", lambda: args.run(args))
+
+
+def run_guarded(prog: str, action) -> int:
+    """Runs `action()`; a user error is one line `prog: error: ...` and exit code 2.
+
+    `kac` and the scripts under `export/` report errors the same way through this.
+    """
     try:
-        return int(args.run(args) or 0)
+        return int(action() or 0)
     except (CLIError, FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"kac {args.command}: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"kac {args.command}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
