@@ -30,7 +30,8 @@ class GeneratorConfig:
     """Architecture of G (sketch -> colour) and F (colour -> sketch).
 
     Fields that an architecture does not use are ignored by it:
-    `residual_blocks` by `unet`, `skip_mode` by `resnet` and `unet`.
+    `residual_blocks`, `stem_kernel` and `head_kernel` by `unet`,
+    `skip_mode` by `resnet` and `unet`.
     For `unet` (pix2pix), `levels` is the number of downsamplings
     (8 for 256x256 inputs).
     """
@@ -44,6 +45,8 @@ class GeneratorConfig:
     upsampling: str = "transpose"
     norm: str = "instance"
     activation: str = "leaky_relu"
+    stem_kernel: int = 7
+    head_kernel: int = 7
 
     def __post_init__(self):
         _check_choice("generator.architecture", self.architecture, GENERATOR_ARCHITECTURES)
@@ -52,6 +55,10 @@ class GeneratorConfig:
         _check_choice("generator.upsampling", self.upsampling, UPSAMPLINGS)
         if self.levels < 1:
             raise ValueError(f"generator.levels must be >= 1; got {self.levels}")
+        for field in ("stem_kernel", "head_kernel"):
+            k = getattr(self, field)
+            if k < 1 or k % 2 == 0:
+                raise ValueError(f"generator.{field} must be a positive odd number; got {k}")
 
     @property
     def multiple(self) -> int:

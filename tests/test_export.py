@@ -206,12 +206,46 @@ def test_read_metadata_errors(tmp_path):
         read_metadata(tmp_path)
 
 
-def test_export_model_rewrites_instance_norm_exactly(loaded, images, reference):
-    from keras_anime_cyclegan.export.graph import ExportInstanceNorm, export_model
+def test_export_model_rewrites_instance_norm_and_padding_exactly(loaded, images, reference):
+    from keras_anime_cyclegan.export.graph import ExportInstanceNorm, ExportReflectionPad, export_model
 
     graph = export_model(loaded.model)
     assert any(isinstance(layer, ExportInstanceNorm) for layer in graph.layers)
+    assert any(isinstance(layer, ExportReflectionPad) for layer in graph.layers)
     assert np.max(np.abs(np.asarray(graph(images)) - reference)) <= 1e-5
+
+
+@pytest.mark.parametrize("padding", [1, 2, 3, 5])
+def test_export_reflection_pad_equals_mirror_pad(padding):
+    from keras_anime_cyclegan.export.graph import ExportReflectionPad
+    from keras_anime_cyclegan.models.layers import ReflectionPadding2D
+
+    x = np.random.default_rng(padding).normal(size=(2, 7, 9, 3)).astype(np.float32)
+    layer = ReflectionPadding2D(padding)
+    expected = np.asarray(layer(x))
+    assert expected.shape == (2, 7 + 2 * padding, 9 + 2 * padding, 3)
+    np.testing.assert_array_equal(np.asarray(ExportReflectionPad(layer)(x)), expected)
+
+
+@pytest.mark.parametrize("name", ["float32", "float16", "int8"])
+def test_fixed_size_tflite_runs_whole_in_the_xnnpack_delegate(exported, name):
+    """One delegate partition: no op falls back to single-threaded builtin kernels.
+
+    MIRROR_PAD and 5+-input CONCATENATION are not XNNPACK ops; each one
+    split the graph and made the mobile preset twice as slow at 2 threads.
+    """
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    path = str(exported(name))
+    plain = Interpreter(
+        model_path=path, experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    )
+    plain.allocate_tensors()
+    ops = [op["op_name"] for op in plain._get_ops_details()]
+    assert "MIRROR_PAD" not in ops and "DELEGATE" not in ops
+    delegated = Interpreter(model_path=path, num_threads=2)
+    delegated.allocate_tensors()
+    assert [op["op_name"] for op in delegated._get_ops_details()].count("DELEGATE") == 1
 
 
 def test_bad_size_and_quantisation_are_value_errors(loaded, tmp_path):

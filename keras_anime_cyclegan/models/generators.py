@@ -37,9 +37,9 @@ class FunctionalSubclass(keras.Model):
         return cls(**config)
 
 
-def _rgb_head(x, norm_free_name="head"):
-    x = ReflectionPadding2D(3, name=f"{norm_free_name}_pad")(x)
-    x = layers.Conv2D(3, 7, padding="valid", name=f"{norm_free_name}_conv")(x)
+def _rgb_head(x, kernel_size=7, norm_free_name="head"):
+    x = ReflectionPadding2D(kernel_size // 2, name=f"{norm_free_name}_pad")(x)
+    x = layers.Conv2D(3, kernel_size, padding="valid", name=f"{norm_free_name}_conv")(x)
     return layers.Activation("tanh", dtype="float32", name=f"{norm_free_name}_tanh")(x)
 
 
@@ -61,6 +61,8 @@ class UNetResNetGenerator(FunctionalSubclass):
         upsampling: "transpose" or "resize" (resize + conv).
         norm: "instance", "batch" or "none".
         activation: "leaky_relu" (slope 0.2) or a Keras activation name.
+        stem_kernel: int, odd kernel size of the full-resolution stem (paper: 7).
+        head_kernel: int, odd kernel size of the tanh head (paper: 7).
 
     Example:
     >>> g = UNetResNetGenerator(base_filters=8, levels=2, residual_blocks=1)
@@ -78,6 +80,8 @@ class UNetResNetGenerator(FunctionalSubclass):
         upsampling: str = "transpose",
         norm: str = "instance",
         activation: str = "leaky_relu",
+        stem_kernel: int = 7,
+        head_kernel: int = 7,
         name: str = "unet_resnet_generator",
         **kwargs,
     ):
@@ -86,7 +90,7 @@ class UNetResNetGenerator(FunctionalSubclass):
 
         # === Functional Model ===
         inputs = keras.Input((None, None, 3), name="image")
-        x = conv_norm_act(inputs, widths[0], 7, 1, norm, act, prefix="stem_")
+        x = conv_norm_act(inputs, widths[0], stem_kernel, 1, norm, act, prefix="stem_")
         skips = [x]
         for i in range(1, levels + 1):
             x = residual_block(x, widths[i], norm, act, strides=2, prefix=f"down{i}")
@@ -100,7 +104,7 @@ class UNetResNetGenerator(FunctionalSubclass):
             else:
                 x = layers.Add(name=f"skip{i}_add")([x, skips[i]])
             x = conv_norm_act(x, widths[i], 3, 1, norm, act, prefix=f"fuse{i}_")
-        outputs = _rgb_head(x)
+        outputs = _rgb_head(x, head_kernel)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
         # === Config ===
@@ -114,6 +118,8 @@ class UNetResNetGenerator(FunctionalSubclass):
             upsampling=upsampling,
             norm=norm,
             activation=act,
+            stem_kernel=stem_kernel,
+            head_kernel=head_kernel,
         )
 
 
@@ -132,6 +138,8 @@ class ResnetGenerator(FunctionalSubclass):
         upsampling: "transpose" or "resize".
         norm: "instance", "batch" or "none".
         activation: "relu" in CycleGAN; any name `activation()` accepts.
+        stem_kernel: int, odd kernel size of the first convolution (7 in CycleGAN).
+        head_kernel: int, odd kernel size of the tanh head (7 in CycleGAN).
     """
 
     def __init__(
@@ -143,6 +151,8 @@ class ResnetGenerator(FunctionalSubclass):
         upsampling: str = "transpose",
         norm: str = "instance",
         activation: str = "relu",
+        stem_kernel: int = 7,
+        head_kernel: int = 7,
         name: str = "resnet_generator",
         **kwargs,
     ):
@@ -151,14 +161,14 @@ class ResnetGenerator(FunctionalSubclass):
 
         # === Functional Model ===
         inputs = keras.Input((None, None, 3), name="image")
-        x = conv_norm_act(inputs, widths[0], 7, 1, norm, act, prefix="stem_")
+        x = conv_norm_act(inputs, widths[0], stem_kernel, 1, norm, act, prefix="stem_")
         for i in range(1, levels + 1):
             x = conv_norm_act(x, widths[i], 3, 2, norm, act, reflect=False, prefix=f"down{i}_")
         for b in range(residual_blocks):
             x = residual_block(x, widths[levels], norm, act, prefix=f"res{b}")
         for i in range(levels - 1, -1, -1):
             x = upsample(x, widths[i], upsampling, norm, act, prefix=f"up{i}")
-        outputs = _rgb_head(x)
+        outputs = _rgb_head(x, head_kernel)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
         # === Config ===
@@ -171,6 +181,8 @@ class ResnetGenerator(FunctionalSubclass):
             upsampling=upsampling,
             norm=norm,
             activation=act,
+            stem_kernel=stem_kernel,
+            head_kernel=head_kernel,
         )
 
 
