@@ -27,6 +27,9 @@ GENERATOR_CONFIGS = {
         base_filters=8, max_filters=32, levels=1, residual_blocks=1, norm="none", activation="relu"
     ),
     "resnet": GeneratorConfig(architecture="resnet", base_filters=8, max_filters=32, levels=2, residual_blocks=2),
+    "unet_resnet_3x3_stem_5x5_head": GeneratorConfig(
+        base_filters=8, max_filters=32, levels=2, residual_blocks=1, stem_kernel=3, head_kernel=5
+    ),
     "unet_pix2pix": GeneratorConfig(architecture="unet", base_filters=8, max_filters=32, levels=4),
 }
 
@@ -42,6 +45,9 @@ def test_generator_forward_shape_non_square(name):
     assert y.shape == (2, h, w, 3)
     assert np.all(np.abs(y) <= 1.0), "tanh output must stay in [-1, 1]"
     assert g.multiple == cfg.multiple
+    if cfg.architecture != "unet":
+        assert g.get_layer("stem_conv").kernel_size == (cfg.stem_kernel,) * 2
+        assert g.get_layer("head_conv").kernel_size == (cfg.head_kernel,) * 2
 
 
 def test_paper_generator_matches_paper_architecture():
@@ -128,6 +134,8 @@ def test_count_flops_measures_convolutions():
 def test_bad_config_values_are_named():
     with pytest.raises(ValueError, match="skip_mode"):
         GeneratorConfig(skip_mode="sum")
+    with pytest.raises(ValueError, match="stem_kernel"):
+        GeneratorConfig(stem_kernel=4)
     with pytest.raises(ValueError, match="divisible"):
         from keras_anime_cyclegan.config import ExperimentConfig
 
