@@ -17,6 +17,7 @@ DISCRIMINATOR_ARCHITECTURES = ("patchgan", "encoder_decoder")
 NORMS = ("instance", "batch", "none")
 SKIP_MODES = ("concat", "add")
 UPSAMPLINGS = ("transpose", "resize")
+MIXED_PRECISIONS = (None, "float16", "bfloat16")
 GAN_LOSSES = ("lsgan", "vanilla", "hinge")
 
 
@@ -132,6 +133,10 @@ class ExperimentConfig:
     # XLA halves the CPU train step (benchmarks/train_step.py: 0.65 s vs 1.29 s,
     # demo preset, 64x64, batch 4) for ~40 s more compile time.
     jit_compile: bool = True
+    # None (float32), "float16" (with dynamic loss scaling; TensorFlow
+    # backend) or "bfloat16": layers compute in that type, variables and
+    # normalisation stay float32. For GPUs; on CPUs float32 is faster.
+    mixed_precision: Optional[str] = None
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     loss: LossConfig = field(default_factory=LossConfig)
@@ -139,6 +144,9 @@ class ExperimentConfig:
     data: DataConfig = field(default_factory=DataConfig)
 
     def __post_init__(self):
+        if self.mixed_precision not in MIXED_PRECISIONS:
+            choices = ", ".join(repr(c) for c in MIXED_PRECISIONS)
+            raise ValueError(f"mixed_precision must be one of {choices}; got {self.mixed_precision!r}")
         if self.image_size % self.generator.multiple:
             raise ValueError(
                 f"image_size {self.image_size} must be divisible by "

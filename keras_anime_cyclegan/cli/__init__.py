@@ -20,15 +20,20 @@ class CLIError(Exception):
     """A problem the user can fix; printed as one line, no traceback."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def build_parser() -> argparse.ArgumentParser:
+    """The `kac` parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="kac", description="Colour anime sketches and extract line art with an unpaired CycleGAN."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
     return run_guarded(f"kac {args.command}", lambda: args.run(args))
 
 

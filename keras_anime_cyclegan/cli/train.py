@@ -36,6 +36,14 @@ def add_parser(sub):
     p.add_argument("--identity-weight", type=float, help="fraction of the cycle weight (0 = off, as in the paper)")
     p.add_argument("--no-xla", action="store_true", help="compile the train step without XLA (XLA is the default)")
     p.add_argument(
+        "--mixed-precision",
+        nargs="?",
+        const="float16",
+        choices=["float16", "bfloat16"],
+        help="compute in float16 (with loss scaling; the default when given alone) or bfloat16; variables and "
+        "instance normalisation stay float32. For GPUs: on CPUs float32 is faster",
+    )
+    p.add_argument(
         "--strategy",
         choices=["mirrored", "multiworker"],
         help="data-parallel training: mirrored = all local devices (tf.distribute.MirroredStrategy; on JAX "
@@ -76,6 +84,8 @@ def config_from_args(args):
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     if args.no_xla:
         config = dataclasses.replace(config, jit_compile=False)
+    if args.mixed_precision:
+        config = dataclasses.replace(config, mixed_precision=args.mixed_precision)
     loss = {"gan_loss": args.gan_loss, "identity_weight": args.identity_weight}
     loss = {k: v for k, v in loss.items() if v is not None}
     if loss:

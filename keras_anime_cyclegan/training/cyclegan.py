@@ -9,6 +9,8 @@ TensorFlow, JAX and PyTorch backends (`training/steps/`), and under a
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 
 from keras_anime_cyclegan.config import ExperimentConfig
@@ -24,6 +26,21 @@ NETWORKS = ("generator_g", "generator_f", "discriminator_x", "discriminator_y")
 
 def adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999, name=None):
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, name=name)
+
+
+@contextlib.contextmanager
+def precision(mixed: str | None):
+    """Layers built inside compute in `mixed` ("float16", "bfloat16") or float32 (None).
+
+    Variables stay float32; the normalisation layers and the generators'
+    tanh heads declare float32 themselves, so they stay float32 too.
+    """
+    before = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(f"mixed_{mixed}" if mixed else "float32")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(before)
 
 
 class OptimizerGroup:
@@ -102,15 +119,15 @@ class CycleGAN(train_step_mixin(), keras.Model):
 
     @classmethod
     def from_config(cls, config: ExperimentConfig) -> "CycleGAN":
-        """All four networks as the experiment config describes them."""
-        return cls(
-            generator_g=build_generator(config.generator, name="generator_g"),
-            generator_f=build_generator(config.generator, name="generator_f"),
-            discriminator_x=build_discriminator(config.discriminator, name="discriminator_x"),
-            discriminator_y=build_discriminator(config.discriminator, name="discriminator_y"),
-            pool_size=config.pool_size,
-            seed=config.seed,
-        )
+        """All four networks as the experiment config describes them (its precision too)."""
+        with precision(config.mixed_precision):
+            nets = dict(
+                generator_g=build_generator(config.generator, name="generator_g"),
+                generator_f=build_generator(config.generator, name="generator_f"),
+                discriminator_x=build_discriminator(config.discriminator, name="discriminator_x"),
+                discriminator_y=build_discriminator(config.discriminator, name="discriminator_y"),
+            )
+        return cls(**nets, pool_size=config.pool_size, seed=config.seed)
 
     def build(self, input_shape):
         self.pool_x.build(input_shape)
@@ -130,6 +147,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
         cycle_weight: float = 10.0,
         identity_weight: float = 0.5,
         jit_compile: bool = False,
+        loss_scaling: bool = False,
         **kwargs,
     ):
         """Optimizers (Adam 2e-4, beta_1 0.5 by default) and loss weights.
@@ -140,7 +158,14 @@ class CycleGAN(train_step_mixin(), keras.Model):
             identity_weight: float, identity loss weight as a fraction of
                 `cycle_weight` (0.5; 0 turns it off, as in the paper).
             jit_compile: bool, compile the train step with XLA.
+            loss_scaling: bool, wrap each optimizer in a dynamic
+                `LossScaleOptimizer` (float16 mixed precision; TensorFlow).
         """
+        if loss_scaling and keras.backend.backend() != "tensorflow":
+            raise ValueError(
+                "float16 mixed precision needs loss scaling, which only the TensorFlow train step "
+                f"implements; on {keras.backend.backend()} use mixed_precision='bfloat16'"
+            )
         super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
         self.optimizers = {
             "generator_g": g_optimizer or adam(name="adam_g"),
@@ -148,6 +173,13 @@ class CycleGAN(train_step_mixin(), keras.Model):
             "discriminator_x": dx_optimizer or adam(name="adam_dx"),
             "discriminator_y": dy_optimizer or adam(name="adam_dy"),
         }
+        if loss_scaling:
+            self.optimizers = {
+                name: opt
+                if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(opt, name=f"{opt.name}_scaled")
+                for name, opt in self.optimizers.items()
+            }
         for net_name, opt in self.optimizers.items():
             opt.build(getattr(self, net_name).trainable_variables)
         # Attributes, so Keras tracks their variables (saving, distribution).
@@ -178,6 +210,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
             cycle_weight=config.loss.cycle_weight,
             identity_weight=config.loss.identity_weight,
             jit_compile=config.jit_compile,
+            loss_scaling=config.mixed_precision == "float16",
         )
 
     @property
@@ -232,11 +265,36 @@ class CycleGAN(train_step_mixin(), keras.Model):
     def group_variables(self, group: str) -> list:
         return [v for name in self.groups[group] for v in getattr(self, name).trainable_variables]
 
-    def apply_group_gradients(self, group: str, grads: list):
-        """Each network of `group` gets its slice of `grads` from its own optimizer."""
+    def group_loss_scale(self, group: str):
+        """The factor to multiply `group`'s objective by before differentiating, or None.
+
+        With loss scaling each optimizer keeps its own dynamic scale; one
+        backward pass per group uses the smallest, and
+        `apply_group_gradients` raises each network's slice to its own
+        optimizer's scale (a power-of-two ratio: exact), which that
+        optimizer then divides out, skipping the step if not finite.
+        """
+        opts = [self.optimizers[name] for name in self.groups[group]]
+        if not isinstance(opts[0], keras.optimizers.LossScaleOptimizer):
+            return None
+        scale = opts[0].dynamic_scale
+        for opt in opts[1:]:
+            scale = keras.ops.minimum(scale, opt.dynamic_scale)
+        return scale
+
+    def apply_group_gradients(self, group: str, grads: list, loss_scale=None):
+        """Each network of `group` gets its slice of `grads` from its own optimizer.
+
+        `loss_scale`: what the objective was multiplied by (`group_loss_scale`).
+        """
         for name in self.groups[group]:
             variables = getattr(self, name).trainable_variables
-            self.optimizers[name].apply_gradients(zip(grads[: len(variables)], variables))
+            opt = self.optimizers[name]
+            mine = grads[: len(variables)]
+            if loss_scale is not None:
+                ratio = opt.dynamic_scale / loss_scale
+                mine = [None if g is None else g * ratio for g in mine]
+            opt.apply_gradients(zip(mine, variables))
             grads = grads[len(variables) :]
 
     def update_trackers(self, terms) -> dict:

@@ -26,6 +26,7 @@ import keras
 
 from keras_anime_cyclegan.config import ExperimentConfig
 from keras_anime_cyclegan.data.demo import TrainData, demo_data
+from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.training.callbacks import (
     CheckpointCallback,
     NonFiniteLossGuard,
@@ -144,11 +145,23 @@ def train(
             )
         for direction, filename in GENERATOR_FILES.items():
             net = model.generator_g if direction == "colorize" else model.generator_f
-            net.save(out / filename)
+            float32_generator(net, config).save(out / filename)
     finally:
         if out != run_dir:
             shutil.rmtree(out, ignore_errors=True)
     return RunResult(model, run_dir, history.history, initial_epoch, data)
+
+
+def float32_generator(net, config: ExperimentConfig):
+    """`net`, or a float32 copy if it was trained in mixed precision.
+
+    Exports and inference then start from float32, as from any other run.
+    """
+    if not config.mixed_precision:
+        return net
+    copy = build_generator(config.generator, name=net.name)
+    copy.set_weights(net.get_weights())
+    return copy
 
 
 def write_contact_sheet(result: RunResult, path: str | Path) -> Path:

@@ -14,12 +14,15 @@ class TrainStep:
         real_x, real_y = data
         strategy = tf.distribute.get_strategy()
         replicas = strategy.num_replicas_in_sync
+        scales = {group: self.group_loss_scale(group) for group in self.groups}
         with tf.GradientTape(persistent=True) as tape:
             terms = self.compute_losses(real_x, real_y, training=True)
             objectives = {group: loss / replicas for group, loss in self.objectives(terms).items()}
+            # float16 mixed precision: scaled up so small gradients survive float16.
+            objectives = {g: o if scales[g] is None else o * scales[g] for g, o in objectives.items()}
         for group, objective in objectives.items():
             grads = tape.gradient(objective, self.group_variables(group))
-            self.apply_group_gradients(group, grads)
+            self.apply_group_gradients(group, grads, scales[group])
         del tape
         logs = self.update_trackers(terms)
         if _multi_worker(strategy):

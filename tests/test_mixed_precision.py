@@ -1,0 +1,106 @@
+"""Mixed precision: float16 (with loss scaling) and bfloat16 compute, float32 where it matters."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_anime_cyclegan.config import ExperimentConfig
+from keras_anime_cyclegan.data.synthetic import synthetic_images
+from keras_anime_cyclegan.training.loading import load_generator
+from keras_anime_cyclegan.training.run import build_model, train
+from keras_anime_cyclegan.utils.images import to_float
+from tests.helpers import tiny_config
+
+
+def _batch():
+    colors, lines = synthetic_images(4, 32, seed=5)
+    return to_float(lines[:2]), to_float(colors[2:])
+
+
+@pytest.mark.parametrize("mixed", ["float16", "bfloat16"])
+def test_layers_compute_in_half_precision_but_norms_heads_and_variables_stay_float32(mixed):
+    model = build_model(tiny_config(mixed_precision=mixed))
+    g = model.generator_g
+    assert g.get_layer("stem_conv").compute_dtype == mixed
+    assert model.discriminator_y.get_layer("c0_conv").compute_dtype == mixed
+    assert model.discriminator_y.get_layer("score").compute_dtype == "float32"
+    assert g.get_layer("stem_norm").compute_dtype == "float32"  # instance normalisation
+    assert g.get_layer("head_tanh").compute_dtype == "float32"
+    assert {v.dtype for v in model.trainable_variables} == {"float32"}
+    assert keras.config.dtype_policy().name == "float32", "building must not leak the policy"
+    scaled = all(isinstance(o, keras.optimizers.LossScaleOptimizer) for o in model.optimizers.values())
+    assert scaled == (mixed == "float16")
+
+
+def test_float16_training_follows_float32_training():
+    """Same seed, 4 steps: float16 compute with loss scaling tracks float32 closely."""
+    batch = _batch()
+    losses = {}
+    for mixed in (None, "float16"):
+        keras.utils.set_random_seed(1)
+        model = build_model(tiny_config(mixed_precision=mixed))
+        for _ in range(4):
+            logs = model.train_step(batch)
+        losses[mixed] = {name: float(value) for name, value in logs.items()}
+    for name in ("gen_total", "D_X", "D_Y", "cycle_x"):
+        assert losses["float16"][name] == pytest.approx(losses[None][name], rel=0.02), name
+
+
+def test_overflowing_loss_scale_skips_the_step_and_halves_the_scale():
+    keras.utils.set_random_seed(2)
+    config = tiny_config(mixed_precision="float16")
+    model = build_model(config)
+    huge = {
+        n: keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(2e-4), initial_scale=2.0**40) for n in "gfxy"
+    }
+    model.compile(huge["g"], huge["f"], huge["x"], huge["y"], loss_scaling=True)
+    before = [w.numpy().copy() for w in model.generator_g.trainable_weights]
+    logs = model.train_step(_batch())
+    assert np.isfinite(float(logs["gen_total"])), "the loss itself is finite; its scaled float16 gradients are not"
+    for a, w in zip(before, model.generator_g.trainable_weights):
+        np.testing.assert_array_equal(a, w.numpy())
+    assert [float(o.dynamic_scale) for o in model.optimizers.values()] == [2.0**39] * 4
+
+
+def test_each_optimizer_unscales_by_its_own_scale():
+    """G and F share one backward pass at the smaller scale; F's larger scale must not shrink its step.
+
+    Plain SGD inside, so a wrongly scaled gradient gives a different step.
+    """
+    results = []
+    for f_scale in (2.0**10, 2.0**14):
+        keras.utils.set_random_seed(3)
+        model = build_model(tiny_config(mixed_precision="float16"))
+        scales = {"g": 2.0**10, "f": f_scale, "x": 2.0**10, "y": 2.0**10}
+        opts = {
+            n: keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=s)
+            for n, s in scales.items()
+        }
+        model.compile(opts["g"], opts["f"], opts["x"], opts["y"], loss_scaling=True)
+        model.train_step(_batch())
+        results.append([w.numpy() for w in model.generator_f.trainable_weights])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_mixed_precision_run_saves_float32_generators(tmp_path):
+    run = tmp_path / "run"
+    train(tiny_config(mixed_precision="float16", epochs=1, steps_per_epoch=1), run, verbose=0)
+    saved = keras.saving.load_model(run / "generator_g.keras", compile=False)
+    assert {layer.dtype_policy.name for layer in saved.layers} == {"float32"}
+    from_checkpoint = load_generator(run, "colorize").model
+    x = _batch()[0]
+    np.testing.assert_allclose(np.asarray(saved(x)), np.asarray(from_checkpoint(x)), atol=1e-6)
+
+
+def test_mixed_precision_setting_is_checked_and_reaches_the_config(tmp_path):
+    with pytest.raises(ValueError, match="mixed_precision"):
+        ExperimentConfig(mixed_precision="float8")
+    from keras_anime_cyclegan.cli import build_parser
+    from keras_anime_cyclegan.cli.train import config_from_args
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "--demo", "--out", str(tmp_path), "--mixed-precision"])
+    assert config_from_args(args).mixed_precision == "float16"
+    args = parser.parse_args(["train", "--demo", "--out", str(tmp_path), "--mixed-precision", "bfloat16"])
+    assert config_from_args(args).mixed_precision == "bfloat16"
