@@ -1,9 +1,11 @@
 """Images per second of the full CycleGAN train step (G, F, D_X, D_Y).
 
 Median over timed steps after warm-up, per generator preset, image size,
-batch size and XLA setting; with the generator's GFLOPs per image and the
-achieved GFLOP/s of the whole step (estimated as 18 generator passes per
-image: G and F run 3 times forward each, backward costs about twice forward). Prints one JSON document.
+batch size and XLA setting; with the generator's and discriminator's
+GFLOPs per image and the achieved GFLOP/s of the whole step (counted as
+3 x (6 generator + 6 discriminator passes) per image: G and F run 3 times
+forward each, the discriminators 6 times, backward costs about twice
+forward). Prints one JSON document.
 
     python benchmarks/train_step.py --presets demo mobile --sizes 128 --batches 1 4 --xla off on
     python benchmarks/train_step.py --backend tensorflow jax torch --presets paper --sizes 256 --xla on
@@ -27,7 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
 
 
-def measure_fit(preset_name, size, batch, xla, steps, warmup):
+def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None):
     """JAX or torch: seconds between the ends of `fit`'s steps."""
     import keras
     import numpy as np
@@ -37,7 +39,7 @@ def measure_fit(preset_name, size, batch, xla, steps, warmup):
     from keras_anime_cyclegan.training.run import build_model
 
     keras.utils.set_random_seed(0)
-    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla)
+    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla, mixed_precision=mixed)
     model = build_model(config)
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, (2, batch, size, size, 3)).astype("float32")
@@ -65,20 +67,20 @@ def measure_fit(preset_name, size, batch, xla, steps, warmup):
     }
 
 
-def measure(preset_name, size, batch, xla, steps, warmup):
+def measure(preset_name, size, batch, xla, steps, warmup, mixed=None):
     import keras
     import numpy as np
     import tensorflow as tf
 
     if keras.backend.backend() != "tensorflow":
-        return measure_fit(preset_name, size, batch, xla, steps, warmup)
+        return {**measure_fit(preset_name, size, batch, xla, steps, warmup, mixed), "mixed_precision": mixed}
 
     from keras_anime_cyclegan.config import preset
     from keras_anime_cyclegan.models import count_flops
     from keras_anime_cyclegan.training.run import build_model
 
     keras.utils.set_random_seed(0)
-    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla)
+    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla, mixed_precision=mixed)
     model = build_model(config)
     step = tf.function(model.train_step, jit_compile=xla)
     rng = np.random.default_rng(0)
@@ -95,19 +97,23 @@ def measure(preset_name, size, batch, xla, steps, warmup):
         times.append(time.perf_counter() - t)
     med = statistics.median(times)
     gen_gflops = count_flops(model.generator_g, size) / 1e9
+    disc_gflops = count_flops(model.discriminator_y, size) / 1e9
     return {
         "backend": "tensorflow",
         "preset": preset_name,
         "image_size": size,
         "batch": batch,
         "xla": xla,
+        "mixed_precision": mixed,
         "median_step_s": round(med, 4),
         "images_per_s": round(batch / med, 2),
         "warmup_s": round(compile_s, 1),
         "generator_gflops_per_image": round(gen_gflops, 3),
-        # A train step runs G and F 3 times each forward and ~2x that backward:
-        # ~18 generator passes per image, plus 6 discriminator passes.
-        "approx_generator_gflop_per_s": round(18 * gen_gflops * batch / med, 1),
+        "discriminator_gflops_per_image": round(disc_gflops, 3),
+        # Per image a step runs G and F 3 times each forward (translate,
+        # cycle, identity) and the discriminators 6 times; backward costs
+        # about twice forward: ~3 x (6 generator + 6 discriminator passes).
+        "approx_step_gflop_per_s": round(3 * (6 * gen_gflops + 6 * disc_gflops) * batch / med, 1),
     }
 
 
@@ -155,6 +161,13 @@ def main():
     parser.add_argument("--sizes", nargs="+", type=int, default=[128, 256])
     parser.add_argument("--batches", nargs="+", type=int, default=[1, 4])
     parser.add_argument("--xla", nargs="+", choices=["off", "on"], default=["off", "on"])
+    parser.add_argument(
+        "--precision",
+        nargs="+",
+        choices=["float32", "float16", "bfloat16"],
+        default=["float32"],
+        help="compute precision (float16/bfloat16: --mixed-precision; for GPUs, slower on most CPUs)",
+    )
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--backend", nargs="+", choices=["tensorflow", "jax", "torch"], help="Keras backends (default: the current one)")
@@ -171,8 +184,10 @@ def main():
         for size in args.sizes:
             for batch in args.batches:
                 for xla in args.xla:
-                    rows.append(measure(name, size, batch, xla == "on", args.steps, args.warmup))
-                    print(json.dumps(rows[-1]), flush=True, file=sys.stderr)
+                    for precision in args.precision:
+                        mixed = None if precision == "float32" else precision
+                        rows.append(measure(name, size, batch, xla == "on", args.steps, args.warmup, mixed))
+                        print(json.dumps(rows[-1]), flush=True, file=sys.stderr)
     doc = {
         "benchmark": "train_step",
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), **versions()},
