@@ -130,8 +130,8 @@ class ExperimentConfig:
     steps_per_epoch: Optional[int] = None
     pool_size: int = 50
     seed: int = 0
-    # XLA halves the CPU train step (benchmarks/train_step.py: 0.65 s vs 1.29 s,
-    # demo preset, 64x64, batch 4) for ~40 s more compile time.
+    # XLA makes the CPU train step 1.2-2.2x faster (benchmarks/train_step.py;
+    # demo preset, 256x256, batch 1: 1.96 s vs 4.35 s) for 40-70 s of compiling.
     jit_compile: bool = True
     # None (float32), "float16" (with dynamic loss scaling; TensorFlow
     # backend) or "bfloat16": layers compute in that type, variables and

@@ -193,3 +193,16 @@ def test_config_json_round_trip(tmp_path):
     (tmp_path / "bad.json").write_text('{"image_size": 64, "colour": 1}')
     with pytest.raises(ValueError, match="bad.json"):
         ExperimentConfig.load(tmp_path / "bad.json")
+
+
+def test_train_step_graph_has_no_host_round_trip():
+    """The compiled step stays on the device: no Python callbacks or prints inside it (nested functions too)."""
+    import tensorflow as tf
+
+    model = build_model(tiny_config())
+    x = tf.zeros((2, 32, 32, 3))
+    graph_def = tf.function(model.train_step).get_concrete_function((x, x)).graph.as_graph_def()
+    op_types = {node.op for node in graph_def.node}
+    op_types |= {node.op for fn in graph_def.library.function for node in fn.node_def}
+    assert "Conv2D" in op_types or any("Conv2D" in t for t in op_types), "the step was not traced"
+    assert not op_types & {"PyFunc", "EagerPyFunc", "PyFuncStateless", "PrintV2", "Print"}
