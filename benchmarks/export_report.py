@@ -5,7 +5,9 @@ size and speed do not depend on training), each export of the colorize
 direction: file size in bytes; parity with Keras on 16 synthetic sketches at
 256x256 (max absolute error and PSNR in dB, [-1, 1] images, peak-to-peak 2);
 median latency of one 256x256 image (TFLite in ai-edge-litert with 2
-threads; Keras and the SavedModel on the CPU). Prints one JSON document.
+threads; Keras and the SavedModel on the CPU); the TF.js folders' bytes
+(their parity is checked in a real browser by tests/test_web_demo.py).
+Prints one JSON document.
 
     python benchmarks/export_report.py [--out report.json] [--presets mobile] [--images 16]
 """
@@ -33,7 +35,7 @@ def report_preset(name: str, images: int, repeats: int, calibration: int, workdi
     import keras
 
     from keras_anime_cyclegan.config import GENERATOR_PRESETS
-    from keras_anime_cyclegan.export import QUANTIZATIONS, check, export_saved_model, export_tflite
+    from keras_anime_cyclegan.export import QUANTIZATIONS, check, export_saved_model, export_tfjs, export_tflite
     from keras_anime_cyclegan.export.tflite import representative_images
     from keras_anime_cyclegan.models.factory import build_generator, count_flops
     from keras_anime_cyclegan.training.loading import LoadedGenerator, weights_sha256
@@ -74,6 +76,14 @@ def report_preset(name: str, images: int, repeats: int, calibration: int, workdi
         )
         print(f"  {name} tflite_{q} converted in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
         measure(f"tflite_{q}", path, check.tflite_runner(path, num_threads=2))
+    for q in (None, "float16", "uint8"):
+        # Bytes only: TF.js runs in a browser, where tests/test_web_demo.py
+        # proves its parity against Keras.
+        folder = export_tfjs(loaded, workdir / name / f"tfjs_{q or 'float32'}", quantize=q).parent
+        out["formats"][f"tfjs_{q or 'float32'}"] = {
+            "bytes": check.file_size(folder),
+            "parity": "in Chromium: tests/test_web_demo.py",
+        }
     if name == "mobile":
         f16, i8 = out["formats"]["tflite_float16"], out["formats"]["tflite_int8"]
         best = min(e["latency_ms"] for k, e in out["formats"].items() if k.startswith("tflite"))
