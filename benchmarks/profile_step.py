@@ -23,7 +23,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
+from report import emit, train_step_gflop  # noqa: E402  (benchmarks/report.py, beside this script)
 
 HOST_OPS = {"PyFunc", "EagerPyFunc", "PyFuncStateless", "PrintV2", "Print", "_HostSend", "_HostRecv"}
 
@@ -96,9 +96,7 @@ def main():
     op_types |= {node.op for fn in graph_def.library.function for node in fn.node_def}
     gen_gflops = count_flops(model.generator_g, args.size) / 1e9
     disc_gflops = count_flops(model.discriminator_y, args.size) / 1e9
-    # Per image: G and F forward 3 times each (translate, cycle, identity) and
-    # D 6 times (2 generator terms, 2 real, 2 pooled fakes); backward ~2x forward.
-    step_gflop = 3 * (6 * gen_gflops + 6 * disc_gflops) * args.batch
+    step_gflop = train_step_gflop(gen_gflops, disc_gflops, args.batch)
     step_s = rows["train_step"]
     doc = {
         "benchmark": "profile_step",

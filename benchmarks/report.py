@@ -1,4 +1,4 @@
-"""What every benchmark script ends with: one JSON document on stdout, and in --out."""
+"""What every benchmark script shares: one JSON document on stdout (and in --out), the train step's FLOP count."""
 
 import json
 from pathlib import Path
@@ -9,3 +9,13 @@ def emit(doc: dict, out: str | None = None) -> None:
     print(text)
     if out:
         Path(out).write_text(text + "\n")
+
+
+def train_step_gflop(generator_gflops: float, discriminator_gflops: float, batch: int) -> float:
+    """Approximate GFLOP of one CycleGAN train step from forward GFLOPs per image.
+
+    Per image a step runs G and F 3 times each forward (translate, cycle,
+    identity) and the discriminators 6 times; backward costs about twice
+    forward: ~3 x (6 generator + 6 discriminator passes).
+    """
+    return 3 * (6 * generator_gflops + 6 * discriminator_gflops) * batch

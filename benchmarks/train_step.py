@@ -26,7 +26,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
+from report import emit, train_step_gflop  # noqa: E402  (benchmarks/report.py, beside this script)
 
 
 def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None):
@@ -110,10 +110,7 @@ def measure(preset_name, size, batch, xla, steps, warmup, mixed=None):
         "warmup_s": round(compile_s, 1),
         "generator_gflops_per_image": round(gen_gflops, 3),
         "discriminator_gflops_per_image": round(disc_gflops, 3),
-        # Per image a step runs G and F 3 times each forward (translate,
-        # cycle, identity) and the discriminators 6 times; backward costs
-        # about twice forward: ~3 x (6 generator + 6 discriminator passes).
-        "approx_step_gflop_per_s": round(3 * (6 * gen_gflops + 6 * disc_gflops) * batch / med, 1),
+        "approx_step_gflop_per_s": round(train_step_gflop(gen_gflops, disc_gflops, batch) / med, 1),
     }
 
 

@@ -26,6 +26,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_anime_cyclegan.models.layers import ReflectionPadding2D
+
 
 def is_instance_norm(layer) -> bool:
     return (
@@ -78,8 +80,6 @@ class ExportUpsampling(keras.layers.Layer):
 
 
 def is_reflection_padding(layer) -> bool:
-    from keras_anime_cyclegan.models.layers import ReflectionPadding2D
-
     return isinstance(layer, ReflectionPadding2D)
 
 

@@ -13,14 +13,8 @@ def _mean(x):
     return ops.mean(ops.cast(x, "float32"))
 
 
-def _float32(*xs):
-    """Mixed precision: scores come out of D in float16; the losses are float32."""
-    return [ops.cast(x, "float32") for x in xs]
-
-
 def generator_gan_loss(fake_score, kind: str = "lsgan"):
     """Adversarial loss of a generator given D's scores on its fakes."""
-    (fake_score,) = _float32(fake_score)
     if kind == "lsgan":
         return _mean(ops.square(fake_score - 1.0))
     if kind == "vanilla":
@@ -32,7 +26,6 @@ def generator_gan_loss(fake_score, kind: str = "lsgan"):
 
 def discriminator_gan_loss(real_score, fake_score, kind: str = "lsgan"):
     """Loss of a discriminator; halved as in CycleGAN so D learns slower than G."""
-    real_score, fake_score = _float32(real_score, fake_score)
     if kind == "lsgan":
         loss = _mean(ops.square(real_score - 1.0)) + _mean(ops.square(fake_score))
     elif kind == "vanilla":
@@ -46,11 +39,9 @@ def discriminator_gan_loss(real_score, fake_score, kind: str = "lsgan"):
 
 def cycle_loss(real, reconstructed):
     """L1 cycle consistency, ||F(G(x)) - x||_1 (mean over pixels)."""
-    real, reconstructed = _float32(real, reconstructed)
     return _mean(ops.abs(real - reconstructed))
 
 
 def identity_loss(real, same):
     """L1 identity, ||G(y) - y||_1: G should leave a colour image alone."""
-    real, same = _float32(real, same)
     return _mean(ops.abs(real - same))
