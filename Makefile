@@ -1,10 +1,17 @@
-# The two commands of the README. Both install what they need first.
-PYTHON ?= python3
+# The two commands of the README. Both install what they need first, into a
+# virtual environment (.venv, made on first use and reused after; Debian 12+
+# and Ubuntu 23.04+ refuse pip installs into the system Python, PEP 668).
+# PYTHON=/path/to/python uses that interpreter instead and makes no .venv.
+VENV ?= .venv
+PYTHON ?= $(VENV)/bin/python
 PIP := $(PYTHON) -m pip
 
 .PHONY: install demo test web web-deps
 
-install:
+$(VENV)/bin/python:
+	python3 -m venv $(VENV) || { echo "python3 -m venv failed: on Debian/Ubuntu install it with: sudo apt-get install python3-venv"; exit 1; }
+
+install: $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/bin/python)
 	$(PIP) install --quiet --disable-pip-version-check -e ".[cpu,test,torch]"
 
 # The main job: train on the package's own synthetic data, write a contact sheet.

@@ -4,10 +4,8 @@
 """
 
 import argparse
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from keras_anime_cyclegan.cli import run_guarded  # noqa: E402  (no TensorFlow import)
 

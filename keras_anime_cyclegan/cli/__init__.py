@@ -8,10 +8,10 @@ is instant.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from keras_anime_cyclegan.cli import export, infer, synth, train
+from keras_anime_cyclegan.utils.deps import MissingDependency
 
 COMMANDS = [train, infer, synth, export]
 
@@ -32,7 +32,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
     return run_guarded(f"kac {args.command}", lambda: args.run(args))
 
@@ -44,7 +43,7 @@ def run_guarded(prog: str, action) -> int:
     """
     try:
         return int(action() or 0)
-    except (CLIError, FileNotFoundError, FileExistsError, ValueError) as e:
+    except (CLIError, MissingDependency, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Optional
 import numpy as np
 import tensorflow as tf
 
+from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.export.metadata import image_spec, write_metadata
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
@@ -153,7 +154,7 @@ def export_tflite(
     Returns:
         The `.tflite` file.
     """
-    from ai_edge_litert.interpreter import Interpreter
+    Interpreter = require("ai_edge_litert.interpreter", "litert", "checking TFLite exports").Interpreter
 
     multiple = loaded.multiple
     if size is not None and (size % multiple or size < 2 * multiple):

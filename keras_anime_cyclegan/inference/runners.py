@@ -12,6 +12,7 @@ from typing import Optional
 
 import numpy as np
 
+from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.inference.shared_norm import shared_stats_models
 from keras_anime_cyclegan.training.loading import DIRECTIONS, LoadedGenerator, load_generator
 
@@ -113,10 +114,7 @@ class TFLiteRunner(Runner):
     """
 
     def __init__(self, path: Path, metadata: Optional[dict], num_threads: Optional[int] = None):
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError as e:
-            raise ValueError("running .tflite files needs ai-edge-litert: pip install 'keras-anime-cyclegan[litert]'") from e
+        Interpreter = require("ai_edge_litert.interpreter", "litert", "running .tflite files").Interpreter
         self.source = path
         try:
             self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)

@@ -37,6 +37,33 @@ class ReflectionPadding2D(layers.Layer):
         return {**super().get_config(), "padding": self.padding}
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SubsampledConv2D(layers.Conv2D):
+    """A 1x1 `Conv2D` at a stride, computed as "take every stride-th pixel, then convolve".
+
+    Same variables, same outputs and gradients as `Conv2D(filters, 1,
+    strides=s)`; only the kernels that run differ. TensorFlow's oneDNN
+    backward-weights kernel for a strided 1x1 convolution of NHWC input with
+    fewer input channels than its channel block (16 with AVX-512, 8 with
+    AVX2) writes past its scratch buffer ("reduce to unit stride"
+    workspace): heap corruption, then SIGSEGV or `free(): invalid next
+    size` in training on Intel CPUs, where TensorFlow turns oneDNN on by
+    default (uxlfoundation/oneDNN#6035, open as of oneDNN 3.12 / TF 2.21;
+    `tests/test_cpu_soak.py` reproduces and guards it). Subsampling first
+    is the same reduction done outside oneDNN, on every backend and CPU.
+    """
+
+    def __init__(self, filters, kernel_size=1, strides=2, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, **kwargs)
+        if self.kernel_size != (1, 1) or self.dilation_rate != (1, 1) or self.data_format != "channels_last":
+            raise ValueError("SubsampledConv2D takes 1x1, undilated, channels_last convolutions only")
+
+    def convolution_op(self, inputs, kernel):
+        sh, sw = self.strides
+        # For a 1x1 kernel "same" and "valid" give ceil(size / stride) outputs, as does the slice.
+        return ops.conv(inputs[:, ::sh, ::sw, :], kernel, strides=1, padding="valid")
+
+
 def normalization(kind: str, name: str | None = None) -> layers.Layer:
     """Instance, batch or no normalisation.
 
@@ -90,7 +117,7 @@ def residual_block(x, filters, norm, act, strides=1, prefix="res"):
     y = conv_norm_act(x, filters, 3, strides, norm, act, prefix=f"{prefix}_a_")
     y = conv_norm_act(y, filters, 3, 1, norm, None, prefix=f"{prefix}_b_")
     if strides != 1 or x.shape[-1] != filters:
-        shortcut = layers.Conv2D(filters, 1, strides=strides, use_bias=False, name=f"{prefix}_proj")(x)
+        shortcut = SubsampledConv2D(filters, 1, strides=strides, use_bias=False, name=f"{prefix}_proj")(x)
         shortcut = normalization(norm, name=f"{prefix}_proj_norm")(shortcut)
     y = layers.Add(name=f"{prefix}_add")([shortcut, y])
     if strides != 1:

@@ -69,3 +69,9 @@ def replicas(strategy=None) -> int:
 def scope(strategy=None):
     """`strategy.scope()`, or a no-op context without one."""
     return strategy.scope() if strategy is not None else contextlib.nullcontext()
+
+
+def cpu_replicas_in_one_process(strategy=None) -> bool:
+    """True for a TensorFlow strategy with several replicas on this process's CPUs."""
+    devices = getattr(getattr(strategy, "extended", None), "worker_devices", ())
+    return len(devices) > 1 and all("CPU" in d.upper() for d in devices)

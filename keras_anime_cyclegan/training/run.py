@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from keras_anime_cyclegan.training.callbacks import (
 )
 from keras_anime_cyclegan.training.checkpoint import load_checkpoint
 from keras_anime_cyclegan.training.cyclegan import CycleGAN
-from keras_anime_cyclegan.training.distribute import is_chief, replicas, scope
+from keras_anime_cyclegan.training.distribute import cpu_replicas_in_one_process, is_chief, replicas, scope
 from keras_anime_cyclegan.utils.images import grid
 
 CONFIG_FILE = "config.json"
@@ -69,6 +70,13 @@ def build_model(config: ExperimentConfig, steps_per_epoch: int | None = None, st
     """
     if config.batch_size % replicas(strategy):
         raise ValueError(f"batch_size={config.batch_size} does not split evenly across {replicas(strategy)} replicas")
+    if config.jit_compile and cpu_replicas_in_one_process(strategy):
+        # XLA compiles one function for one device; replicas on logical CPUs
+        # of one process share the function and it cannot reach the other
+        # CPU's variables (TensorFlow's XLA known issues, "tf.Variable on a
+        # different device"). GPUs and multi-worker setups are unaffected.
+        warnings.warn("XLA is off for this run: it cannot compile a step over several CPU devices of one process")
+        config = dataclasses.replace(config, jit_compile=False)
     with scope(strategy):
         model = CycleGAN.from_config(config)
         model.build((config.batch_size // replicas(strategy), config.image_size, config.image_size, 3))
