@@ -1,0 +1,143 @@
+"""Artist line-art pairs from SVG (`kac data svg-pairs`) and the quality benchmark, on tiny SVGs written here."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_anime_cyclegan.data.svg_pairs import PairFilter, held_out, render_pair, svg_pairs
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 100 100" width="100" height="100">'
+META = (
+    '<metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:cc="http://web.resource.org/cc/" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"><cc:Work><dc:creator><cc:Agent><dc:title>{author}</dc:title></cc:Agent>'
+    '</dc:creator><cc:license rdf:resource="http://web.resource.org/cc/PublicDomain"/></cc:Work></rdf:RDF></metadata>'
+)
+SVGS = {
+    # A red disc with a thick black outline: lines = the ring.
+    "stroked": HEAD + META.format(author="Ann") + '<circle cx="50" cy="50" r="35" fill="#d02020" stroke="#000" stroke-width="6"/></svg>',
+    # A black square covered by a blue one of the same size, outlined: the covered black must not show.
+    "covered": HEAD + META.format(author="Bob") + '<rect x="20" y="20" width="60" height="60" fill="black"/>'
+    '<rect x="20" y="20" width="60" height="60" style="fill:#3060e0;stroke:#111;stroke-width:5"/></svg>',
+    # A gradient fill (light stops: white in the line render) and a dark-gradient stroke (ink).
+    "gradient": HEAD + META.format(author="Cy") + '<defs><linearGradient id="g"><stop offset="0" stop-color="#ffe080"/>'
+    '<stop offset="1" stop-color="#f08040"/></linearGradient><linearGradient id="d"><stop offset="0" stop-color="#000"/>'
+    '<stop offset="1" stop-color="#303030"/></linearGradient></defs>'
+    '<ellipse cx="50" cy="50" rx="40" ry="25" fill="url(#g)" stroke="url(#d)" stroke-width="5"/></svg>',
+    "broken": HEAD + '<circle cx="50" cy="50" r="35"',
+    "external": HEAD + '<image xlink:href="http://example.com/a.png" width="10" height="10"/></svg>',
+}
+
+
+@pytest.fixture(scope="module")
+def svg_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("svgs")
+    for name, text in SVGS.items():
+        (d / f"{name}.svg").write_text(text)
+    return d
+
+
+def test_line_render_keeps_strokes_aligns_with_colour_and_hides_covered_black(svg_dir):
+    colour, lines, figure, author, licence = render_pair(svg_dir / "stroked.svg", size=64)
+    assert colour.shape == (64, 64, 3) and lines.shape == (64, 64, 3)
+    assert author == "Ann" and licence.endswith("PublicDomain")
+    ink = lines[..., 0] < 128
+    red = (colour[..., 0] > 150) & (colour[..., 1] < 80)
+    # Aligned: the ring of ink surrounds the red disc, and no ink lies on the disc's inside.
+    assert ink.any() and red.any()
+    assert not (ink & red).any()
+    ys, xs = np.nonzero(ink)
+    ry, rx = np.nonzero(red)
+    assert abs(ys.mean() - ry.mean()) < 1.5 and abs(xs.mean() - rx.mean()) < 1.5
+    assert ys.min() < ry.min() and ys.max() > ry.max()
+
+    colour, lines, _, _, _ = render_pair(svg_dir / "covered.svg", size=64)
+    ink = lines[..., 0] < 128
+    blue = (colour[..., 2] > 150) & (colour[..., 0] < 100)
+    assert blue.sum() > 0.15 * blue.size
+    # Inside the blue square: white in the line render, although a black square lies beneath it.
+    assert (ink & blue).sum() < 0.02 * blue.sum()
+    assert ink.sum() > 0  # the outline
+
+
+def test_gradients_count_by_their_stops(svg_dir):
+    colour, lines, _, _, _ = render_pair(svg_dir / "gradient.svg", size=64)
+    ink = lines[..., 0] < 128
+    warm = (colour[..., 0] > 200) & (colour[..., 2] < 160)
+    assert warm.sum() > 0.2 * warm.size  # the gradient rendered in colour
+    assert ink.any() and not (ink & warm).sum() > 0.02 * warm.sum()
+
+
+def test_manifest_keeps_rejects_with_reasons_and_reruns_skip(svg_dir, tmp_path):
+    out = tmp_path / "pairs"
+    loose = PairFilter(min_ink=0.001, min_ink_near_edges=0.0, min_outline_inked=0.0, min_coloured=0.0, min_edges_with_line=0.0)
+    records = svg_pairs([svg_dir], out, size=48, workers=1, rules=loose, progress=False)
+    by = {Path(r.source).stem: r for r in records}
+    assert {n for n, r in by.items() if r.status == "kept"} == {"stroked", "covered", "gradient"}
+    assert "not parseable" in by["broken"].reason
+    assert "external reference" in by["external"].reason
+    for name in ("stroked", "covered", "gradient"):
+        assert Image.open(out / "colors" / f"{name}.png").size == (48, 48)
+        assert Image.open(out / "lines" / f"{name}.png").size == (48, 48)
+    rows = list(csv.DictReader(open(out / "manifest.csv")))
+    assert len(rows) == 5
+    assert all(r["reason"] for r in rows if r["status"] == "rejected")
+    assert {r["author"] for r in rows if r["status"] == "kept"} == {"Ann", "Bob", "Cy"}
+    assert all(float(r["ink_fraction"]) > 0 for r in rows if r["status"] == "kept")
+    # A re-run renders nothing new and keeps every row.
+    again = svg_pairs([svg_dir], out, size=48, workers=1, rules=loose, progress=False)
+    assert len(again) == 5 and len(list(csv.DictReader(open(out / "manifest.csv")))) == 5
+    # The default filter rejects a lone thin ring (too little ink at 48 px) with its figure in the reason.
+    strict = svg_pairs([svg_dir / "stroked.svg"], tmp_path / "strict", size=48, workers=1, progress=False)
+    assert strict[0].status == "kept" or "%" in strict[0].reason
+
+
+def test_held_out_split_moves_whole_authors():
+    authors = [f"artist {i}" for i in range(400)]
+    chosen = [a for a in authors if held_out(a, 0.2)]
+    assert 40 < len(chosen) < 120  # about a fifth
+    assert all(held_out(a, 0.2) for a in chosen)  # stable
+    assert not held_out("", 0.2)  # unknown authors stay in training
+
+
+def test_kac_data_svg_pairs_and_quality_benchmark_end_to_end(svg_dir, tmp_path):
+    from keras_anime_cyclegan.training.run import train
+    from tests.helpers import tiny_config
+
+    out = tmp_path / "clipart"
+    cli = subprocess.run(
+        [sys.executable, "-m", "keras_anime_cyclegan", "data", "svg-pairs", "--input", str(svg_dir),
+         "--out", str(out), "--size", "32", "--workers", "2"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "5 SVGs:" in cli.stdout
+    # Three pairs for the benchmark, whatever the default filter kept.
+    pairs = tmp_path / "heldout"
+    svg_pairs([svg_dir], pairs, size=32, workers=1, progress=False,
+              rules=PairFilter(min_ink=0.0, min_ink_near_edges=0, min_outline_inked=0, min_coloured=0, min_edges_with_line=0))
+    run = tmp_path / "run"
+    train(tiny_config(epochs=1), run, verbose=0)
+    report = tmp_path / "report"
+    bench = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "quality.py"), "--model", str(run), "--pairs", str(pairs),
+         "--out", str(report), "--size", "32"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert bench.returncode == 0, bench.stderr
+    doc = json.loads((report / "quality.json").read_text())
+    assert doc["count"] == 3
+    model = doc["models"]["run"]
+    for key in ("ssim", "psnr_db", "area_colour_error", "area_colourfulness_ratio", "hue_spread"):
+        assert np.isfinite(model["G_artist_lines"]["median"][key])
+    assert 0 <= model["F"]["median"]["ink_precision"] <= 1
+    # Identity has no colour: zero colourfulness and hue spread.
+    assert doc["baselines"]["identity"]["G_artist_lines"]["median"]["hue_spread"] == 0
+    sheet = Image.open(report / "run.png")
+    assert sheet.size == (5 * 128, 3 * 128)
