@@ -144,3 +144,28 @@ def test_bad_config_values_are_named():
 
 def test_generator_classes_exposed():
     assert {UNetResNetGenerator, ResnetGenerator, UNetGenerator} <= set(type(build_generator(c)) for c in GENERATOR_CONFIGS.values())
+
+
+def test_subsampled_conv_equals_the_strided_1x1_convolution():
+    """Same outputs and kernel gradient as Conv2D(1x1, stride 2), by a route oneDNN gets right (oneDNN#6035)."""
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.models.layers import SubsampledConv2D
+
+    x = np.random.default_rng(0).normal(size=(2, 10, 9, 8)).astype("float32")  # odd width, 8 < 16 channels
+    layer = SubsampledConv2D(16, 1, strides=2, use_bias=True)
+    reference = keras.layers.Conv2D(16, 1, strides=2, use_bias=True)
+    layer.build(x.shape)
+    reference.build(x.shape)
+    reference.set_weights(layer.get_weights())
+    np.testing.assert_allclose(layer(x).numpy(), reference(x).numpy(), atol=1e-5)
+    assert layer.compute_output_shape(x.shape) == (2, 5, 5, 16)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(x) ** 2)
+    grad = tape.gradient(loss, layer.kernel).numpy()
+    # d/dW of sum(y^2) with y = x[:, ::2, ::2] @ W + b is 2 x_sub^T y.
+    x_sub = x[:, ::2, ::2, :].reshape(-1, 8)
+    y = x_sub @ layer.kernel.numpy()[0, 0] + layer.bias.numpy()
+    np.testing.assert_allclose(grad[0, 0], 2 * x_sub.T @ y, rtol=1e-4, atol=1e-3)
+    with pytest.raises(ValueError, match="1x1"):
+        SubsampledConv2D(4, 3)

@@ -16,7 +16,9 @@ graph into partitions; at 256x256 on 2 threads the mobile preset took
 four channel copies and DEPTH_TO_SPACE (not RESIZE_NEAREST_NEIGHBOR, nor
 the reshapes and tiles whose rank the converter loses for dynamic sizes).
 Reflection padding becomes slices and concatenations of at most four
-inputs (not MIRROR_PAD). In float32 the outputs agree to rounding; the
+inputs (not MIRROR_PAD). `SubsampledConv2D` (a training-time detour around
+a oneDNN bug) becomes the strided CONV_2D it equals (XNNPACK does not take
+a STRIDED_SLICE with strides above 1). In float32 the outputs agree to rounding; the
 weights (gamma, beta) are shared, not copied.
 """
 
@@ -26,7 +28,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_anime_cyclegan.models.layers import ReflectionPadding2D
+from keras_anime_cyclegan.models.layers import ReflectionPadding2D, SubsampledConv2D
 
 
 def is_instance_norm(layer) -> bool:
@@ -120,7 +122,28 @@ class ExportReflectionPad(keras.layers.Layer):
         return (n, None if h is None else h + p2, None if w is None else w + p2, c)
 
 
+def is_subsampled_conv(layer) -> bool:
+    return isinstance(layer, SubsampledConv2D)
+
+
+class ExportStridedConv(keras.layers.Layer):
+    """A `SubsampledConv2D` as the one strided 1x1 convolution it equals, with the source's weights."""
+
+    def __init__(self, source, **kwargs):
+        super().__init__(name=source.name, **kwargs)
+        self.source = source
+
+    def call(self, x):
+        s = self.source
+        y = ops.conv(x, s.kernel, strides=s.strides, padding="valid")
+        return y + s.bias if s.use_bias else y
+
+    def compute_output_shape(self, input_shape):
+        return self.source.compute_output_shape(input_shape)
+
+
 _REPLACEMENTS = (
+    (is_subsampled_conv, ExportStridedConv),
     (is_instance_norm, ExportInstanceNorm),
     (is_nearest_upsampling, ExportUpsampling),
     (is_reflection_padding, ExportReflectionPad),

@@ -1,0 +1,55 @@
+"""The package as a new user meets it: quiet start-up, Keras loading, optional dependencies."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _python(code, env=None):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "KAC_VERBOSE")} | (env or {})
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
+
+
+def test_import_registers_classes_and_submodules_resolve(tmp_path):
+    from keras_anime_cyclegan.models import UNetResNetGenerator
+
+    path = tmp_path / "g.keras"
+    UNetResNetGenerator(base_filters=8, max_filters=16, levels=2, residual_blocks=1).save(path)
+    proc = _python(
+        "import keras_anime_cyclegan as kac, keras\n"
+        f"m = keras.saving.load_model({str(path)!r})\n"
+        "print(type(m).__name__, kac.export.export_tflite.__name__, kac.inference.Colorizer.__name__,"
+        " kac.data.paired_dataset.__name__, kac.sketch.xdog.__name__)"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["UNetResNetGenerator", "export_tflite", "Colorizer", "paired_dataset", "xdog"]
+
+
+def test_user_error_is_one_line_and_verbose_brings_logging_back():
+    proc = subprocess.run(
+        [sys.executable, "-m", "keras_anime_cyclegan", "colorize", "nothing.png", "-m", "no-such-model", "-o", "out"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("kac colorize: error: no-such-model")
+    quiet = _python("import keras_anime_cyclegan")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_missing_litert_is_a_one_line_error_naming_the_extra(tmp_path):
+    # Python treats a None entry in sys.modules as "not installed".
+    code = (
+        "import sys; sys.modules['ai_edge_litert'] = None; sys.modules['ai_edge_litert.interpreter'] = None\n"
+        "from keras_anime_cyclegan.cli import main\n"
+        f"sys.exit(main(['colorize', 'a.png', '-m', {str(tmp_path / 'm.tflite')!r}, '-o', {str(tmp_path / 'o')!r}]))"
+    )
+    (tmp_path / "m.tflite").write_bytes(b"not a model")
+    (tmp_path / "a.png").write_bytes(b"")
+    proc = _python(code)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
+    assert 'pip install "keras-anime-cyclegan[litert]"' in proc.stderr
