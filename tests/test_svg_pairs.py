@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_anime_cyclegan.data.svg_pairs import PairFilter, held_out, render_pair, svg_pairs
+from keras_anime_cyclegan.data.svg_pairs import PairFilter, held_out_authors, render_pair, svg_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 100 100" width="100" height="100">'
@@ -98,12 +98,14 @@ def test_manifest_keeps_rejects_with_reasons_and_reruns_skip(svg_dir, tmp_path):
     assert strict[0].status == "kept" or "%" in strict[0].reason
 
 
-def test_held_out_split_moves_whole_authors():
-    authors = [f"artist {i}" for i in range(400)]
-    chosen = [a for a in authors if held_out(a, 0.2)]
-    assert 40 < len(chosen) < 120  # about a fifth
-    assert all(held_out(a, 0.2) for a in chosen)  # stable
-    assert not held_out("", 0.2)  # unknown authors stay in training
+def test_held_out_split_takes_whole_authors_and_about_the_fraction_of_pairs():
+    # One prolific artist (300 pairs), 100 artists with 2 pairs each, 50 pairs without an author.
+    pairs = ["prolific"] * 300 + [f"artist {i}" for i in range(100) for _ in range(2)] + [""] * 50
+    chosen = held_out_authors(pairs, 0.15)
+    held = sum(a in chosen for a in pairs)
+    assert "prolific" not in chosen and "" not in chosen
+    assert 0.13 * len(pairs) <= held <= 0.15 * len(pairs)
+    assert held_out_authors(list(reversed(pairs)), 0.15) == chosen  # stable: by name, not by order
 
 
 def test_kac_data_svg_pairs_and_quality_benchmark_end_to_end(svg_dir, tmp_path):

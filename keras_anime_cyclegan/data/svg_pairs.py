@@ -470,12 +470,28 @@ def pair_name(source: str, root: Path, element: str = "") -> str:
     return name + "__" + re.sub(r"[^\w.-]+", "_", element) if element else name
 
 
-def held_out(author: str, fraction: float) -> bool:
-    """Whether `author`'s pictures belong to the held-out split: a stable hash, so whole authors move together."""
-    if not author or fraction <= 0:
-        return False
-    digest = int(hashlib.sha1(author.strip().lower().encode()).hexdigest()[:8], 16)
-    return digest / 0xFFFFFFFF < fraction
+def _author_key(author: str) -> str:
+    return hashlib.sha1(author.strip().lower().encode()).hexdigest()
+
+
+def held_out_authors(authors: list[str], fraction: float) -> set[str]:
+    """Authors whose pairs form the held-out split: whole authors, about `fraction` of the pairs.
+
+    Authors are taken in the order of a hash of their name (stable, and
+    unrelated to style or subject) while they fit within `fraction` of all
+    pairs; an author too prolific to fit is skipped, so one artist cannot
+    take the split over. Pairs without an author always stay in training.
+    """
+    counts = {}
+    for a in authors:
+        if a and a.strip():
+            counts[a] = counts.get(a, 0) + 1
+    budget, chosen, used = fraction * len(authors), set(), 0
+    for author in sorted(counts, key=_author_key):
+        if used + counts[author] <= budget:
+            chosen.add(author)
+            used += counts[author]
+    return chosen
 
 
 def _work(job):
@@ -577,16 +593,16 @@ def svg_pairs(
                     record.status, record.reason = "rejected", "near-duplicate of a kept pair"
                 else:
                     thumbs.append(thumb)
-                    record.split = "heldout" if held_out(record.author, holdout_fraction) else "train"
-                    d = heldout_dir if record.split == "heldout" else out_dir
-                    Image.fromarray(colour).save(d / "colors" / f"{record.name}.png", optimize=True)
-                    Image.fromarray(lines).convert("L").save(d / "lines" / f"{record.name}.png", optimize=True)
+                    record.split = "train"  # until the split below
+                    Image.fromarray(colour).save(out_dir / "colors" / f"{record.name}.png", optimize=True)
+                    Image.fromarray(lines).convert("L").save(out_dir / "lines" / f"{record.name}.png", optimize=True)
             records.append(record)
     finally:
         if pool:
             pool.close()
             pool.join()
         rows = list(done.values()) + [r.row() for r in records]
+        _split(rows, holdout_fraction, out_dir, heldout_dir)
         tmp = manifest.with_suffix(".csv.tmp")
         with open(tmp, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=MANIFEST_FIELDS, extrasaction="ignore")
@@ -594,4 +610,19 @@ def svg_pairs(
             writer.writerows(rows)
         tmp.replace(manifest)
     return [PairRecord(**{k: row.get(k, "") for k in ("name", "source", "element", "author", "license", "status", "reason", "split")})
-            for row in done.values()] + records
+            for row in rows]
+
+
+def _split(rows: list[dict], fraction: float, out_dir: Path, heldout_dir: Path) -> None:
+    """Sets each kept row's split (`held_out_authors`) and moves its files to match."""
+    kept = [r for r in rows if r["status"] == "kept"]
+    chosen = held_out_authors([r["author"] for r in kept], fraction) if fraction > 0 else set()
+    for r in kept:
+        split = "heldout" if r["author"] in chosen else "train"
+        if split != r.get("split"):
+            src, dst = (out_dir, heldout_dir) if split == "heldout" else (heldout_dir, out_dir)
+            for sub in ("colors", "lines"):
+                f = src / sub / f"{r['name']}.png"
+                if f.exists():
+                    f.replace(dst / sub / f.name)
+        r["split"] = split
