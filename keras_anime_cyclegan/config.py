@@ -130,9 +130,11 @@ class ExperimentConfig:
     steps_per_epoch: Optional[int] = None
     pool_size: int = 50
     seed: int = 0
-    # XLA makes the CPU train step 1.2-2.2x faster (benchmarks/train_step.py;
-    # demo preset, 256x256, batch 1: 1.96 s vs 4.35 s) for 40-70 s of compiling.
-    jit_compile: bool = True
+    # XLA for the train step: True, False, or None = auto (`resolve_jit_compile`):
+    # off where TensorFlow runs its oneDNN kernels (Intel AVX-512 CPUs: the
+    # step is 1.1-1.5x faster without XLA there), on elsewhere (AMD CPUs:
+    # 1.2-2.2x faster with it). benchmarks/train_step.py, README Performance.
+    jit_compile: Optional[bool] = None
     # None (float32), "float16" (with dynamic loss scaling; TensorFlow
     # backend) or "bfloat16": layers compute in that type, variables and
     # normalisation stay float32. For GPUs; on CPUs float32 is faster.
@@ -205,6 +207,34 @@ GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
     "resnet6": GeneratorConfig(architecture="resnet", levels=2, residual_blocks=6, max_filters=256),
     "unet256": GeneratorConfig(architecture="unet", levels=8),
 }
+
+
+def onednn_enabled() -> bool:
+    """Whether TensorFlow runs its oneDNN CPU kernels in this process (on by default on Intel AVX-512)."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:  # not TensorFlow, or a build without the probe
+        return False
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def resolve_jit_compile(jit_compile: Optional[bool]) -> bool:
+    """`jit_compile` itself, or for None (auto): XLA unless the step would run on oneDNN CPU kernels.
+
+    Measured on 2 cores (benchmarks/train_step.py, 128x128): Intel Xeon with
+    oneDNN, XLA off vs on: demo batch 4 0.75 vs 1.13 s, mobile 0.78 vs 0.88 s,
+    ResNet-9 batch 1 2.00 vs 2.48 s; AMD EPYC without oneDNN: demo 2.96 vs
+    2.01 s, mobile 2.93 vs 1.87 s. With a GPU, XLA.
+    """
+    if jit_compile is not None:
+        return bool(jit_compile)
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return True
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU")) or not onednn_enabled()
 
 
 def preset(name: str, **overrides: Any) -> ExperimentConfig:

@@ -53,3 +53,15 @@ def test_missing_litert_is_a_one_line_error_naming_the_extra(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().count("\n") == 0
     assert 'pip install "keras-anime-cyclegan[litert]"' in proc.stderr
+
+
+def test_xla_default_follows_the_cpu_kernels():
+    """Auto XLA: off where TensorFlow runs oneDNN kernels (faster without XLA there), on elsewhere."""
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.config import onednn_enabled, resolve_jit_compile
+
+    assert resolve_jit_compile(True) is True and resolve_jit_compile(False) is False
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    assert resolve_jit_compile(None) == (gpu or not onednn_enabled())
+    print(f"oneDNN on: {onednn_enabled()}; auto XLA: {resolve_jit_compile(None)}")

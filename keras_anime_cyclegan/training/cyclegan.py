@@ -13,7 +13,7 @@ import contextlib
 
 import keras
 
-from keras_anime_cyclegan.config import ExperimentConfig
+from keras_anime_cyclegan.config import ExperimentConfig, resolve_jit_compile
 from keras_anime_cyclegan.models.factory import build_discriminator, build_generator
 from keras_anime_cyclegan.training import losses
 from keras_anime_cyclegan.training.image_pool import ImagePool
@@ -209,7 +209,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
             gan_loss=config.loss.gan_loss,
             cycle_weight=config.loss.cycle_weight,
             identity_weight=config.loss.identity_weight,
-            jit_compile=config.jit_compile,
+            jit_compile=resolve_jit_compile(config.jit_compile),
             loss_scaling=config.mixed_precision == "float16",
         )
 

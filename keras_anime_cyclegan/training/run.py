@@ -25,7 +25,7 @@ from pathlib import Path
 
 import keras
 
-from keras_anime_cyclegan.config import ExperimentConfig
+from keras_anime_cyclegan.config import ExperimentConfig, resolve_jit_compile
 from keras_anime_cyclegan.data.demo import TrainData, demo_data
 from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.training.callbacks import (
@@ -70,12 +70,13 @@ def build_model(config: ExperimentConfig, steps_per_epoch: int | None = None, st
     """
     if config.batch_size % replicas(strategy):
         raise ValueError(f"batch_size={config.batch_size} does not split evenly across {replicas(strategy)} replicas")
-    if config.jit_compile and cpu_replicas_in_one_process(strategy):
+    if resolve_jit_compile(config.jit_compile) and cpu_replicas_in_one_process(strategy):
         # XLA compiles one function for one device; replicas on logical CPUs
         # of one process share the function and it cannot reach the other
         # CPU's variables (TensorFlow's XLA known issues, "tf.Variable on a
         # different device"). GPUs and multi-worker setups are unaffected.
-        warnings.warn("XLA is off for this run: it cannot compile a step over several CPU devices of one process")
+        if config.jit_compile:
+            warnings.warn("XLA is off for this run: it cannot compile a step over several CPU devices of one process")
         config = dataclasses.replace(config, jit_compile=False)
     with scope(strategy):
         model = CycleGAN.from_config(config)
