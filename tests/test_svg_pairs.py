@@ -143,3 +143,21 @@ def test_kac_data_svg_pairs_and_quality_benchmark_end_to_end(svg_dir, tmp_path):
     assert doc["baselines"]["identity"]["G_artist_lines"]["median"]["hue_spread"] == 0
     sheet = Image.open(report / "run.png")
     assert sheet.size == (5 * 128, 3 * 128)
+
+
+def test_fragment_renders_one_element(tmp_path):
+    """`file.svg#id` (KTuberling keeps many stickers in one SVG) renders only that element."""
+    svg = tmp_path / "stickers.svg"
+    svg.write_text(
+        HEAD + '<g id="all"><circle id="left" cx="25" cy="50" r="15" fill="#20a020" stroke="#000" stroke-width="3"/>'
+        '<rect id="right" x="60" y="35" width="30" height="30" fill="#2020c0" stroke="#000" stroke-width="3"/></g></svg>'
+    )
+    colour, _, _, _, _ = render_pair(svg, size=32, element="left")
+    green = (colour[..., 1] > 120) & (colour[..., 0] < 100)
+    blue = (colour[..., 2] > 120) & (colour[..., 0] < 100) & (colour[..., 1] < 100)
+    assert green.sum() > 50 and blue.sum() == 0
+    records = svg_pairs([f"{svg}#right"], tmp_path / "out", size=32, workers=1, progress=False,
+                        rules=PairFilter(min_ink=0, min_ink_near_edges=0, min_outline_inked=0, min_coloured=0, min_edges_with_line=0))
+    assert records[0].element == "right" and records[0].name == "stickers__right", records[0]
+    assert records[0].status == "kept", records[0].reason
+    assert (tmp_path / "out" / "colors" / "stickers__right.png").exists()

@@ -5,8 +5,8 @@ and dark shapes. Each SVG is rendered twice with the same viewport, size
 and crop (`../shared/DATA.md` in the project's history has the method):
 
 - colour: as drawn, composited on white;
-- lines: every stroke darker than `STROKE_INK` luminance and every fill
-  darker than `FILL_INK` painted black, every other opaque fill or stroke
+- lines: every stroke darker than `STROKE_INK` luminance and every
+  near-black fill (`is_ink_fill`) painted black, every other opaque fill or stroke
   painted white (not removed: artists often draw a black shape and cover
   it with colour, and white keeps the covering), and blurred, filtered or
   translucent shapes and embedded bitmaps hidden. Gradients count by the
@@ -42,7 +42,8 @@ from keras_anime_cyclegan.utils.deps import require
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 STROKE_INK = 0.6  # strokes darker than this luminance are lines
-FILL_INK = 0.25  # fills darker than this are ink (black shapes, solid shadows)
+FILL_INK = 0.25  # fills darker than this are ink (black shapes, solid shadows)...
+FILL_INK_VALUE = 0.35  # ...if no channel is brighter than this: saturated blue (luminance 0.07) is colour
 OPAQUE = 0.9  # paints with a lower effective opacity are hidden in the line render
 MAX_SVG_BYTES = 20_000_000
 SHAPES = {"path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan", "textPath"}
@@ -191,6 +192,11 @@ def luminance(rgb) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def is_ink_fill(rgb) -> bool:
+    """A near-black fill: dark and without a bright channel."""
+    return luminance(rgb) < FILL_INK and max(rgb) < FILL_INK_VALUE
+
+
 def _opacity(value, default=1.0) -> float:
     try:
         v = value.strip()
@@ -229,7 +235,7 @@ def line_only(root) -> ET.Element:
             if stroke is not None and opacity * _opacity(state["stroke-opacity"]) < OPAQUE:
                 stroke = None
             own.update({
-                "fill": "none" if fill is None else ("#000000" if luminance(fill) < FILL_INK else "#ffffff"),
+                "fill": "none" if fill is None else ("#000000" if is_ink_fill(fill) else "#ffffff"),
                 "stroke": "none" if stroke is None else ("#000000" if luminance(stroke) < STROKE_INK else "#ffffff"),
                 "fill-opacity": "1", "stroke-opacity": "1", "opacity": "1",
             })
