@@ -590,6 +590,18 @@ def svg_pairs(
     workers = workers or max(1, min(len(jobs), multiprocessing.cpu_count()))
     pool = multiprocessing.get_context("spawn").Pool(workers) if workers > 1 and len(jobs) > 1 else None
     results = pool.imap(_work, jobs, chunksize=4) if pool else map(_work, jobs)
+    def save_manifest(split: bool = False):
+        rows = list(done.values()) + [r.row() for r in records]
+        if split:
+            _split(rows, holdout_fraction, out_dir, heldout_dir)
+        tmp = manifest.with_suffix(".csv.tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=MANIFEST_FIELDS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        tmp.replace(manifest)
+        return rows
+
     try:
         for record, images in tqdm(results, total=len(jobs), desc="svg pairs", unit="svg", disable=not progress):
             record.license = record.license or default_license
@@ -599,22 +611,17 @@ def svg_pairs(
                     record.status, record.reason = "rejected", "near-duplicate of a kept pair"
                 else:
                     thumbs.append(thumb)
-                    record.split = "train"  # until the split below
+                    record.split = "train"  # until the split at the end
                     Image.fromarray(colour).save(out_dir / "colors" / f"{record.name}.png", optimize=True)
                     Image.fromarray(lines).convert("L").save(out_dir / "lines" / f"{record.name}.png", optimize=True)
             records.append(record)
+            if len(records) % 200 == 0:
+                save_manifest()  # a killed run loses at most 200 renders
     finally:
         if pool:
             pool.close()
             pool.join()
-        rows = list(done.values()) + [r.row() for r in records]
-        _split(rows, holdout_fraction, out_dir, heldout_dir)
-        tmp = manifest.with_suffix(".csv.tmp")
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=MANIFEST_FIELDS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-        tmp.replace(manifest)
+        rows = save_manifest(split=True)
     return [PairRecord(**{k: row.get(k, "") for k in ("name", "source", "element", "author", "license", "status", "reason", "split")})
             for row in rows]
 
