@@ -29,7 +29,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from report import emit, train_step_gflop  # noqa: E402  (benchmarks/report.py, beside this script)
 
 
-def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None):
+def disc_override(disc):
+    """{"discriminator": DiscriminatorConfig(...)} for a "FILTERS:LAYERS" string, or {} (the preset's)."""
+    if not disc:
+        return {}
+    from keras_anime_cyclegan.config import DiscriminatorConfig
+
+    filters, layers = (int(v) for v in disc.split(":"))
+    return {"discriminator": DiscriminatorConfig(base_filters=filters, layers=layers)}
+
+
+def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None, disc=None):
     """JAX or torch: seconds between the ends of `fit`'s steps."""
     import keras
     import numpy as np
@@ -39,7 +49,7 @@ def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None):
     from keras_anime_cyclegan.training.run import build_model
 
     keras.utils.set_random_seed(0)
-    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla, mixed_precision=mixed)
+    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla, mixed_precision=mixed, **disc_override(disc))
     model = build_model(config)
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, (2, batch, size, size, 3)).astype("float32")
@@ -67,20 +77,20 @@ def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None):
     }
 
 
-def measure(preset_name, size, batch, xla, steps, warmup, mixed=None):
+def measure(preset_name, size, batch, xla, steps, warmup, mixed=None, disc=None):
     import keras
     import numpy as np
     import tensorflow as tf
 
     if keras.backend.backend() != "tensorflow":
-        return {**measure_fit(preset_name, size, batch, xla, steps, warmup, mixed), "mixed_precision": mixed}
+        return {**measure_fit(preset_name, size, batch, xla, steps, warmup, mixed, disc), "mixed_precision": mixed}
 
     from keras_anime_cyclegan.config import preset
     from keras_anime_cyclegan.models import count_flops
     from keras_anime_cyclegan.training.run import build_model
 
     keras.utils.set_random_seed(0)
-    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla, mixed_precision=mixed)
+    config = preset(preset_name, image_size=size, batch_size=batch, jit_compile=xla, mixed_precision=mixed, **disc_override(disc))
     model = build_model(config)
     step = tf.function(model.train_step, jit_compile=xla)
     rng = np.random.default_rng(0)
@@ -165,6 +175,10 @@ def main():
         default=["float32"],
         help="compute precision (float16/bfloat16: --mixed-precision; for GPUs, slower on most CPUs)",
     )
+    parser.add_argument(
+        "--discriminators", nargs="+", metavar="FILTERS:LAYERS",
+        help="PatchGAN discriminators to try instead of the preset's (64:3 is the 70x70 PatchGAN)",
+    )
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--backend", nargs="+", choices=["tensorflow", "jax", "torch"], help="Keras backends (default: the current one)")
@@ -182,9 +196,11 @@ def main():
             for batch in args.batches:
                 for xla in args.xla:
                     for precision in args.precision:
-                        mixed = None if precision == "float32" else precision
-                        rows.append(measure(name, size, batch, xla == "on", args.steps, args.warmup, mixed))
-                        print(json.dumps(rows[-1]), flush=True, file=sys.stderr)
+                        for disc in args.discriminators or [None]:
+                            mixed = None if precision == "float32" else precision
+                            row = measure(name, size, batch, xla == "on", args.steps, args.warmup, mixed, disc)
+                            rows.append({**row, "discriminator": disc or "preset"})
+                            print(json.dumps(rows[-1]), flush=True, file=sys.stderr)
     doc = {
         "benchmark": "train_step",
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), **versions()},

@@ -85,10 +85,16 @@ class LossConfig:
     cycle_weight: float = 10.0
     # Multiplies cycle_weight, as CycleGAN's lambda_identity; 0 is the paper.
     identity_weight: float = 0.5
+    # Weight of the two adversarial terms; 0 trains no discriminator.
+    adversarial_weight: float = 1.0
+    # L1 between G(line art) and its colour picture and between F(colour) and
+    # its line art; needs aligned pairs (data.paired). 0 is the paper.
+    paired_weight: float = 0.0
 
     def __post_init__(self):
         _check_choice("loss.gan_loss", self.gan_loss, GAN_LOSSES)
-        if self.cycle_weight < 0 or self.identity_weight < 0:
+        weights = (self.cycle_weight, self.identity_weight, self.adversarial_weight, self.paired_weight)
+        if min(weights) < 0:
             raise ValueError("loss weights must be >= 0")
 
 
@@ -110,6 +116,10 @@ class DataConfig:
     `sketches="synthesize"` builds the sketch domain from `colors`.
     `max_pixels` refuses larger images unread (decompression bombs);
     `cache` is a folder for the decoded images, reused by later runs.
+    `paired=True` reads `sketches` and `colors` as aligned pairs (files of
+    the same name), cropped and flipped alike, for `loss.paired_weight`;
+    then `synthesized_sketches` of the training sketches are drawn from the
+    colour picture by `kac.sketch.random_sketch` instead (many line styles).
     """
 
     sketches: Optional[str] = None
@@ -119,6 +129,12 @@ class DataConfig:
     held_out: int = 4
     max_pixels: Optional[int] = 89_478_485  # Pillow's bomb threshold, as data.decode
     cache: Optional[str] = None
+    paired: bool = False
+    synthesized_sketches: float = 0.0
+
+    def __post_init__(self):
+        if not 0 <= self.synthesized_sketches <= 1:
+            raise ValueError(f"data.synthesized_sketches must be in [0, 1]; got {self.synthesized_sketches}")
 
 
 @dataclass
@@ -146,6 +162,8 @@ class ExperimentConfig:
     data: DataConfig = field(default_factory=DataConfig)
 
     def __post_init__(self):
+        if self.loss.paired_weight and not self.data.paired:
+            raise ValueError("loss.paired_weight needs aligned (line art, colour) pairs: set data.paired=True")
         if self.mixed_precision not in MIXED_PRECISIONS:
             choices = ", ".join(repr(c) for c in MIXED_PRECISIONS)
             raise ValueError(f"mixed_precision must be one of {choices}; got {self.mixed_precision!r}")

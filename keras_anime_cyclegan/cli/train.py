@@ -19,6 +19,14 @@ def add_parser(sub):
     src.add_argument("--demo", action="store_true", help="train on the package's synthetic anime-like images")
     src.add_argument("--sketches", help='folder of line-art sketches, or "synthesize" to make them from --colors')
     src.add_argument("--colors", help="folder of colour illustrations")
+    src.add_argument(
+        "--paired", action="store_true",
+        help="--sketches and --colors are aligned pairs (same file names): both cropped and flipped alike",
+    )
+    src.add_argument(
+        "--synthesized-sketches", type=float, metavar="SHARE",
+        help="with --paired: share of training sketches drawn from the colour picture in random styles (0-1)",
+    )
     p.add_argument("--out", required=True, help="run folder (config, checkpoints, samples, logs)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last completed epoch")
     p.add_argument("--config", help="an experiment config JSON (for example a run's config.json)")
@@ -34,6 +42,12 @@ def add_parser(sub):
     p.add_argument("--seed", type=int)
     p.add_argument("--gan-loss", choices=["lsgan", "vanilla", "hinge"])
     p.add_argument("--identity-weight", type=float, help="fraction of the cycle weight (0 = off, as in the paper)")
+    p.add_argument("--cycle-weight", type=float, help="weight of the L1 cycle terms (10; 0 = off)")
+    p.add_argument("--adversarial-weight", type=float, help="weight of the adversarial terms (1; 0 = no discriminators)")
+    p.add_argument(
+        "--paired-weight", type=float,
+        help="weight of the L1 terms against the aligned truth (0 = the paper's unpaired training; needs --paired)",
+    )
     xla = p.add_mutually_exclusive_group()
     xla.add_argument("--xla", dest="xla", action="store_const", const=True, help="compile the train step with XLA")
     xla.add_argument(
@@ -77,6 +91,10 @@ def config_from_args(args):
     elif args.colors:
         # Keeps a --config file's other data settings (held_out, cache, max_pixels).
         data = dataclasses.replace(config.data, sketches=args.sketches or "synthesize", colors=args.colors, demo=False)
+        if args.paired:
+            data = dataclasses.replace(data, paired=True)
+        if args.synthesized_sketches is not None:
+            data = dataclasses.replace(data, synthesized_sketches=args.synthesized_sketches)
         config = dataclasses.replace(config, data=data)
     elif not config.data.demo and not config.data.colors:
         raise ValueError("give --colors DIR (and --sketches DIR or synthesize), or --demo")
@@ -92,7 +110,13 @@ def config_from_args(args):
         config = dataclasses.replace(config, jit_compile=args.xla)
     if args.mixed_precision:
         config = dataclasses.replace(config, mixed_precision=args.mixed_precision)
-    loss = {"gan_loss": args.gan_loss, "identity_weight": args.identity_weight}
+    loss = {
+        "gan_loss": args.gan_loss,
+        "identity_weight": args.identity_weight,
+        "cycle_weight": args.cycle_weight,
+        "adversarial_weight": args.adversarial_weight,
+        "paired_weight": args.paired_weight,
+    }
     loss = {k: v for k, v in loss.items() if v is not None}
     if loss:
         config = dataclasses.replace(config, loss=dataclasses.replace(config.loss, **loss))

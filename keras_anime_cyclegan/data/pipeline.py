@@ -302,11 +302,86 @@ def unpaired_dataset(
     ).dataset
 
 
+def paired_training_data(
+    sketch_dir: str | Path,
+    color_dir: str | Path,
+    image_size: int = 256,
+    batch_size: int = 1,
+    seed: int = 0,
+    held_out: int = 0,
+    augment: bool = True,
+    cache: Optional[str | Path] = None,
+    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+    synthesized_sketches: float = 0.0,
+) -> TrainData:
+    """Aligned (sketch, colour) training batches, steps per epoch and held-out samples.
+
+    Files pair up by relative path without extension, as in
+    `paired_dataset`; both sides get the same random crop and flip. A
+    `synthesized_sketches` share of the training sketches (drawn anew per
+    element) is `kac.sketch.random_sketch` of the colour crop instead of the
+    artist's line art; `sketch_dir="synthesize"` makes it all of them.
+    """
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.sketch import random_sketch
+
+    size = load_size(image_size)
+    colors = decode_folder(color_dir, size, max_pixels, cache)
+    if str(sketch_dir) == SYNTHESIZE:
+        sketches, synthesized_sketches = colors, 1.0
+        names = list(range(len(colors.images)))
+        rows = np.stack([names, names], axis=1)
+    else:
+        sketches = decode_folder(sketch_dir, size, max_pixels, cache)
+        keys = [{Path(p).relative_to(folder).with_suffix("").as_posix(): i for i, p in enumerate(side.paths)}
+                for folder, side in ((Path(sketch_dir), sketches), (Path(color_dir), colors))]
+        common = sorted(set(keys[0]) & set(keys[1]))
+        if not common:
+            raise ValueError(f"{sketch_dir} and {color_dir} share no file names: paired data needs the same names")
+        unmatched = len(keys[0]) + len(keys[1]) - 2 * len(common)
+        if unmatched:
+            log.warning("%d files in %s / %s have no partner of the same name; left out", unmatched, sketch_dir, color_dir)
+        rows = np.array([[keys[0][n], keys[1][n]] for n in common])
+    train, held = _split(len(rows), held_out, batch_size, seed, f"{color_dir} (pairs)")
+    fetch_x, fetch_y = _fetch(sketches.images, rows[train, 0]), _fetch(colors.images, rows[train, 1])
+
+    def load(i, element_seed):
+        crop_seed, sketch_seed, coin_seed = tf.unstack(tf.random.experimental.stateless_split(element_seed, 3))
+        both = _augment(tf.concat([fetch_x(i), fetch_y(i)], axis=-1), image_size, crop_seed, augment)
+        sketch, colour = both[..., :3], both[..., 3:]
+        if synthesized_sketches > 0:
+            coin = tf.random.stateless_uniform([], coin_seed)
+            sketch = tf.cond(coin < synthesized_sketches, lambda: random_sketch(colour, sketch_seed), lambda: sketch)
+        return sketch, colour
+
+    n = len(train)
+    dataset = (
+        tf.data.Dataset.zip(
+            tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True).repeat(),
+            _element_seeds(seed + 1),
+        )
+        .map(load, num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(batch_size, drop_remainder=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    steps = n // batch_size
+    samples_x = _center(sketches.images, rows[held, 0], image_size)
+    samples_y = _center(colors.images, rows[held, 1], image_size)
+    return TrainData(dataset.take(steps), steps, samples_x, samples_y)
+
+
 def folder_training_data(config) -> TrainData:
     """The `TrainData` an `ExperimentConfig` with folders asks for (used by `kac train`)."""
     d = config.data
     if not d.colors:
         raise ValueError("data.colors is not set: give a folder of colour illustrations")
+    if d.paired:
+        return paired_training_data(
+            d.sketches or SYNTHESIZE, d.colors, image_size=config.image_size, batch_size=config.batch_size,
+            seed=config.seed, held_out=d.held_out, cache=d.cache, max_pixels=d.max_pixels,
+            synthesized_sketches=d.synthesized_sketches,
+        )
     return unpaired_training_data(
         d.sketches or SYNTHESIZE,
         d.colors,

@@ -20,7 +20,7 @@ from keras_anime_cyclegan.training.image_pool import ImagePool
 from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
 from keras_anime_cyclegan.training.steps import train_step_mixin
 
-LOSS_NAMES = ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "gen_total", "D_X", "D_Y")
+LOSS_NAMES = ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "paired_x", "paired_y", "gen_total", "D_X", "D_Y")
 NETWORKS = ("generator_g", "generator_f", "discriminator_x", "discriminator_y")
 
 
@@ -148,6 +148,8 @@ class CycleGAN(train_step_mixin(), keras.Model):
         identity_weight: float = 0.5,
         jit_compile: bool = False,
         loss_scaling: bool = False,
+        adversarial_weight: float = 1.0,
+        paired_weight: float = 0.0,
         **kwargs,
     ):
         """Optimizers (Adam 2e-4, beta_1 0.5 by default) and loss weights.
@@ -158,6 +160,13 @@ class CycleGAN(train_step_mixin(), keras.Model):
             identity_weight: float, identity loss weight as a fraction of
                 `cycle_weight` (0.5; 0 turns it off, as in the paper).
             jit_compile: bool, compile the train step with XLA.
+            adversarial_weight: float, weight of G's and F's adversarial
+                terms (1); 0 skips the discriminators altogether.
+            paired_weight: float, weight of the L1 terms ||G(x) - y|| and
+                ||F(y) - x|| for aligned (line art, colour) batches (0, the
+                paper: unpaired). Alone (cycle and adversarial weights 0)
+                it is supervised pix2pix-style L1 training; with them, a
+                hybrid.
             loss_scaling: bool, wrap each optimizer in a dynamic
                 `LossScaleOptimizer` (float16 mixed precision; TensorFlow).
         """
@@ -188,6 +197,8 @@ class CycleGAN(train_step_mixin(), keras.Model):
         self.gan_loss = gan_loss
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
+        self.adversarial_weight = float(adversarial_weight)
+        self.paired_weight = float(paired_weight)
 
     def compile_from_config(self, config: ExperimentConfig, steps_per_epoch: int | None = None):
         """`compile` with the optimizers, schedule and losses of `config`."""
@@ -211,6 +222,8 @@ class CycleGAN(train_step_mixin(), keras.Model):
             identity_weight=config.loss.identity_weight,
             jit_compile=resolve_jit_compile(config.jit_compile),
             loss_scaling=config.mixed_precision == "float16",
+            adversarial_weight=config.loss.adversarial_weight,
+            paired_weight=config.loss.paired_weight,
         )
 
     @property
@@ -224,42 +237,45 @@ class CycleGAN(train_step_mixin(), keras.Model):
         is just the gradient computation around it.
         """
         G, F, DX, DY = self.generator_g, self.generator_f, self.discriminator_x, self.discriminator_y
+        zero = keras.ops.zeros(())
+        adv_w, cyc_w, id_w = self.adversarial_weight, self.cycle_weight, self.cycle_weight * self.identity_weight
         fake_y = G(real_x, training=training)
         fake_x = F(real_y, training=training)
-        cycled_x = F(fake_y, training=training)
-        cycled_y = G(fake_x, training=training)
-
-        terms = {
-            "G_adv": losses.generator_gan_loss(DY(fake_y, training=training), self.gan_loss),
-            "F_adv": losses.generator_gan_loss(DX(fake_x, training=training), self.gan_loss),
-            "cycle_x": losses.cycle_loss(real_x, cycled_x),
-            "cycle_y": losses.cycle_loss(real_y, cycled_y),
-        }
-        id_w = self.cycle_weight * self.identity_weight
+        terms = dict.fromkeys(LOSS_NAMES, zero)
+        if adv_w:
+            terms["G_adv"] = losses.generator_gan_loss(DY(fake_y, training=training), self.gan_loss)
+            terms["F_adv"] = losses.generator_gan_loss(DX(fake_x, training=training), self.gan_loss)
+        if cyc_w:
+            terms["cycle_x"] = losses.cycle_loss(real_x, F(fake_y, training=training))
+            terms["cycle_y"] = losses.cycle_loss(real_y, G(fake_x, training=training))
         if id_w:
             terms["id_x"] = losses.identity_loss(real_x, F(real_x, training=training))
             terms["id_y"] = losses.identity_loss(real_y, G(real_y, training=training))
-        else:
-            terms["id_x"] = terms["id_y"] = keras.ops.zeros(())
+        if self.paired_weight:
+            # Batches are aligned: real_x is the line art of real_y.
+            terms["paired_x"] = losses.paired_loss(real_x, fake_x)
+            terms["paired_y"] = losses.paired_loss(real_y, fake_y)
         terms["gen_total"] = (
-            terms["G_adv"]
-            + terms["F_adv"]
-            + self.cycle_weight * (terms["cycle_x"] + terms["cycle_y"])
+            adv_w * (terms["G_adv"] + terms["F_adv"])
+            + cyc_w * (terms["cycle_x"] + terms["cycle_y"])
             + id_w * (terms["id_x"] + terms["id_y"])
+            + self.paired_weight * (terms["paired_x"] + terms["paired_y"])
         )
-
-        pooled_x = self.pool_x(keras.ops.stop_gradient(fake_x))
-        pooled_y = self.pool_y(keras.ops.stop_gradient(fake_y))
-        terms["D_X"] = losses.discriminator_gan_loss(
-            DX(real_x, training=training), DX(pooled_x, training=training), self.gan_loss
-        )
-        terms["D_Y"] = losses.discriminator_gan_loss(
-            DY(real_y, training=training), DY(pooled_y, training=training), self.gan_loss
-        )
+        if adv_w:
+            pooled_x = self.pool_x(keras.ops.stop_gradient(fake_x))
+            pooled_y = self.pool_y(keras.ops.stop_gradient(fake_y))
+            terms["D_X"] = losses.discriminator_gan_loss(
+                DX(real_x, training=training), DX(pooled_x, training=training), self.gan_loss
+            )
+            terms["D_Y"] = losses.discriminator_gan_loss(
+                DY(real_y, training=training), DY(pooled_y, training=training), self.gan_loss
+            )
         return terms
 
     def objectives(self, terms) -> dict:
-        """What each group of `groups` minimises, from `compute_losses`' terms."""
+        """What each group of `groups` minimises, from `compute_losses`' terms (no discriminators without adversarial terms)."""
+        if not self.adversarial_weight:
+            return {"generators": terms["gen_total"]}
         return {"generators": terms["gen_total"], "discriminators": terms["D_X"] + terms["D_Y"]}
 
     def group_variables(self, group: str) -> list:

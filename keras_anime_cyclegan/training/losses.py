@@ -45,3 +45,8 @@ def cycle_loss(real, reconstructed):
 def identity_loss(real, same):
     """L1 identity, ||G(y) - y||_1: G should leave a colour image alone."""
     return _mean(ops.abs(real - same))
+
+
+def paired_loss(target, output):
+    """L1 against the aligned truth, ||G(x) - y||_1 for a (line art x, colour y) pair (mean over pixels)."""
+    return _mean(ops.abs(target - output))
