@@ -161,3 +161,20 @@ def test_fragment_renders_one_element(tmp_path):
     assert records[0].element == "right" and records[0].name == "stickers__right", records[0]
     assert records[0].status == "kept", records[0].reason
     assert (tmp_path / "out" / "colors" / "stickers__right.png").exists()
+
+
+def test_svgz_and_ktuberling_theme_expand_to_one_entry_per_sticker(tmp_path):
+    import gzip
+
+    from keras_anime_cyclegan.data.svg_pairs import find_svgs
+
+    board = HEAD + '<circle id="eye" cx="25" cy="50" r="15" fill="#20a020" stroke="#000" stroke-width="3"/>' \
+        '<rect id="nose" x="60" y="35" width="30" height="30" fill="#c02020" stroke="#000" stroke-width="3"/></svg>'
+    (tmp_path / "board.svgz").write_bytes(gzip.compress(board.encode()))
+    (tmp_path / "game.theme").write_text('<playground gameboard="board.svgz"><object name="eye"/><object name="nose"/></playground>')
+    entries = find_svgs([tmp_path / "game.theme"])
+    assert [(Path(f).name, e) for f, e, _ in entries] == [("board.svgz", "eye"), ("board.svgz", "nose")]
+    assert [Path(f).name for f, _, _ in find_svgs([tmp_path])] == ["board.svgz"]
+    colour, _, _, _, _ = render_pair(tmp_path / "board.svgz", size=32, element="nose")
+    assert ((colour[..., 0] > 150) & (colour[..., 1] < 80)).sum() > 50  # red nose
+    assert not ((colour[..., 1] > 120) & (colour[..., 0] < 100)).any()  # no green eye

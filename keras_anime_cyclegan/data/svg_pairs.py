@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import gzip
 import hashlib
 import io
 import multiprocessing
@@ -282,6 +283,13 @@ def read_svg(path: Path, element: str = ""):
     if size > MAX_SVG_BYTES:
         raise Rejected(f"huge ({size:,} bytes > {MAX_SVG_BYTES:,})")
     data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":  # .svgz
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise Rejected(f"not a readable .svgz ({e})") from e
+        if len(data) > MAX_SVG_BYTES:
+            raise Rejected(f"huge ({len(data):,} bytes unpacked > {MAX_SVG_BYTES:,})")
     if b"<!ENTITY" in data:
         raise Rejected("declares XML entities (not rendered, for safety)")
     try:
@@ -519,15 +527,33 @@ def _work(job):
     return record, None
 
 
+def theme_elements(theme: Path) -> list[tuple[str, str]]:
+    """(SVG file, element id) of every sticker a KTuberling `.theme` file names."""
+    try:
+        root = ET.parse(theme).getroot()
+    except (ET.ParseError, OSError) as e:
+        raise ValueError(f"{theme}: not a readable KTuberling theme ({e})") from e
+    board = theme.parent / (root.get("gameboard") or "")
+    if not board.is_file():
+        raise FileNotFoundError(f"{theme}: its gameboard {board.name!r} is missing")
+    return [(str(board), el.get("name")) for el in root.iter("object") if el.get("name")]
+
+
 def find_svgs(inputs: Iterable[str | Path]) -> list[tuple[str, str, Path]]:
-    """(file, element id, root folder) for each SVG under the inputs; `file.svg#id` picks one element."""
+    """(file, element id, root folder) for each SVG under the inputs.
+
+    Folders are searched for `.svg` and `.svgz`; `file.svg#id` picks one
+    element; a KTuberling `.theme` file gives one entry per sticker.
+    """
     found = []
     for item in inputs:
         text = str(item)
         path, _, element = text.partition("#")
         p = Path(path)
         if p.is_dir():
-            found += [(str(f), "", p) for f in sorted(p.rglob("*.svg")) + sorted(p.rglob("*.SVG"))]
+            found += [(str(f), "", p) for f in sorted(f for f in p.rglob("*") if f.suffix.lower() in (".svg", ".svgz"))]
+        elif p.is_file() and p.suffix == ".theme":
+            found += [(board, name, p.parent) for board, name in theme_elements(p)]
         elif p.is_file():
             found.append((str(p), element, p.parent))
         else:
