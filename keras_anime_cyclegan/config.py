@@ -19,6 +19,7 @@ SKIP_MODES = ("concat", "add")
 UPSAMPLINGS = ("transpose", "resize")
 MIXED_PRECISIONS = (None, "float16", "bfloat16")
 GAN_LOSSES = ("lsgan", "vanilla", "hinge")
+HINT_CHANNELS = 4  # hint colour (RGB, [-1, 1]) and mask, after the sketch's 3 channels
 
 
 def _check_choice(name: str, value: str, choices: tuple) -> None:
@@ -48,9 +49,16 @@ class GeneratorConfig:
     activation: str = "leaky_relu"
     stem_kernel: int = 7
     head_kernel: int = 7
+    # Colour hints as extra input channels (G only): 0, or HINT_CHANNELS
+    # (hint RGB in [-1, 1] and a 0/1 mask, zero where there is no hint).
+    hint_channels: int = 0
 
     def __post_init__(self):
         _check_choice("generator.architecture", self.architecture, GENERATOR_ARCHITECTURES)
+        if self.hint_channels not in (0, HINT_CHANNELS):
+            raise ValueError(f"generator.hint_channels must be 0 or {HINT_CHANNELS}; got {self.hint_channels}")
+        if self.hint_channels and self.architecture != "unet_resnet":
+            raise ValueError("generator.hint_channels needs the unet_resnet architecture")
         _check_choice("generator.norm", self.norm, NORMS)
         _check_choice("generator.skip_mode", self.skip_mode, SKIP_MODES)
         _check_choice("generator.upsampling", self.upsampling, UPSAMPLINGS)
@@ -172,6 +180,12 @@ class ExperimentConfig:
                 f"image_size {self.image_size} must be divisible by "
                 f"{self.generator.multiple} (2**generator.levels)"
             )
+
+    def generator_config(self, network: str) -> GeneratorConfig:
+        """The settings of "generator_g" (G) or "generator_f" (F): hints are G's alone."""
+        if network == "generator_f":
+            return dataclasses.replace(self.generator, hint_channels=0)
+        return self.generator
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

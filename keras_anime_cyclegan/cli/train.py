@@ -24,6 +24,10 @@ def add_parser(sub):
         help="--sketches and --colors are aligned pairs (same file names): both cropped and flipped alike",
     )
     src.add_argument(
+        "--hints", action="store_true",
+        help="with --paired: G also takes colour hints, sampled from the colour picture in training",
+    )
+    src.add_argument(
         "--synthesized-sketches", type=float, metavar="SHARE",
         help="with --paired: share of training sketches drawn from the colour picture in random styles (0-1)",
     )
@@ -96,6 +100,10 @@ def config_from_args(args):
         if args.synthesized_sketches is not None:
             data = dataclasses.replace(data, synthesized_sketches=args.synthesized_sketches)
         config = dataclasses.replace(config, data=data)
+    if args.hints:
+        from keras_anime_cyclegan.config import HINT_CHANNELS
+
+        config = dataclasses.replace(config, generator=dataclasses.replace(config.generator, hint_channels=HINT_CHANNELS))
     elif not config.data.demo and not config.data.colors:
         raise ValueError("give --colors DIR (and --sketches DIR or synthesize), or --demo")
     overrides = {

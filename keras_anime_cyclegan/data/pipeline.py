@@ -313,6 +313,7 @@ def paired_training_data(
     cache: Optional[str | Path] = None,
     max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
     synthesized_sketches: float = 0.0,
+    hint_channels: int = 0,
 ) -> TrainData:
     """Aligned (sketch, colour) training batches, steps per epoch and held-out samples.
 
@@ -321,6 +322,9 @@ def paired_training_data(
     `synthesized_sketches` share of the training sketches (drawn anew per
     element) is `kac.sketch.random_sketch` of the colour crop instead of the
     artist's line art; `sketch_dir="synthesize"` makes it all of them.
+    With `hint_channels` (4), each sketch carries colour hints sampled from
+    its colour crop (`sample_hints`) as extra channels, for a generator
+    that takes hints.
     """
     import tensorflow as tf
 
@@ -353,6 +357,9 @@ def paired_training_data(
         if synthesized_sketches > 0:
             coin = tf.random.stateless_uniform([], coin_seed)
             sketch = tf.cond(coin < synthesized_sketches, lambda: random_sketch(colour, sketch_seed), lambda: sketch)
+        if hint_channels:
+            hint_seed = tf.random.experimental.stateless_fold_in(coin_seed, 1)
+            sketch = tf.concat([sketch, sample_hints(colour, hint_seed)], axis=-1)
         return sketch, colour
 
     n = len(train)
@@ -371,6 +378,34 @@ def paired_training_data(
     return TrainData(dataset.take(steps), steps, samples_x, samples_y)
 
 
+def sample_hints(colour, seed, max_hints: int = 30, none_share: float = 0.4, max_radius: int = 2):
+    """Colour hints sampled from a colour picture, as users would give them: (H, W, 4) float32.
+
+    With probability `none_share` no hints; otherwise 1 to `max_hints`
+    square dots at uniform positions, (2r+1) pixels wide for r in 1 ..
+    `max_radius`, each the mean colour of the picture under it. Channels:
+    hint RGB in [-1, 1] (0 outside hints) and a 0/1 mask.
+    """
+    import tensorflow as tf
+
+    h, w = colour.shape[0], colour.shape[1]
+    s = tf.unstack(tf.random.experimental.stateless_split(seed, 5))
+    n = tf.random.stateless_uniform([], s[0], 1, max_hints + 1, tf.int32)
+    n = tf.where(tf.random.stateless_uniform([], s[1]) < none_share, 0, n)
+    ys = tf.random.stateless_uniform([max_hints], s[2], 0, h, tf.int32)
+    xs = tf.random.stateless_uniform([max_hints], s[3], 0, w, tf.int32)
+    r = tf.random.stateless_uniform([max_hints], s[4], 1, max_radius + 1, tf.int32)
+    active = tf.range(max_hints) < n
+    inside_y = tf.abs(tf.range(h)[None, :] - ys[:, None]) <= r[:, None]  # (P, H)
+    inside_x = tf.abs(tf.range(w)[None, :] - xs[:, None]) <= r[:, None]  # (P, W)
+    boxes = inside_y[:, :, None] & inside_x[:, None, :] & active[:, None, None]
+    boxes = tf.cast(boxes, tf.float32)[..., None]  # (P, H, W, 1)
+    means = tf.reduce_sum(boxes * colour[None], axis=[1, 2]) / tf.maximum(tf.reduce_sum(boxes, axis=[1, 2]), 1.0)
+    cover = tf.reduce_sum(boxes, axis=0)  # (H, W, 1)
+    rgb = tf.reduce_sum(boxes * means[:, None, None, :], axis=0) / tf.maximum(cover, 1.0)
+    return tf.concat([rgb, tf.minimum(cover, 1.0)], axis=-1)
+
+
 def folder_training_data(config) -> TrainData:
     """The `TrainData` an `ExperimentConfig` with folders asks for (used by `kac train`)."""
     d = config.data
@@ -380,8 +415,10 @@ def folder_training_data(config) -> TrainData:
         return paired_training_data(
             d.sketches or SYNTHESIZE, d.colors, image_size=config.image_size, batch_size=config.batch_size,
             seed=config.seed, held_out=d.held_out, cache=d.cache, max_pixels=d.max_pixels,
-            synthesized_sketches=d.synthesized_sketches,
+            synthesized_sketches=d.synthesized_sketches, hint_channels=config.generator.hint_channels,
         )
+    if config.generator.hint_channels:
+        raise ValueError("a generator with hint channels trains on aligned pairs: set data.paired=True")
     return unpaired_training_data(
         d.sketches or SYNTHESIZE,
         d.colors,

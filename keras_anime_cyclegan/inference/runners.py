@@ -12,6 +12,7 @@ from typing import Optional
 
 import numpy as np
 
+from keras_anime_cyclegan.models.layers import with_no_hints
 from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.inference.shared_norm import shared_stats_models
 from keras_anime_cyclegan.training.loading import DIRECTIONS, LoadedGenerator, load_generator
@@ -52,15 +53,17 @@ class KerasRunner(Runner):
         self.multiple = loaded.multiple
         self.source = loaded.source
         self.loaded = loaded
-        # One trace serves every batch size and image size.
+        # One trace serves every batch size and image size. A generator that
+        # takes colour hints gets none (zero channels) here.
         spec = [tf.TensorSpec([None, None, None, 3], tf.float32)]
-        self._fn = tf.function(lambda x: loaded.model(x, training=False), input_signature=spec)
+        hints = int(getattr(loaded.model, "hint_channels", 0))
+        self._fn = tf.function(lambda x: loaded.model(with_no_hints(x, hints), training=False), input_signature=spec)
         shared = shared_stats_models(loaded.model)
         self.shares_stats = shared is not None
         if shared:
             record, apply = shared
-            self._record = tf.function(lambda x: record(x, training=False), input_signature=spec)
-            self._apply = tf.function(lambda x: apply(x, training=False), input_signature=spec)
+            self._record = tf.function(lambda x: record(with_no_hints(x, hints), training=False), input_signature=spec)
+            self._apply = tf.function(lambda x: apply(with_no_hints(x, hints), training=False), input_signature=spec)
 
     def __call__(self, batch, stats_from=None):
         batch = np.asarray(batch, np.float32)

@@ -27,7 +27,11 @@ DISCRIMINATORS = {
     "encoder_decoder": EncoderDecoderDiscriminator,
 }
 # Settings each generator class does not take.
-_UNUSED = {"resnet": {"skip_mode"}, "unet": {"skip_mode", "residual_blocks", "stem_kernel", "head_kernel"}, "unet_resnet": set()}
+_UNUSED = {
+    "resnet": {"skip_mode", "hint_channels"},
+    "unet": {"skip_mode", "residual_blocks", "stem_kernel", "head_kernel", "hint_channels"},
+    "unet_resnet": set(),
+}
 
 
 def build_generator(config: GeneratorConfig, name: str | None = None) -> keras.Model:

@@ -63,6 +63,9 @@ class UNetResNetGenerator(FunctionalSubclass):
         activation: "leaky_relu" (slope 0.2) or a Keras activation name.
         stem_kernel: int, odd kernel size of the full-resolution stem (paper: 7).
         head_kernel: int, odd kernel size of the tanh head (paper: 7).
+        hint_channels: int, extra input channels after the image's 3: 0, or
+            4 for colour hints (RGB in [-1, 1] and a 0/1 mask; all zero
+            means no hints).
 
     Example:
     >>> g = UNetResNetGenerator(base_filters=8, levels=2, residual_blocks=1)
@@ -82,6 +85,7 @@ class UNetResNetGenerator(FunctionalSubclass):
         activation: str = "leaky_relu",
         stem_kernel: int = 7,
         head_kernel: int = 7,
+        hint_channels: int = 0,
         name: str = "unet_resnet_generator",
         **kwargs,
     ):
@@ -89,7 +93,7 @@ class UNetResNetGenerator(FunctionalSubclass):
         widths = [min(base_filters * 2**i, max_filters) for i in range(levels + 1)]
 
         # === Functional Model ===
-        inputs = keras.Input((None, None, 3), name="image")
+        inputs = keras.Input((None, None, 3 + hint_channels), name="image")
         x = conv_norm_act(inputs, widths[0], stem_kernel, 1, norm, act, prefix="stem_")
         skips = [x]
         for i in range(1, levels + 1):
@@ -109,6 +113,7 @@ class UNetResNetGenerator(FunctionalSubclass):
 
         # === Config ===
         self.multiple = 2**levels
+        self.hint_channels = hint_channels
         self._store_config(
             base_filters=base_filters,
             max_filters=max_filters,
@@ -120,6 +125,7 @@ class UNetResNetGenerator(FunctionalSubclass):
             activation=act,
             stem_kernel=stem_kernel,
             head_kernel=head_kernel,
+            hint_channels=hint_channels,
         )
 
 
@@ -173,6 +179,7 @@ class ResnetGenerator(FunctionalSubclass):
 
         # === Config ===
         self.multiple = 2**levels
+        self.hint_channels = 0
         self._store_config(
             base_filters=base_filters,
             max_filters=max_filters,
@@ -241,6 +248,7 @@ class UNetGenerator(FunctionalSubclass):
 
         # === Config ===
         self.multiple = 2**levels
+        self.hint_channels = 0
         self._store_config(
             base_filters=base_filters,
             max_filters=max_filters,

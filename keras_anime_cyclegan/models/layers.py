@@ -142,3 +142,11 @@ def upsample(x, filters, mode, norm, act, prefix="up"):
         x = layers.UpSampling2D(2, interpolation="nearest", name=f"{prefix}_resize")(x)
         return conv_norm_act(x, filters, 3, 1, norm, act, prefix=f"{prefix}_")
     raise ValueError(f"unknown upsampling {mode!r}")
+
+
+def with_no_hints(images, hint_channels: int):
+    """`images` with `hint_channels` zero channels appended (all zero = no hints); `images` for 0."""
+    if not hint_channels:
+        return images
+    zeros = ops.zeros_like(images[..., :1])
+    return ops.concatenate([images] + [zeros] * hint_channels, axis=-1)

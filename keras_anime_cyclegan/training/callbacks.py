@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from keras_anime_cyclegan.training.checkpoint import save_checkpoint
+from keras_anime_cyclegan.models.layers import with_no_hints
 from keras_anime_cyclegan.utils.images import grid, to_uint8
 
 
@@ -50,7 +51,8 @@ class CheckpointCallback(keras.callbacks.Callback):
 def translate(model, sketches: np.ndarray, colors: np.ndarray) -> list[list[np.ndarray]]:
     """Rows of sketch | G(sketch) | colour | F(colour), as uint8 images."""
     # convert_to_numpy: a torch output still requires grad and refuses np.asarray.
-    fake_y = to_uint8(keras.ops.convert_to_numpy(model.generator_g(sketches, training=False)))
+    hinted = with_no_hints(keras.ops.convert_to_tensor(sketches), int(getattr(model.generator_g, "hint_channels", 0)))
+    fake_y = to_uint8(keras.ops.convert_to_numpy(model.generator_g(hinted, training=False)))
     fake_x = to_uint8(keras.ops.convert_to_numpy(model.generator_f(colors, training=False)))
     return [
         [to_uint8(s), fy, to_uint8(c), fx]

@@ -15,6 +15,7 @@ import keras
 
 from keras_anime_cyclegan.config import ExperimentConfig, resolve_jit_compile
 from keras_anime_cyclegan.models.factory import build_discriminator, build_generator
+from keras_anime_cyclegan.models.layers import with_no_hints
 from keras_anime_cyclegan.training import losses
 from keras_anime_cyclegan.training.image_pool import ImagePool
 from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
@@ -122,8 +123,8 @@ class CycleGAN(train_step_mixin(), keras.Model):
         """All four networks as the experiment config describes them (its precision too)."""
         with precision(config.mixed_precision):
             nets = dict(
-                generator_g=build_generator(config.generator, name="generator_g"),
-                generator_f=build_generator(config.generator, name="generator_f"),
+                generator_g=build_generator(config.generator_config("generator_g"), name="generator_g"),
+                generator_f=build_generator(config.generator_config("generator_f"), name="generator_f"),
                 discriminator_x=build_discriminator(config.discriminator, name="discriminator_x"),
                 discriminator_y=build_discriminator(config.discriminator, name="discriminator_y"),
             )
@@ -238,8 +239,17 @@ class CycleGAN(train_step_mixin(), keras.Model):
         """
         G, F, DX, DY = self.generator_g, self.generator_f, self.discriminator_x, self.discriminator_y
         zero = keras.ops.zeros(())
+        hint_channels = int(getattr(G, "hint_channels", 0))
+        # With hints, real_x carries G's hint channels after the sketch
+        # (data.hints); F, D_X and the losses see the sketch alone, and G
+        # colours F's output and the colour pictures with no hints.
+        hinted_x, real_x = real_x, real_x[..., :3]
+
+        def G_in(images):
+            return with_no_hints(images, hint_channels)
+
         adv_w, cyc_w, id_w = self.adversarial_weight, self.cycle_weight, self.cycle_weight * self.identity_weight
-        fake_y = G(real_x, training=training)
+        fake_y = G(hinted_x, training=training)
         fake_x = F(real_y, training=training)
         terms = dict.fromkeys(LOSS_NAMES, zero)
         if adv_w:
@@ -247,10 +257,10 @@ class CycleGAN(train_step_mixin(), keras.Model):
             terms["F_adv"] = losses.generator_gan_loss(DX(fake_x, training=training), self.gan_loss)
         if cyc_w:
             terms["cycle_x"] = losses.cycle_loss(real_x, F(fake_y, training=training))
-            terms["cycle_y"] = losses.cycle_loss(real_y, G(fake_x, training=training))
+            terms["cycle_y"] = losses.cycle_loss(real_y, G(G_in(fake_x), training=training))
         if id_w:
             terms["id_x"] = losses.identity_loss(real_x, F(real_x, training=training))
-            terms["id_y"] = losses.identity_loss(real_y, G(real_y, training=training))
+            terms["id_y"] = losses.identity_loss(real_y, G(G_in(real_y), training=training))
         if self.paired_weight:
             # Batches are aligned: real_x is the line art of real_y.
             terms["paired_x"] = losses.paired_loss(real_x, fake_x)

@@ -66,7 +66,7 @@ def load_generator(path: str | Path, direction: str = "colorize") -> LoadedGener
         if not ckpt.exists():
             raise FileNotFoundError(f"{path}: run folder has no checkpoint yet ({CHECKPOINT})")
         model = _generator_from_checkpoint(config, ckpt, DIRECTIONS[direction])
-        return LoadedGenerator(model, direction, config.generator, weights_sha256(model), path)
+        return LoadedGenerator(model, direction, config.generator_config(DIRECTIONS[direction]), weights_sha256(model), path)
     if path.is_file() and path.suffix == ".keras":
         import keras
 
@@ -103,7 +103,7 @@ def _config_of(model) -> Optional[GeneratorConfig]:
 def _generator_from_checkpoint(config: ExperimentConfig, ckpt: Path, net_name: str):
     from keras_anime_cyclegan.models.factory import build_generator
 
-    model = build_generator(config.generator, name=net_name)
+    model = build_generator(config.generator_config(net_name), name=net_name)
     with np.load(ckpt) as data:
         keys = sorted(k for k in data.files if k.startswith(net_name + "/"))
         if len(keys) != len(model.weights):

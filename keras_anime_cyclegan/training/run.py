@@ -168,7 +168,7 @@ def float32_generator(net, config: ExperimentConfig):
     """
     if not config.mixed_precision:
         return net
-    copy = build_generator(config.generator, name=net.name)
+    copy = build_generator(config.generator_config(net.name), name=net.name)
     copy.set_weights(net.get_weights())
     return copy
 
