@@ -1,0 +1,20 @@
+#!/bin/sh
+# Start or resume a training run kept in this repository, from a fresh clone:
+#   experiments/train.sh clipart-mobile [extra kac train flags, e.g. --epochs 400]
+# Renders the training pairs first if data/clipart is missing (the Debian recipe
+# of the README's "Train on real art"; needs apt-get and about 10 minutes on 2 cores).
+set -eu
+cd "$(dirname "$0")/.."
+run=experiments/$1
+shift
+PY=${PYTHON:-.venv/bin/python}
+if [ ! -d data/clipart/colors ]; then
+    mkdir -p data/debs
+    (cd data/debs && apt-get download openclipart-svg && dpkg -x openclipart-svg_*.deb .)
+    $PY -m keras_anime_cyclegan data svg-pairs --input data/debs/usr/share/openclipart/svg --out data/clipart \
+        --size 256 --holdout-authors 0.15 --license "public domain (Debian openclipart-svg copyright)"
+fi
+if [ -f "$run/checkpoints/last.npz" ]; then
+    exec $PY -m keras_anime_cyclegan train --out "$run" --resume "$@"
+fi
+exec $PY -m keras_anime_cyclegan train --config "$run.json" --out "$run" "$@"
