@@ -87,13 +87,17 @@ def area_colourfulness(rgb, cells: int = 32) -> float:
     return colourfulness(area_average(rgb, cells))
 
 
-def hue_spread(rgb, cells: int = 32, min_chroma: float = 0.15) -> float:
-    """Share of the coloured area (chroma > `min_chroma`) outside its dominant 60-degree hue sector; 0 if none."""
+def hue_spread(rgb, cells: int = 32, min_chroma: float = 0.15, min_area: float = 0.05) -> float:
+    """Share of the coloured area (chroma > `min_chroma`) outside its dominant 60-degree hue sector.
+
+    0 when under `min_area` of the cells are coloured: a few tinted cells
+    (colour fringes along lines) are no spread of colours.
+    """
     x = area_average(rgb, cells).reshape(-1, 3)
     hi, lo = x.max(-1), x.min(-1)
     chroma = hi - lo
     coloured = chroma > min_chroma
-    if not coloured.any():
+    if coloured.mean() < min_area:
         return 0.0
     x, hi, chroma = x[coloured], hi[coloured], chroma[coloured]
     r, g, b = x[:, 0], x[:, 1], x[:, 2]
