@@ -24,8 +24,8 @@ def add_parser(sub):
         type=float,
         default=0.0,
         metavar="FRACTION",
-        help="put this fraction of authors (chosen by a stable hash of the name, whole authors) in a "
-        "held-out folder for benchmarks/quality.py (default 0)",
+        help="hold out whole authors, about this fraction of the pairs (authors taken in the order of a "
+        "hash of their name; one too prolific to fit stays in training), for benchmarks/quality.py (default 0)",
     )
     s.add_argument("--heldout-out", help="folder for the held-out pairs (default: OUT-heldout)")
     s.add_argument("--license", default="", help="licence to record where an SVG names none (e.g. the package's)")
