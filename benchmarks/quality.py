@@ -9,7 +9,9 @@ SavedModel, .tflite), on the pairs of --pairs (`lines/NAME.png` with
   picture, area colour error (CIELAB, 32x32 area averages), area
   colourfulness as a ratio to the true picture's, hue spread;
 - F on the colour picture: ink precision and recall within 2 px against
-  the artist's lines.
+  the artist's lines, and the paper residue (mean darkness away from the
+  true lines: 0 is clean white paper; a faded copy of the picture scores
+  high although its dark lines count as ink).
 
 Baselines in the same table: identity (output = input) for both
 directions, and XDoG as a line extractor. Medians over pairs (and means,
@@ -67,7 +69,12 @@ def line_scores(outputs, truths):
     rows = []
     for out, truth in zip(outputs, truths):
         p, r = M.ink_precision_recall(out, truth, tolerance=2)
-        rows.append({"ink_precision": p, "ink_recall": r, "ink_fraction": float(M.ink(out).mean())})
+        rows.append({
+            "ink_precision": p,
+            "ink_recall": r,
+            "paper_residue": M.paper_residue(out, truth, tolerance=2),
+            "ink_fraction": float(M.ink(out).mean()),
+        })
     return summarise(rows)
 
 

@@ -139,6 +139,8 @@ def test_kac_data_svg_pairs_and_quality_benchmark_end_to_end(svg_dir, tmp_path):
     for key in ("ssim", "psnr_db", "area_colour_error", "area_colourfulness_ratio", "hue_spread"):
         assert np.isfinite(model["G_artist_lines"]["median"][key])
     assert 0 <= model["F"]["median"]["ink_precision"] <= 1
+    # The colour picture as "lines" leaves colour on the paper; the true lines would leave none.
+    assert doc["baselines"]["identity"]["F"]["median"]["paper_residue"] > 0.05
     # Identity has no colour: zero colourfulness and hue spread.
     assert doc["baselines"]["identity"]["G_artist_lines"]["median"]["hue_spread"] == 0
     sheet = Image.open(report / "run.png")
@@ -178,3 +180,15 @@ def test_svgz_and_ktuberling_theme_expand_to_one_entry_per_sticker(tmp_path):
     colour, _, _, _, _ = render_pair(tmp_path / "board.svgz", size=32, element="nose")
     assert ((colour[..., 0] > 150) & (colour[..., 1] < 80)).sum() > 50  # red nose
     assert not ((colour[..., 1] > 120) & (colour[..., 0] < 100)).any()  # no green eye
+
+
+def test_paper_residue_sees_a_faded_copy_that_ink_scores_miss():
+    from keras_anime_cyclegan.utils.metrics import ink_precision_recall, paper_residue
+
+    lines = np.full((32, 32, 3), 255, np.uint8)
+    lines[10:12, 4:28] = 0
+    faded = lines.copy()
+    faded[14:30, 4:28] = (200, 170, 120)  # pale colour left on the paper
+    assert paper_residue(lines, lines) == 0.0
+    assert ink_precision_recall(faded, lines) == ink_precision_recall(lines, lines) == (1.0, 1.0)
+    assert paper_residue(faded, lines) > 0.1

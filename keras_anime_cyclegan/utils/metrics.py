@@ -13,7 +13,8 @@ averages, where thin line fringes do not count:
   dominant 60-degree sector (one colour wash: about 0; illustrations
   0.3-0.4).
 
-Line figures: ink precision and recall within a tolerance in pixels.
+Line figures: ink precision and recall within a tolerance in pixels, and
+the paper residue (how far from white the line art is away from the lines).
 """
 
 from __future__ import annotations
@@ -128,3 +129,16 @@ def ink_precision_recall(predicted, truth, tolerance: int = 2) -> tuple[float, f
     precision = float((p & _near(t, tolerance)).sum() / p.sum()) if p.any() else 0.0
     recall = float((t & _near(p, tolerance)).sum() / t.sum()) if t.any() else 1.0
     return precision, recall
+
+
+def paper_residue(predicted, truth, tolerance: int = 2) -> float:
+    """Mean darkness (1 - luma, 0 = white paper) of the predicted line art away from the true ink.
+
+    Ink precision and recall do not see leftover pale colour: a faded copy of
+    the picture keeps its dark lines dark. Over the pixels farther than
+    `tolerance` from true ink, this is 0 for clean paper.
+    """
+    p = np.asarray(predicted, np.float32) / 255.0
+    luma = p.mean(-1) if p.ndim == 3 else p
+    away = ~_near(ink(truth), tolerance)
+    return float((1.0 - luma)[away].mean()) if away.any() else 0.0
