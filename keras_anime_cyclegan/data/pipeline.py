@@ -302,6 +302,22 @@ def unpaired_dataset(
     ).dataset
 
 
+def _by_name(folder, paths) -> dict:
+    """{relative path without extension: index in `paths`}: how the two sides of a pair find each other."""
+    return {Path(p).relative_to(folder).with_suffix("").as_posix(): i for i, p in enumerate(paths)}
+
+
+def _common_names(keyed: list, sketch_dir, color_dir) -> list:
+    """The names both sides have (sorted); a warning for files without a partner, an error for none."""
+    common = sorted(set(keyed[0]) & set(keyed[1]))
+    unmatched = len(keyed[0]) + len(keyed[1]) - 2 * len(common)
+    if unmatched:
+        log.warning("%d files in %s / %s have no partner of the same name; left out", unmatched, sketch_dir, color_dir)
+    if not common:
+        raise ValueError(f"{sketch_dir} and {color_dir} share no file names")
+    return common
+
+
 def paired_training_data(
     sketch_dir: str | Path,
     color_dir: str | Path,
@@ -338,15 +354,8 @@ def paired_training_data(
         rows = np.stack([names, names], axis=1)
     else:
         sketches = decode_folder(sketch_dir, size, max_pixels, cache)
-        keys = [{Path(p).relative_to(folder).with_suffix("").as_posix(): i for i, p in enumerate(side.paths)}
-                for folder, side in ((Path(sketch_dir), sketches), (Path(color_dir), colors))]
-        common = sorted(set(keys[0]) & set(keys[1]))
-        if not common:
-            raise ValueError(f"{sketch_dir} and {color_dir} share no file names: paired data needs the same names")
-        unmatched = len(keys[0]) + len(keys[1]) - 2 * len(common)
-        if unmatched:
-            log.warning("%d files in %s / %s have no partner of the same name; left out", unmatched, sketch_dir, color_dir)
-        rows = np.array([[keys[0][n], keys[1][n]] for n in common])
+        keys = [_by_name(folder, side.paths) for folder, side in ((sketch_dir, sketches), (color_dir, colors))]
+        rows = np.array([[keys[0][n], keys[1][n]] for n in _common_names(keys, sketch_dir, color_dir)])
     train, held = _split(len(rows), held_out, batch_size, seed, f"{color_dir} (pairs)")
     fetch_x, fetch_y = _fetch(sketches.images, rows[train, 0]), _fetch(colors.images, rows[train, 1])
 
@@ -478,20 +487,15 @@ def paired_dataset(
     keyed = []
     for folder in (sketch_dir, color_dir):
         paths = _require_images(folder, find_images(folder))
-        keyed.append({p.relative_to(folder).with_suffix("").as_posix(): p for p in paths})
-    common = sorted(set(keyed[0]) & set(keyed[1]))
-    unmatched = len(keyed[0]) + len(keyed[1]) - 2 * len(common)
-    if unmatched:
-        log.warning("%d files in %s / %s have no partner of the same name; left out", unmatched, sketch_dir, color_dir)
-    if not common:
-        raise ValueError(f"{sketch_dir} and {color_dir} share no file names")
+        keyed.append({name: paths[i] for name, i in _by_name(folder, paths).items()})
+    common = _common_names(keyed, sketch_dir, color_dir)
     images = []
     for folder, by_name in zip((sketch_dir, color_dir), keyed):
         side = decode_files(
             [by_name[name] for name in common], lambda im: resize_square(im, size), max_pixels, (size, size),
             f"decoding {folder}",
         )
-        images.append({p.relative_to(folder).with_suffix("").as_posix(): im for p, im in zip(side.paths, side.images)})
+        images.append({name: side.images[i] for name, i in _by_name(folder, side.paths).items()})
     names = [name for name in common if name in images[0] and name in images[1]]
     if not names:
         raise ValueError(f"{sketch_dir} / {color_dir}: no pair could be decoded on both sides")
