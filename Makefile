@@ -6,7 +6,7 @@ VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 PIP := $(PYTHON) -m pip
 
-.PHONY: install demo test web web-deps
+.PHONY: install demo train-demo test web web-deps
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV) || { echo "python3 -m venv failed: on Debian/Ubuntu install it with: sudo apt-get install python3-venv"; exit 1; }
@@ -14,8 +14,14 @@ $(VENV)/bin/python:
 install: $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/bin/python)
 	$(PIP) install --quiet --disable-pip-version-check -e ".[cpu,test,torch]"
 
-# The main job: train on the package's own synthetic data, write a contact sheet.
+# The main job: the shipped models colour the bundled sample line art and
+# extract lines from the samples' colour versions; prints the contact sheet's path.
 demo: install
+	$(PYTHON) -m keras_anime_cyclegan demo --out runs/pretrained-demo
+
+# The quick check of training (not the product): the demo preset on the
+# package's own synthetic pictures, a few CPU minutes, with a contact sheet.
+train-demo: install
 	rm -rf runs/demo
 	$(PYTHON) -m keras_anime_cyclegan train --demo --out runs/demo
 
@@ -23,16 +29,14 @@ demo: install
 test: install web-deps
 	$(PYTHON) -m pytest -n 2 --dist loadfile tests
 
-# The browser demo: exports the demo run's two generators to TF.js (training
-# them first, a few minutes, when runs/demo has none), builds web_demo/dist
-# and serves it on http://localhost:$(WEB_PORT)/ until Ctrl+C. WEB_RUN picks
-# another run folder holding generator_g.keras and generator_f.keras.
+# The browser demo: exports WEB_MODEL's two generators to TF.js (default:
+# the models the package ships; or a run folder), builds web_demo/dist and
+# serves it on http://localhost:$(WEB_PORT)/ until Ctrl+C.
 WEB_PORT ?= 8000
-WEB_RUN ?= runs/demo
+WEB_MODEL ?= pretrained
 web: install web_demo/node_modules/.package-lock.json
-	[ -f $(WEB_RUN)/generator_g.keras ] && [ -f $(WEB_RUN)/generator_f.keras ] || $(PYTHON) -m keras_anime_cyclegan train --demo --out $(WEB_RUN)
-	$(PYTHON) export/to_tfjs.py --model $(WEB_RUN)/generator_g.keras --direction colorize --out web_demo/public/models/colorize
-	$(PYTHON) export/to_tfjs.py --model $(WEB_RUN)/generator_f.keras --direction lines --out web_demo/public/models/lines
+	$(PYTHON) export/to_tfjs.py --model $(WEB_MODEL) --direction colorize --out web_demo/public/models/colorize
+	$(PYTHON) export/to_tfjs.py --model $(WEB_MODEL) --direction lines --out web_demo/public/models/lines
 	cd web_demo && npm run build
 	@echo "Serving web_demo/dist on http://localhost:$(WEB_PORT)/ (Ctrl+C stops it)"
 	$(PYTHON) -m http.server $(WEB_PORT) --bind 127.0.0.1 --directory web_demo/dist

@@ -12,7 +12,9 @@ from keras_anime_cyclegan.cli import run_guarded  # noqa: E402  (no TensorFlow i
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", required=True, help="run folder or generator .keras file")
+    p.add_argument(
+        "--model", default="pretrained", help="run folder, generator .keras file or pretrained[:NAME] (default: pretrained)"
+    )
     p.add_argument("--direction", default="colorize", choices=["colorize", "lines"])
     p.add_argument("--quantize", default=None, choices=["float16", "uint8"], help="weight quantisation (default: float32 weights)")
     p.add_argument("--out", required=True, help="folder to write model.json, its shards and metadata.json into")

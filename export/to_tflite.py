@@ -16,7 +16,9 @@ def size_arg(text: str):
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", required=True, help="run folder or generator .keras file")
+    p.add_argument(
+        "--model", default="pretrained", help="run folder, generator .keras file or pretrained[:NAME] (default: pretrained)"
+    )
     p.add_argument("--direction", default="colorize", choices=["colorize", "lines"])
     p.add_argument("--quantize", default="float32", choices=["float32", "float16", "dynamic", "int8"])
     p.add_argument("--size", type=size_arg, default=256, help='input height and width, or "dynamic" for any size')

@@ -3,9 +3,8 @@
 Each test injects its values into the notebook's first cell (tagged
 `parameters`), executes every cell in a fresh kernel inside a temporary
 folder, fails on the first cell error, and checks the files the notebook
-says it writes. Notebooks 02 and 03 share a run folder path that starts
-empty: whichever runs first trains a tiny run there itself (its fallback),
-the other loads it, so each passes alone and in any order.
+says it writes. Notebooks 02 and 03 use the shipped model (their default),
+so they train nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import pytest
 from nbclient import NotebookClient
 from PIL import Image
 
+from keras_anime_cyclegan import pretrained
 from keras_anime_cyclegan.data.synthetic import write_synthetic_folder
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -26,20 +26,6 @@ CELL_TIMEOUT_S = 900
 
 TINY_GENERATOR = {"base_filters": 8, "max_filters": 16, "levels": 2, "residual_blocks": 1, "upsampling": "resize"}
 TINY_DISCRIMINATOR = {"base_filters": 8, "layers": 2}
-# A tiny demo-preset run for the notebooks that need one and find none.
-TINY_RUN = {
-    "image_size": 32,
-    "batch_size": 2,
-    "epochs": 1,
-    "steps_per_epoch": 2,
-    "pool_size": 4,
-    "jit_compile": False,  # a few steps: XLA's compile time would dominate
-    "generator": TINY_GENERATOR,
-    "discriminator": TINY_DISCRIMINATOR,
-    "data": {"demo": True, "demo_images": 8, "held_out": 2},
-}
-
-
 def parameters_cell(nb) -> nbformat.NotebookNode:
     cell = nb.cells[0]
     assert cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []), (
@@ -145,13 +131,8 @@ def test_01_train_cyclegan(tmp_path):
     assert len(outputs_of(nb, "display_data")) >= 5  # pictures and curves shown inline
 
 
-@pytest.fixture(scope="module")
-def shared_run(tmp_path_factory) -> Path:
-    """A run folder path for 02 and 03; the first notebook to run trains it."""
-    return tmp_path_factory.mktemp("shared") / "run"
-
-
-def test_02_export_and_deploy(tmp_path, shared_run):
+def test_02_export_and_deploy(tmp_path):
+    """Exports the shipped model (the notebook's default MODEL) in every format."""
     from keras_anime_cyclegan.export import FORMATS
 
     export, web, out = tmp_path / "export", tmp_path / "web_models", tmp_path / "out"
@@ -159,15 +140,13 @@ def test_02_export_and_deploy(tmp_path, shared_run):
         "02_export_and_deploy",
         tmp_path,
         {
-            "RUN_DIR": str(shared_run),
-            "TRAIN_IF_MISSING": TINY_RUN,
             "EXPORT_SIZE": 32,
             "EXPORT_DIR": str(export),
             "WEB_MODELS_DIR": str(web),
             "OUT_DIR": str(out),
         },
     )
-    assert_run_folder(shared_run)
+    assert not list(tmp_path.glob("runs")), "the notebook trained a model instead of using the shipped one"
     for name in FORMATS:
         folder = export / name
         assert (folder / "metadata.json").is_file(), f"{name}: no metadata.json"
@@ -183,24 +162,24 @@ def test_02_export_and_deploy(tmp_path, shared_run):
     for direction in ("colorize", "lines"):
         meta = json.loads((web / direction / "metadata.json").read_text())
         assert meta["direction"] == direction and (web / direction / "model.json").is_file()
+        # the shipped weights, not some other model's
+        assert meta["weights_sha256"] == pretrained.get().info()["weights_sha256"][direction]
         assert list((web / direction).glob("*.bin")), f"{direction}: no weight shards"
     assert any("npm run build" in "".join(o.get("text", "")) for o in outputs_of(nb, "stream"))
 
 
-def test_03_line_extraction(tmp_path, shared_run):
+def test_03_line_extraction(tmp_path):
+    """The shipped line extractor (the notebook's default MODEL) beside the sketch styles."""
     out = tmp_path / "out"
     execute(
         "03_line_extraction",
         tmp_path,
         {
-            "RUN_DIR": str(shared_run),
-            "TRAIN_IF_MISSING": TINY_RUN,
             "IMAGE_COUNT": 2,
             "IMAGE_SIZE": 32,
             "OUT_DIR": str(out),
         },
     )
-    assert_run_folder(shared_run)
     # colour | F(colour) | xdog | pencil | gradient | random | true lines, two rows
     assert assert_png(out / "line_extraction.png").size == (7 * 32 + 6 * 2, 2 * 32 + 2)
     lines = sorted((out / "lines").glob("*.png"))

@@ -24,11 +24,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from keras_anime_cyclegan import pretrained
 from keras_anime_cyclegan.config import GeneratorConfig
 from keras_anime_cyclegan.data.synthetic import synthetic_sample
 from keras_anime_cyclegan.export.tfjs import export_tfjs
-from keras_anime_cyclegan.models.factory import build_generator
-from keras_anime_cyclegan.training.loading import LoadedGenerator, weights_sha256
+from keras_anime_cyclegan.inference import read_image
+from keras_anime_cyclegan.models.factory import build_generator, without_hint_inputs
+from keras_anime_cyclegan.training.loading import LoadedGenerator, load_generator, weights_sha256
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
 WEB_DEMO = Path(__file__).resolve().parents[1] / "web_demo"
@@ -44,6 +46,8 @@ CASES = {
     "lines_webgl": dict(direction="lines", size=(53, 77), seed=2, backend="webgl"),
     "colorize_uint8": dict(direction="colorize", size=(60, 90), seed=1, quantize="uint8"),
     "phone": dict(direction="lines", size=(200, 300), seed=3, phone=True, page_size="128"),
+    # what `make web` serves: the shipped colourizer, on the bundled sample line art
+    "shipped": dict(direction="colorize", size=(256, 256), seed=0, shipped=True),
 }
 PARITY_LIMIT = 2.0  # mean absolute difference in 0..255 levels (2/255 of the range), float32 weights
 UINT8_LIMIT = 2.0  # uint8-quantised weights: measured 0.54, held to the same bound
@@ -55,6 +59,8 @@ def _require(condition: bool, what: str) -> None:
 
 
 def _picture(case: dict) -> np.ndarray:
+    if case.get("shipped"):
+        return read_image(pretrained.sample_pairs()[0][0])[0]
     sample = synthetic_sample(*case["size"], seed=case["seed"])
     return sample.lines if case["direction"] == "colorize" else sample.color
 
@@ -93,6 +99,10 @@ def browser_run(tmp_path_factory):
         loaded = LoadedGenerator(model, direction, TINY, weights_sha256(model), Path(name))
         export_tfjs(loaded, site / "models" / direction)
         export_tfjs(loaded, site / "models-uint8" / direction, quantize="uint8")
+    for direction in NAMES:  # as `make web` exports them
+        shipped = load_generator("pretrained", direction)
+        export_tfjs(shipped, site / "models-shipped" / direction)
+    models["shipped"] = without_hint_inputs(load_generator("pretrained", "colorize").model)
 
     plan_cases = []
     for name, case in CASES.items():
@@ -101,7 +111,8 @@ def browser_run(tmp_path_factory):
         plan_cases.append({"name": name, "file": str(path), "direction": case["direction"],
                            "size": case.get("page_size", "original"), "backend": case.get("backend"),
                            "offline": case.get("offline", False), "phone": case.get("phone", False),
-                           "models": f"models-{case['quantize']}/" if "quantize" in case else None})
+                           "models": f"models-{case['quantize']}/" if "quantize" in case
+                           else "models-shipped/" if case.get("shipped") else None})
     not_image = root / "notes.txt"
     not_image.write_text("not a picture\n")
 
@@ -145,6 +156,18 @@ def test_browser_output_equals_keras(browser_run, name):
     if spec.get("backend"):
         assert case["backend"] == spec["backend"]
     assert case["direction"] == spec["direction"]
+
+
+def test_shipped_colourizer_in_the_browser(browser_run):
+    """`make web`'s default model: the shipped G (its hint input given zeros) runs in the page as in Keras."""
+    case, spec = browser_run["cases"]["shipped"], CASES["shipped"]
+    picture = _picture(spec)
+    page = _page_output(case)
+    reference = _keras_reference(browser_run["models"]["shipped"], picture, 8)
+    diff = np.abs(page.astype(np.int16) - reference.astype(np.int16))
+    print(f"shipped colourizer on {case['backend']}: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255")
+    assert diff.mean() <= PARITY_LIMIT
+    assert np.abs(page.astype(np.int16) - picture.astype(np.int16)).mean() > 5, "the page returned the sketch"
 
 
 def test_uint8_weights_stay_close_in_the_browser(browser_run):

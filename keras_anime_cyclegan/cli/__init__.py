@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from keras_anime_cyclegan.cli import data, export, infer, synth, train
+from keras_anime_cyclegan.cli import data, demo, export, infer, synth, train
 from keras_anime_cyclegan.utils.deps import MissingDependency
 
-COMMANDS = [train, infer, synth, data, export]
+COMMANDS = [demo, infer, train, synth, data, export]
 
 
 class CLIError(Exception):

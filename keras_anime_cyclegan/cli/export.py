@@ -12,11 +12,17 @@ def add_parser(sub):
     p = sub.add_parser(
         "export",
         help="export a generator (SavedModel, TFLite, TF.js), each with metadata.json",
-        description="Export the colorize (G) or lines (F) generator of a run folder or .keras file. "
+        description="Export the colorize (G) or lines (F) generator of a run folder, a .keras file or a "
+        "shipped model. "
         "Each format goes into its own folder under --out with metadata.json; then every file Python "
         "can run is compared with the Keras model and timed, and a table is printed.",
     )
-    p.add_argument("--model", required=True, help="run folder (config.json + checkpoints) or generator .keras file")
+    p.add_argument(
+        "--model",
+        default="pretrained",
+        help="run folder (config.json + checkpoints), generator .keras file, or pretrained[:NAME] "
+        "(default: pretrained, the model the package ships)",
+    )
     p.add_argument("--direction", default="colorize", choices=["colorize", "lines"])
     p.add_argument("--formats", default="all", help='"all" or a comma-separated list (see --list-formats)')
     p.add_argument("--size", type=int, default=256, help="input height and width of the fixed-size TFLite files")

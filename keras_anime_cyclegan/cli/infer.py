@@ -21,7 +21,11 @@ def add_parser(sub):
         )
         p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders (searched recursively)")
         p.add_argument(
-            "-m", "--model", required=True, help="run folder, .keras file, SavedModel folder or .tflite file"
+            "-m",
+            "--model",
+            default="pretrained",
+            help="run folder, .keras file, SavedModel folder, .tflite file, or pretrained[:NAME] "
+            "(default: pretrained, the model the package ships)",
         )
         p.add_argument("-o", "--out", required=True, metavar="OUTDIR", help="folder for the output PNGs")
         p.add_argument("--max-side", type=int, help="downscale longer sides to this, upscale the result back")

@@ -22,6 +22,7 @@ from keras_anime_cyclegan.export.metadata import read_metadata, write_metadata
 from keras_anime_cyclegan.export.saved_model import export_saved_model
 from keras_anime_cyclegan.export.tfjs import export_tfjs
 from keras_anime_cyclegan.export.tflite import QUANTIZATIONS, export_tflite
+from keras_anime_cyclegan.models.factory import without_hint_inputs
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def export_all(loaded, out_dir, names=None, size: int = 256, images=None, progre
         raise ValueError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
     results = []
     if images is not None:
-        reference = check.keras_runner(loaded.model)
+        reference = check.keras_runner(without_hint_inputs(loaded.model))
         expected = reference(images)
         results.append(
             ExportResult("keras (reference)", Path(loaded.source), 0, None, check.median_latency_ms(reference, images[:1]))

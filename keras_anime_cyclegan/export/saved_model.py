@@ -23,6 +23,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from keras_anime_cyclegan.export.metadata import image_spec, write_metadata
+from keras_anime_cyclegan.models.factory import without_hint_inputs
 
 INPUT_NAME = OUTPUT_NAME = "images"
 UINT8_SIGNATURE = "serving_default"
@@ -69,7 +70,7 @@ def export_saved_model(loaded, out_dir: str | Path) -> Path:
         The SavedModel folder.
     """
     out_dir = Path(out_dir)
-    module = _GeneratorModule(loaded.model, loaded.multiple)
+    module = _GeneratorModule(without_hint_inputs(loaded.model), loaded.multiple)
     tf.saved_model.save(
         module,
         str(out_dir),

@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.export.metadata import image_spec, write_metadata
+from keras_anime_cyclegan.models.factory import without_hint_inputs
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 INPUT_NAME = "images"
@@ -165,7 +166,7 @@ def export_tflite(
     if out_path.suffix != ".tflite":
         out_path = out_path / MODEL_FILE
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    content = convert(loaded.model, quantize, size, representative)
+    content = convert(without_hint_inputs(loaded.model), quantize, size, representative)
     out_path.write_bytes(content)
 
     interpreter = Interpreter(model_content=content)

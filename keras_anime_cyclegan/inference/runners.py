@@ -202,15 +202,19 @@ def metadata_for(path: Path) -> Optional[dict]:
 def open_runner(path: str | Path, direction: str, num_threads: Optional[int] = None) -> Runner:
     """The runner for a run folder, `.keras` file, SavedModel folder or `.tflite` file.
 
+    `path` may also be `"pretrained"` or `"pretrained:NAME"`, a shipped model.
+
     `num_threads` sets LiteRT's CPU threads for `.tflite` files (None: its default).
 
     Raises FileNotFoundError for a missing path and ValueError (one line)
     for a file that is not a generator, or the other direction's generator
     where the file or its metadata says so.
     """
+    from keras_anime_cyclegan import pretrained
+
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
-    path = Path(path)
+    path = pretrained.resolve(path, direction)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model ({' / '.join(FORMATS)})")
     if path.suffix == ".keras" or (path / "config.json").is_file():

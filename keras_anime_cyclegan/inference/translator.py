@@ -85,6 +85,17 @@ class ImageTranslator:
         """
         return cls(open_runner(path, cls.direction), **options)
 
+    @classmethod
+    def pretrained(cls, name: Optional[str] = None, **options) -> "ImageTranslator":
+        """The generator the package ships (`keras_anime_cyclegan.pretrained`).
+
+        `name` picks one of `pretrained.PRETRAINED` (None: the default);
+        nothing is downloaded. `options` are the constructor's.
+        """
+        from keras_anime_cyclegan import pretrained
+
+        return cls(open_runner(pretrained.get(name).file(cls.direction), cls.direction), **options)
+
     def __repr__(self):
         return f"{type(self).__name__}.load({str(self.runner.source)!r})"
 
@@ -199,6 +210,7 @@ class Colorizer(ImageTranslator):
     """Colours line-art sketches with G.
 
     Example:
+    >>> colorizer = Colorizer.pretrained()                # the shipped model; no download
     >>> colorizer = Colorizer.load("runs/demo")          # or .keras / SavedModel / .tflite
     >>> colorizer.colorize("sketch.png").save("colour.png")
     """
@@ -218,6 +230,7 @@ class LineExtractor(ImageTranslator):
     """Extracts line art from colour pictures with F.
 
     Example:
+    >>> extractor = LineExtractor.pretrained()            # the shipped model; no download
     >>> extractor = LineExtractor.load("runs/demo/generator_f.keras")
     >>> extractor.extract("colour.png").save("lines.png")
     """

@@ -50,14 +50,19 @@ def _check_direction(direction: str) -> None:
 def load_generator(path: str | Path, direction: str = "colorize") -> LoadedGenerator:
     """G (`direction="colorize"`) or F (`"lines"`) from a run folder or `.keras` file.
 
+    `path` may also be `"pretrained"` or `"pretrained:NAME"`: a model the
+    package ships (`keras_anime_cyclegan.pretrained`).
+
     A run folder is rebuilt from its `config.json` and its last checkpoint.
     A `.keras` file saved by a run knows its direction from its name; asking
     for the other direction, or passing a discriminator, is an error.
     """
     from keras_anime_cyclegan.training.run import CHECKPOINT, CONFIG_FILE
 
+    from keras_anime_cyclegan import pretrained
+
     _check_direction(direction)
-    path = Path(path)
+    path = pretrained.resolve(path, direction)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file or run folder")
     if path.is_dir() and (path / CONFIG_FILE).exists():
