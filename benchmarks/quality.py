@@ -13,6 +13,21 @@ SavedModel, .tflite), on the pairs of --pairs (`lines/NAME.png` with
   true lines: 0 is clean white paper; a faded copy of the picture scores
   high although its dark lines count as ink).
 
+For a model whose G takes colour hints, hint following (`--hint-counts`,
+default 0, 3, 10, 30): hints are 5x5 dots of the true colour at random
+places inside the picture's coloured areas (off the lines and off white
+paper), drawn as `kac.Colorizer.colorize(hints=...)` draws them. Each dot
+speaks for its hinted region (the connected area of the true picture
+within CIEDE2000 10 of its colour, the dot itself left out); the figures
+are the CIEDE2000 error inside those regions, with and without the hints,
+over the whole picture, and SSIM. A contact sheet shows 10 hints drawn on
+the line art.
+
+For a model with both directions, the cycle confidence (1 - mean
+|sketch - F(G(sketch))|) of each picture beside G's SSIM and area colour
+error, with their Pearson and Spearman correlations: does a low
+confidence flag a bad colouring?
+
 Baselines in the same table: identity (output = input) for both
 directions, and XDoG as a line extractor. Medians over pairs (and means,
 in the JSON). Writes --out/quality.json and --out/<model>.png contact
@@ -88,6 +103,92 @@ def summarise(rows):
     }
 
 
+def sample_hint_points(line, colour, count, seed):
+    """`count` (x, y, (r, g, b)) hints: 5x5 dots of the true colour inside coloured areas."""
+    import numpy as np
+
+    from keras_anime_cyclegan.utils import metrics as M
+
+    rgb = colour.astype(np.float32) / 255
+    coloured = ((rgb.max(-1) - rgb.min(-1) > 0.1) | (rgb.mean(-1) < 0.9)) & ~M._near(M.ink(line), 3)
+    coloured[:2], coloured[-2:], coloured[:, :2], coloured[:, -2:] = False, False, False, False
+    ys, xs = np.nonzero(coloured)
+    if len(ys) == 0 or count == 0:
+        return []
+    pick = np.random.default_rng(seed).choice(len(ys), size=min(count, len(ys)), replace=False)
+    points = []
+    for i in pick:
+        y, x = int(ys[i]), int(xs[i])
+        patch = colour[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3).mean(0)
+        points.append((x, y, tuple(int(round(v)) for v in patch)))
+    return points
+
+
+def hint_scores(colorizer, lines, colours, unhinted, counts):
+    """Hint following per hint count, and (for the sheet) 10-hint inputs and outputs."""
+    import numpy as np
+
+    from keras_anime_cyclegan.inference.hints import hint_channels
+    from keras_anime_cyclegan.inference.translator import Hinted
+    from keras_anime_cyclegan.utils import metrics as M
+
+    table, sheet = {}, {"drawn": [], "output": []}
+    for count in counts:
+        points = [sample_hint_points(l, c, count, seed=1000 * count + i) for i, (l, c) in enumerate(zip(lines, colours))]
+        outputs = [np.asarray(im.convert("RGB")) for im in colorizer.colorize_many(
+            [Hinted(l, p or None) for l, p in zip(lines, points)])]
+        rows = []
+        for line, truth, out, plain, pts in zip(lines, colours, outputs, unhinted, points):
+            size = (truth.shape[1], truth.shape[0])
+            row = {"ssim": M.ssim(out, truth), "picture_ciede2000": float(M.ciede2000(out, truth).mean())}
+            if pts:
+                mask = hint_channels(pts, size, size)[..., 3] > 0
+                regions = M.hinted_regions(truth, mask)
+                if regions.any():
+                    row["region_ciede2000"] = float(M.ciede2000(out, truth)[regions].mean())
+                    row["region_ciede2000_without_hints"] = float(M.ciede2000(plain, truth)[regions].mean())
+            rows.append(row)
+            if count == 10:
+                drawn = line.copy()
+                mask = hint_channels(pts, size, size) if pts else None
+                if mask is not None:
+                    m = mask[..., 3] > 0
+                    drawn[m] = np.round((mask[m, :3] + 1) * 127.5).astype(np.uint8)
+                sheet["drawn"].append(drawn)
+                sheet["output"].append(out)
+        keys = sorted({k for r in rows for k in r})
+        summary = {k: round(float(np.median([r[k] for r in rows if k in r])), 4) for k in keys}
+        if "region_ciede2000" in summary:
+            summary["region_error_ratio"] = round(summary["region_ciede2000"] / summary["region_ciede2000_without_hints"], 4)
+        summary["pictures_with_regions"] = sum("region_ciede2000" in r for r in rows)
+        table[str(count)] = summary
+    if not sheet["drawn"]:
+        sheet = {"drawn": lines, "output": unhinted}
+    return table, sheet
+
+
+def confidence_scores(extractor, lines, coloured, colours):
+    """Cycle confidence per picture against G's SSIM and area colour error."""
+    import numpy as np
+    from scipy import stats
+
+    from keras_anime_cyclegan.inference.translator import cycle_confidence
+    from keras_anime_cyclegan.utils import metrics as M
+    from PIL import Image
+
+    back = [np.asarray(im.convert("RGB")) for im in extractor.extract_many(coloured)]
+    conf = [cycle_confidence(l, b, Image.fromarray(g)).confidence for l, b, g in zip(lines, back, coloured)]
+    ssim = [M.ssim(g, t) for g, t in zip(coloured, colours)]
+    error = [M.area_colour_error(g, t) for g, t in zip(coloured, colours)]
+    return {
+        "median_confidence": round(float(np.median(conf)), 4),
+        "pearson_with_ssim": round(float(stats.pearsonr(conf, ssim)[0]), 4),
+        "spearman_with_ssim": round(float(stats.spearmanr(conf, ssim)[0]), 4),
+        "pearson_with_area_colour_error": round(float(stats.pearsonr(conf, error)[0]), 4),
+        "spearman_with_area_colour_error": round(float(stats.spearmanr(conf, error)[0]), 4),
+    }
+
+
 def xdog_sketches(colours):
     import numpy as np
 
@@ -118,6 +219,7 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="folder for quality.json and the contact sheets")
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--limit", type=int, help="judge only the first N pairs (by name)")
+    p.add_argument("--hint-counts", default="0,3,10,30", help="hints per picture for hint models (comma-separated)")
     args = p.parse_args(argv)
 
     import numpy as np
@@ -147,7 +249,10 @@ def main(argv=None):
     for model in args.model:
         label = Path(model).name or model
         colorizer = kac.Colorizer.load(model)
-        extractor = kac.LineExtractor.load(model) if Path(model).is_dir() and (Path(model) / "config.json").exists() else None
+        try:
+            extractor = colorizer.line_extractor  # F from the same model, where there is one
+        except ValueError:
+            extractor = None
         g_lines = [np.asarray(im.convert("RGB")) for im in colorizer.colorize_many(lines)]
         g_xdog = [np.asarray(im.convert("RGB")) for im in colorizer.colorize_many(xdog)]
         entry = {"G_artist_lines": colour_scores(g_lines, colours), "G_xdog": colour_scores(g_xdog, colours)}
@@ -155,6 +260,11 @@ def main(argv=None):
         if extractor is not None:
             f_out = [np.asarray(im.convert("RGB")) for im in extractor.extract_many(colours)]
             entry["F"] = line_scores(f_out, lines)
+            entry["confidence"] = confidence_scores(extractor, lines, g_lines, colours)
+        if getattr(colorizer.runner, "hint_channels", 0):
+            counts = [int(c) for c in args.hint_counts.split(",")]
+            entry["hints"], hinted = hint_scores(colorizer, lines, colours, g_lines, counts)
+            doc["sheets"][f"{label}_hints"] = contact_sheet(out / f"{label}_hints.png", [hinted["drawn"], g_lines, hinted["output"], colours], names)
         doc["models"][label] = entry
         columns = [lines, g_lines, colours] + ([f_out] if f_out else []) + [lines]
         doc["sheets"][label] = contact_sheet(out / f"{label}.png", columns, names)

@@ -35,6 +35,20 @@ def add_parser(sub):
             "--max-pixels", type=int, help="most pixels per model call; larger pictures are tiled (default 1048576)"
         )
         p.add_argument("--batch-size", type=int, default=4, help="pictures per model call (default 4)")
+        if direction == "colorize":
+            p.add_argument(
+                "--hints",
+                metavar="FILE",
+                help="colour hints: a JSON file ([[x, y, \"#rrggbb\"], ...] for every page, or "
+                '{"hints": [...], "pages": {"page1.png": [...]}}; x, y in pixels, or fractions when '
+                "written with a decimal point) or an RGBA PNG layer the size of the pictures (opaque pixels are hints)",
+            )
+            p.add_argument(
+                "--confidence",
+                action="store_true",
+                help="also write NAME.confidence.png (white where F gives the sketch back, darker where not) "
+                "and confidence.csv (one score per picture, 0-1)",
+            )
         p.set_defaults(run=run, direction=direction)
 
 
@@ -71,8 +85,16 @@ def run(args):
     if not jobs:
         raise ValueError(f"no images found in {' '.join(args.inputs)}")
     out_dir = Path(args.out)
-    failed = 0
-    results = translator.translate_many((src for src, _ in jobs), return_exceptions=True)
+    hints = getattr(args, "hints", None)
+    confidence = getattr(args, "confidence", False)
+    inputs = [src for src, _ in jobs]
+    if hints is not None:
+        inputs = _with_hints(inputs, hints)
+    if args.direction == "colorize":
+        results = translator.colorize_many(inputs, return_exceptions=True, return_confidence=confidence)
+    else:
+        results = translator.translate_many(inputs, return_exceptions=True)
+    failed, scores = 0, []
     with tqdm(total=len(jobs), unit="image", desc=args.command, file=sys.stderr) as bar:
         for (src, rel), result in zip(jobs, results):
             bar.update()
@@ -83,5 +105,31 @@ def run(args):
             dest = out_dir / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             result.save(dest)
+            if confidence:
+                result.confidence_map.save(dest.with_suffix(".confidence.png"))
+                scores.append((rel.as_posix(), result.confidence))
+    if scores:
+        with open(out_dir / "confidence.csv", "w") as f:
+            f.write("picture,confidence\n" + "".join(f"{name},{score:.4f}\n" for name, score in scores))
     print(f"wrote {len(jobs) - failed} of {len(jobs)} images to {out_dir}" + (f"; {failed} failed" if failed else ""))
     return 1 if failed else 0
+
+
+def _with_hints(inputs: list[Path], hints: str) -> list:
+    """Each input as `Hinted` with its hints from a JSON file or one RGBA layer."""
+    from keras_anime_cyclegan.inference.hints import hints_for_page, read_hint_file
+    from keras_anime_cyclegan.inference.translator import Hinted
+
+    path = Path(hints)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such hint file")
+    if path.suffix.lower() != ".json":
+        return [Hinted(src, path, str(path)) for src in inputs]
+    table = read_hint_file(path)
+    unknown = sorted(set(table) - {None} - {src.name for src in inputs})
+    if unknown:
+        raise ValueError(f"{path}: pages {', '.join(unknown)} are not among the inputs")
+    return [
+        Hinted(src, hints_for_page(table, src), f"{path}" + (f" (page {src.name})" if src.name in table else ""))
+        for src in inputs
+    ]

@@ -32,6 +32,7 @@ class Runner:
     """
 
     direction: Optional[str] = None
+    hint_channels: int = 0  # extra input channels for colour hints the model also accepts
     multiple: int = 1
     fixed_size: Optional[tuple[int, int]] = None
     shares_stats: bool = False
@@ -53,24 +54,35 @@ class KerasRunner(Runner):
         self.multiple = loaded.multiple
         self.source = loaded.source
         self.loaded = loaded
-        # One trace serves every batch size and image size. A generator that
-        # takes colour hints gets none (zero channels) here.
-        spec = [tf.TensorSpec([None, None, None, 3], tf.float32)]
-        hints = int(getattr(loaded.model, "hint_channels", 0))
-        self._fn = tf.function(lambda x: loaded.model(with_no_hints(x, hints), training=False), input_signature=spec)
+        # One trace per channel count serves every batch and image size: the
+        # picture alone (a generator that takes colour hints gets zero hint
+        # channels) or, for a hint generator, the picture and its hints.
+        self.hint_channels = hints = int(getattr(loaded.model, "hint_channels", 0))
+        specs = {3: [tf.TensorSpec([None, None, None, 3], tf.float32)]}
+        if hints:
+            specs[3 + hints] = [tf.TensorSpec([None, None, None, 3 + hints], tf.float32)]
+
+        def trace(fn, zeros: int, spec):
+            return tf.function(lambda x: fn(with_no_hints(x, zeros), training=False), input_signature=spec)
+
+        def traced(fn):
+            return {c: trace(fn, hints if c == 3 else 0, spec) for c, spec in specs.items()}
+
+        self._fn = traced(loaded.model)
         shared = shared_stats_models(loaded.model)
         self.shares_stats = shared is not None
         if shared:
-            record, apply = shared
-            self._record = tf.function(lambda x: record(with_no_hints(x, hints), training=False), input_signature=spec)
-            self._apply = tf.function(lambda x: apply(with_no_hints(x, hints), training=False), input_signature=spec)
+            self._record, self._apply = traced(shared[0]), traced(shared[1])
 
     def __call__(self, batch, stats_from=None):
         batch = np.asarray(batch, np.float32)
+        c = batch.shape[-1]
+        if c not in self._fn:
+            raise ValueError(f"{self.source}: the model takes {' or '.join(map(str, self._fn))} input channels, got {c}")
         if stats_from is None or not self.shares_stats:
-            return np.asarray(self._fn(batch))
-        self._record(np.asarray(stats_from, np.float32)[None])
-        return np.asarray(self._apply(batch))
+            return np.asarray(self._fn[c](batch))
+        self._record[c](np.asarray(stats_from, np.float32)[None])
+        return np.asarray(self._apply[c](batch))
 
 
 class SavedModelRunner(Runner):

@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import numpy as np
 from PIL import Image
 
+from keras_anime_cyclegan.inference.hints import Hints, hint_channels
 from keras_anime_cyclegan.inference.io import ImageInput, read_image
 from keras_anime_cyclegan.inference.runners import Runner, open_runner
 from keras_anime_cyclegan.inference.tiling import TilePlan, padded_length, reflect_pad
@@ -26,6 +27,19 @@ from keras_anime_cyclegan.utils.images import to_float, to_uint8
 # One model call sees at most this many pixels (summed over its batch):
 # about 1.5 GB of activations for the paper's generator in float32.
 DEFAULT_MAX_PIXELS = 1024 * 1024
+
+
+@dataclass
+class Hinted:
+    """A picture with its own colour hints, for `Colorizer.colorize_many`.
+
+    `hints` is anything `colorize(hints=...)` takes; `source` names them in
+    error messages (a hint file, for example).
+    """
+
+    image: ImageInput
+    hints: Hints = None
+    source: str = "hints"
 
 
 @dataclass
@@ -145,23 +159,33 @@ class ImageTranslator:
             yield out
 
     def _prepare(self, image: ImageInput) -> _Job:
-        rgb, alpha = read_image(image)
+        hinted = image if isinstance(image, Hinted) else Hinted(image)
+        rgb, alpha = read_image(hinted.image)
         size = (rgb.shape[1], rgb.shape[0])
         if self.max_side and max(size) > self.max_side:
             rgb = _fit_within(rgb, self.max_side, self.max_side)
+        hints = None
+        if hinted.hints is not None:
+            if not getattr(self.runner, "hint_channels", 0):
+                raise ValueError(f"{self.runner.source}: this model takes no colour hints")
+            hints = hint_channels(hinted.hints, size, (rgb.shape[1], rgb.shape[0]), hinted.source)
         if self.runner.fixed_size:
             return _Job(size, alpha, *self._letterbox(rgb))
         h, w = rgb.shape[:2]
         m = self.runner.multiple
+        x = to_float(rgb) if hints is None else np.concatenate([to_float(rgb), hints], axis=-1)
         plan = TilePlan.make(h, w, m, self.max_pixels, self.tile_size, self.tile_overlap)
-        job = _Job(size, alpha, plan.cut(to_float(rgb)), lambda outs: to_uint8(plan.blend(outs)))
+        job = _Job(size, alpha, plan.cut(x), lambda outs: to_uint8(plan.blend(outs)))
         if len(plan.starts) > 1 and self.runner.shares_stats:
             side = math.sqrt(self.max_pixels / (h * w))
             # Area averaging keeps each region's mean, so the statistics
             # move least (measured: 1.0/255 from whole vs 2.5 with Lanczos).
             thumb = _fit_within(rgb, int(h * side), int(w * side), resample=Image.BOX)
             th, tw = thumb.shape[:2]
-            job.stats_from = reflect_pad(to_float(thumb), padded_length(th, m), padded_length(tw, m))
+            thumb = to_float(thumb)
+            if hints is not None:
+                thumb = np.concatenate([thumb, _area_resize(hints, tw, th)], axis=-1)
+            job.stats_from = reflect_pad(thumb, padded_length(th, m), padded_length(tw, m))
         return job
 
     def _letterbox(self, rgb: np.ndarray):
@@ -196,6 +220,14 @@ class ImageTranslator:
         return outputs
 
 
+def _area_resize(channels: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A float (H, W, C) array area-averaged to (height, width, C)."""
+    return np.stack(
+        [np.asarray(Image.fromarray(channels[..., c]).resize((width, height), Image.BOX)) for c in range(channels.shape[-1])],
+        axis=-1,
+    )
+
+
 def _fit_within(rgb: np.ndarray, height: int, width: int, upscale: bool = False, resample=Image.LANCZOS) -> np.ndarray:
     """Resized to fit inside height x width, aspect ratio kept."""
     h, w = rgb.shape[:2]
@@ -206,24 +238,127 @@ def _fit_within(rgb: np.ndarray, height: int, width: int, upscale: bool = False,
     return np.asarray(Image.fromarray(rgb).resize(size, resample))
 
 
+@dataclass
+class Colorized:
+    """A coloured picture with the cycle's confidence in it.
+
+    F (the line extractor) turns the coloured picture back into line art;
+    where that differs from the sketch, G changed or lost something there.
+
+    Attributes:
+        image: the coloured picture (PIL), as `colorize` returns it.
+        confidence: one score for the picture, 1 - the mean absolute
+            difference between the sketch and F(G(sketch)) (0-1; 1 = F gives
+            the sketch back exactly).
+        confidence_map: PIL "L" picture of the same size, 255 where the
+            sketch comes back unchanged, darker where it does not.
+    """
+
+    image: Image.Image
+    confidence: float
+    confidence_map: Image.Image
+
+    def save(self, path, *args, **kwargs):
+        """Saves the coloured picture (as `PIL.Image.save`)."""
+        return self.image.save(path, *args, **kwargs)
+
+
 class Colorizer(ImageTranslator):
-    """Colours line-art sketches with G.
+    """Colours line-art sketches with G, optionally steered by colour hints.
 
     Example:
     >>> colorizer = Colorizer.pretrained()                # the shipped model; no download
     >>> colorizer = Colorizer.load("runs/demo")          # or .keras / SavedModel / .tflite
     >>> colorizer.colorize("sketch.png").save("colour.png")
+    >>> colorizer.colorize("sketch.png", hints=[(120, 80, "#d94a6a"), (0.5, 0.9, "#2b4c9b")])
+    >>> result = colorizer.colorize("sketch.png", return_confidence=True)   # .image, .confidence, .confidence_map
+
+    Args:
+        line_extractor: the F to judge G's results with (`return_confidence`);
+            by default the one that comes with G (the same shipped model or
+            run folder, or generator_f.keras beside generator_g.keras).
+        other arguments: as `ImageTranslator`.
     """
 
     direction = "colorize"
 
-    def colorize(self, image: ImageInput) -> Image.Image:
-        """The coloured picture, the same size (and alpha) as `image`."""
-        return self.translate(image)
+    def __init__(self, runner: Runner, *args, line_extractor: Optional["LineExtractor"] = None, **options):
+        super().__init__(runner, *args, **options)
+        self._line_extractor = line_extractor
 
-    def colorize_many(self, images: Iterable[ImageInput], return_exceptions: bool = False) -> Iterator[Image.Image]:
-        """`colorize` over many pictures, in batches; see `translate_many`."""
-        return self.translate_many(images, return_exceptions)
+    @property
+    def line_extractor(self) -> "LineExtractor":
+        """F from the same model, loaded on first use (for `return_confidence`)."""
+        if self._line_extractor is None:
+            source = Path(self.runner.source)
+            companion = None
+            if (source / "config.json").is_file():
+                companion = source  # a run folder holds both
+            elif source.name == "generator_g.keras" and (source.parent / "generator_f.keras").is_file():
+                companion = source.parent / "generator_f.keras"
+            if companion is None:
+                raise ValueError(
+                    f"{source}: no line extractor (F) comes with this model, so no confidence; "
+                    "pass line_extractor=LineExtractor.load(...)"
+                )
+            self._line_extractor = LineExtractor.load(
+                companion, max_side=self.max_side, max_pixels=self.max_pixels, tile_size=self.tile_size,
+                tile_overlap=self.tile_overlap, batch_size=self.batch_size,
+            )
+        return self._line_extractor
+
+    def colorize(self, image: ImageInput, hints: Hints = None, return_confidence: bool = False):
+        """The coloured picture, the same size (and alpha) as `image`.
+
+        Args:
+            image: a path, PIL image or uint8 array.
+            hints: colour hints (a hint model only): a list of
+                `(x, y, colour)` (int pixels or float fractions of the size;
+                "#rrggbb", "#rgb", a CSS name or (r, g, b)), an RGBA hint
+                layer (path, PIL image or array; opaque pixels are hints),
+                or a JSON hint file. See `inference.hints`.
+            return_confidence: also run F on the result and return a
+                `Colorized` (picture, score, map) instead of the picture.
+        """
+        (result,) = self.colorize_many([Hinted(image, hints)], return_confidence=return_confidence)
+        return result
+
+    def colorize_many(
+        self,
+        images: Iterable,
+        hints: Hints = None,
+        return_exceptions: bool = False,
+        return_confidence: bool = False,
+    ) -> Iterator:
+        """`colorize` over many pictures, in batches; see `translate_many`.
+
+        `hints` apply to every picture; give a picture its own by passing
+        it as `Hinted(image, hints)`.
+        """
+        if hints is not None:
+            images = (im if isinstance(im, Hinted) else Hinted(im, hints) for im in images)
+        if not return_confidence:
+            yield from self.translate_many(images, return_exceptions)
+            return
+        images = list(images)
+        coloured = list(self.translate_many(images, return_exceptions=True))
+        ok = [c for c in coloured if not isinstance(c, Exception)]
+        back = iter(self.line_extractor.extract_many([c.convert("RGB") for c in ok]))
+        for image, result in zip(images, coloured):
+            if isinstance(result, Exception):
+                if not return_exceptions:
+                    raise result
+                yield result
+                continue
+            sketch = read_image(image.image if isinstance(image, Hinted) else image)[0]
+            yield cycle_confidence(sketch, np.asarray(next(back).convert("RGB")), result)
+
+
+def cycle_confidence(sketch: np.ndarray, returned: np.ndarray, image: Image.Image) -> Colorized:
+    """`Colorized` from a sketch and F(G(sketch)), both uint8 (H, W, 3)."""
+    difference = np.abs(sketch.astype(np.float32) - returned.astype(np.float32)).mean(axis=-1) / 255.0
+    confidence_map = Image.fromarray(np.round(255 * (1 - difference)).astype(np.uint8), "L")
+    return Colorized(image, float(1 - difference.mean()), confidence_map)
 
 
 class LineExtractor(ImageTranslator):
