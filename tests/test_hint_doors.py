@@ -168,3 +168,42 @@ def test_cli_hints_and_confidence(tmp_path, sketch, capsys):
     assert main(["colorize", str(sketch), "--hints", str(hints), "-o", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"kac colorize: error: {hints}: pages missing.png are not among the inputs"
+
+
+def test_exports_carry_the_hint_input(tmp_path, colorizer, sketch):
+    """SavedModel, dynamic-size TFLite and TF.js take hints as Keras does; no hints = zeros."""
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.export import export_all
+    from keras_anime_cyclegan.export.tfjs import tfjs_runner
+    from keras_anime_cyclegan.training.loading import load_generator
+
+    loaded = load_generator("pretrained", "colorize")
+    names = ["saved_model", "tflite_float32_dynamic_size", "tfjs_float32"]
+    export_all(loaded, tmp_path, names, 64, images=None, progress=None)
+    hints = [(0.5, 0.3, "#14c828"), (40, 200, "blue")]
+    expected = np.asarray(colorizer.colorize(sketch, hints=hints), np.float32)
+    plain = np.asarray(colorizer.colorize(sketch), np.float32)
+    for name in names[:2]:
+        path = tmp_path / name / ("model.tflite" if name.startswith("tflite") else "")
+        exported = kac.Colorizer.load(path)
+        assert exported.runner.hint_channels == 4, name
+        assert np.abs(np.asarray(exported.colorize(sketch, hints=hints), np.float32) - expected).mean() < 0.5, name
+        assert np.abs(np.asarray(exported.colorize(sketch), np.float32) - plain).mean() < 0.5, name
+        meta = json.loads((tmp_path / name / "metadata.json").read_text())
+        assert meta["hints"]["channels"] == 4
+    # TF.js: the graph takes 7 channels; given 3 it gets zero hints
+    x = (read_image(sketch)[0][None].astype(np.float32) / 127.5) - 1
+    hinted = np.concatenate([x, hint_channels(hints, (256, 256), (256, 256))[None]], axis=-1)
+    run = tfjs_runner(tmp_path / "tfjs_float32" / "model.json")
+    keras_out = np.asarray(loaded.model(hinted, training=False))
+    assert np.abs(run(hinted) - keras_out).max() < 1e-3
+    # The SavedModel's uint8 signature takes the RGBA layer kac colorize --hints takes
+    channels = hint_channels(hints, (256, 256), (256, 256))
+    mask = channels[..., 3] > 0
+    layer = np.zeros((1, 256, 256, 4), np.uint8)
+    layer[0, mask, :3] = np.round((channels[mask, :3] + 1) * 127.5).astype(np.uint8)
+    layer[0, mask, 3] = 255
+    module = tf.saved_model.load(str(tmp_path / "saved_model"))
+    out = module.signatures["hints_uint8"](images=tf.constant(read_image(sketch)[0][None]), hints=tf.constant(layer))
+    assert np.abs(out["images"].numpy()[0].astype(np.float32) - expected).mean() < 0.5

@@ -29,7 +29,8 @@ from keras_anime_cyclegan.config import GeneratorConfig
 from keras_anime_cyclegan.data.synthetic import synthetic_sample
 from keras_anime_cyclegan.export.tfjs import export_tfjs
 from keras_anime_cyclegan.inference import read_image
-from keras_anime_cyclegan.models.factory import build_generator, without_hint_inputs
+from keras_anime_cyclegan.inference.hints import hint_channels
+from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.training.loading import LoadedGenerator, load_generator, weights_sha256
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
@@ -46,8 +47,10 @@ CASES = {
     "lines_webgl": dict(direction="lines", size=(53, 77), seed=2, backend="webgl"),
     "colorize_uint8": dict(direction="colorize", size=(60, 90), seed=1, quantize="uint8"),
     "phone": dict(direction="lines", size=(200, 300), seed=3, phone=True, page_size="128"),
-    # what `make web` serves: the shipped colourizer, on the bundled sample line art
-    "shipped": dict(direction="colorize", size=(256, 256), seed=0, shipped=True),
+    # what `make web` serves: the shipped colourizer, on the bundled sample
+    # line art; then a green dot tapped on the alien's head
+    "shipped": dict(direction="colorize", size=(256, 256), seed=0, shipped=True,
+                    hint={"x": 0.5, "y": 0.3, "colour": "#14c828"}),
 }
 PARITY_LIMIT = 2.0  # mean absolute difference in 0..255 levels (2/255 of the range), float32 weights
 UINT8_LIMIT = 2.0  # uint8-quantised weights: measured 0.54, held to the same bound
@@ -60,7 +63,8 @@ def _require(condition: bool, what: str) -> None:
 
 def _picture(case: dict) -> np.ndarray:
     if case.get("shipped"):
-        return read_image(pretrained.sample_pairs()[0][0])[0]
+        (line,) = [l for l, _ in pretrained.sample_pairs() if l.name.startswith("people__alien")]
+        return read_image(line)[0]
     sample = synthetic_sample(*case["size"], seed=case["seed"])
     return sample.lines if case["direction"] == "colorize" else sample.color
 
@@ -102,7 +106,7 @@ def browser_run(tmp_path_factory):
     for direction in NAMES:  # as `make web` exports them
         shipped = load_generator("pretrained", direction)
         export_tfjs(shipped, site / "models-shipped" / direction)
-    models["shipped"] = without_hint_inputs(load_generator("pretrained", "colorize").model)
+    models["shipped"] = load_generator("pretrained", "colorize").model
 
     plan_cases = []
     for name, case in CASES.items():
@@ -111,6 +115,7 @@ def browser_run(tmp_path_factory):
         plan_cases.append({"name": name, "file": str(path), "direction": case["direction"],
                            "size": case.get("page_size", "original"), "backend": case.get("backend"),
                            "offline": case.get("offline", False), "phone": case.get("phone", False),
+                           "hint": case.get("hint"),
                            "models": f"models-{case['quantize']}/" if "quantize" in case
                            else "models-shipped/" if case.get("shipped") else None})
     not_image = root / "notes.txt"
@@ -158,16 +163,53 @@ def test_browser_output_equals_keras(browser_run, name):
     assert case["direction"] == spec["direction"]
 
 
+def _hinted_reference(model, picture: np.ndarray, hints: list) -> np.ndarray:
+    """Keras on the picture with hints given as (x, y) fractions and "#rrggbb", as the page sends them."""
+    h, w = picture.shape[:2]
+    channels = hint_channels([(p["x"], p["y"], p["colour"]) for p in hints], (w, h), (w, h))
+    x = np.concatenate([to_float(picture), channels], axis=-1)
+    return to_uint8(np.asarray(model(x[None], training=False))[0])
+
+
 def test_shipped_colourizer_in_the_browser(browser_run):
-    """`make web`'s default model: the shipped G (its hint input given zeros) runs in the page as in Keras."""
+    """`make web`'s default model: the shipped G (zero hints) runs in the page as in Keras."""
     case, spec = browser_run["cases"]["shipped"], CASES["shipped"]
     picture = _picture(spec)
     page = _page_output(case)
-    reference = _keras_reference(browser_run["models"]["shipped"], picture, 8)
+    reference = _hinted_reference(browser_run["models"]["shipped"], picture, [])
     diff = np.abs(page.astype(np.int16) - reference.astype(np.int16))
     print(f"shipped colourizer on {case['backend']}: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255")
     assert diff.mean() <= PARITY_LIMIT
     assert np.abs(page.astype(np.int16) - picture.astype(np.int16)).mean() > 5, "the page returned the sketch"
+
+
+def test_a_tapped_hint_changes_the_colour_near_it(browser_run):
+    """A dot tapped on the sketch: the page's output equals Keras with that hint, and changed near the dot."""
+    case, spec = browser_run["cases"]["shipped"], CASES["shipped"]
+    assert case["hintTools"], "the hint tools are hidden for a hint model"
+    (hint,) = case["hints"]
+    assert abs(hint["x"] - 0.5) < 0.01 and abs(hint["y"] - 0.3) < 0.01 and hint["colour"] == "#14c828"
+    picture = _picture(spec)
+    before = _page_output(case)
+    after = np.fromfile(case["hintedRgbaFile"], np.uint8).reshape(case["height"], case["width"], 4)[..., :3]
+    reference = _hinted_reference(browser_run["models"]["shipped"], picture, case["hints"])
+    diff = np.abs(after.astype(np.int16) - reference.astype(np.int16))
+    print(f"shipped colourizer with a hint: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255")
+    assert diff.mean() <= PARITY_LIMIT
+    cy, cx = int(hint["y"] * 256), int(hint["x"] * 256)
+    near = (slice(cy - 8, cy + 9), slice(cx - 8, cx + 9))
+    change = np.abs(after.astype(np.int16) - before.astype(np.int16))
+    assert change[near].mean() > 10 and change[near].mean() > 3 * change.mean(), (change[near].mean(), change.mean())
+    # The downloaded hint layer is the one kac colorize --hints takes: same picture size, the dot opaque in its colour.
+    assert case["hintLayerName"].endswith("-hints.png")
+    layer = np.asarray(Image.open(case["hintLayer"]).convert("RGBA"))
+    assert layer.shape == (256, 256, 4)
+    opaque = layer[..., 3] >= 128
+    assert opaque.sum() == 25 and opaque[cy, cx] and tuple(layer[cy, cx, :3]) == (0x14, 0xC8, 0x28)
+    np.testing.assert_array_equal(
+        hint_channels(case["hintLayer"], (256, 256), (256, 256)),
+        hint_channels([(hint["x"], hint["y"], hint["colour"])], (256, 256), (256, 256)),
+    )
 
 
 def test_uint8_weights_stay_close_in_the_browser(browser_run):

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from keras_anime_cyclegan.export.metadata import read_metadata, write_metadata
 from keras_anime_cyclegan.export.saved_model import export_saved_model
 from keras_anime_cyclegan.export.tfjs import export_tfjs
 from keras_anime_cyclegan.export.tflite import QUANTIZATIONS, export_tflite
-from keras_anime_cyclegan.models.factory import without_hint_inputs
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,14 @@ def export_all(loaded, out_dir, names=None, size: int = 256, images=None, progre
         raise ValueError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
     results = []
     if images is not None:
-        reference = check.keras_runner(without_hint_inputs(loaded.model))
-        expected = reference(images)
+        # A hint generator is checked without hints and with them.
+        inputs = [images]
+        if loaded.hint_channels:
+            from keras_anime_cyclegan.export.tflite import representative_hints
+
+            inputs.append(np.concatenate([images, representative_hints(images, seed=5)], axis=-1))
+        reference = check.keras_runner(loaded.model)
+        expected = np.concatenate([reference(x) for x in inputs])
         results.append(
             ExportResult("keras (reference)", Path(loaded.source), 0, None, check.median_latency_ms(reference, images[:1]))
         )
@@ -117,7 +124,7 @@ def export_all(loaded, out_dir, names=None, size: int = 256, images=None, progre
         result = ExportResult(name, path, check.file_size(path))
         run = None if images is None else check.runner(path)
         if run is not None:
-            result.parity = check.parity(expected, run(images))
+            result.parity = check.parity(expected, np.concatenate([run(x) for x in inputs]))
             result.latency_ms = check.median_latency_ms(run, images[:1])
         results.append(result)
     return results

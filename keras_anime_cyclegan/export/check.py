@@ -51,8 +51,16 @@ def keras_runner(model) -> Runner:
     """The Keras model itself, in inference mode, as the reference."""
     import tensorflow as tf
 
+    from keras_anime_cyclegan.models.layers import with_no_hints
+
+    hints = int(getattr(model, "hint_channels", 0))
     fn = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
-    return lambda images: fn(tf.constant(images, tf.float32)).numpy()
+
+    def run(images):
+        x = tf.constant(images, tf.float32)
+        return fn(with_no_hints(x, hints) if x.shape[-1] == 3 else x).numpy()
+
+    return run
 
 
 def runner(path: str | Path, num_threads: int = 2) -> Optional[Runner]:

@@ -49,6 +49,14 @@ from keras_anime_cyclegan import __version__
 
 SCHEMA_VERSION = 1
 FILENAME = "metadata.json"
+# How a hint generator's extra input channels are filled (metadata "hints").
+HINTS = {
+    "channels": 4,
+    "encoding": "after the picture's RGB: hint colour RGB in the input's range (0 where there is no hint), "
+    "then a mask, 1 at hinted pixels and 0 elsewhere; all four zero everywhere = no hints",
+    "dot_radius": 2,
+    "dot": "a point hint is a (2r+1)x(2r+1) square of its colour at the model's input resolution",
+}
 TASKS = {
     "colorize": "line-art sketch -> colour illustration",
     "lines": "colour illustration -> line-art sketch",
@@ -76,8 +84,13 @@ def image_spec(
     dtype: str = "float32",
     value_range: tuple[float, float] = (-1.0, 1.0),
     quantization: Optional[dict] = None,
+    hint_channels: int = 0,
 ) -> dict[str, Any]:
-    """One `input` / `output` entry of the schema."""
+    """One `input` / `output` entry of the schema.
+
+    `hint_channels` (4 for a hint generator's input): the picture's RGB is
+    followed by the hints' (see `HINTS`).
+    """
     if size is None:
         shape: Any = "dynamic"
     elif isinstance(size, int):
@@ -88,7 +101,8 @@ def image_spec(
         "size": shape,
         "multiple": int(multiple),
         "layout": "NHWC",
-        "channels": "RGB",
+        "channels": "RGB" + (f" + {hint_channels} hint channels" if hint_channels else ""),
+        **({"hint_channels": hint_channels} if hint_channels else {}),
         "dtype": dtype,
         "range": [float(value_range[0]), float(value_range[1])],
         "quantization": quantization,
@@ -125,6 +139,7 @@ def write_metadata(
     path = metadata_path(target)
     model_file = "." if path.parent == target else target.name
     io = image_spec(input_size, loaded.multiple)
+    hint_io = image_spec(input_size, loaded.multiple, hint_channels=getattr(loaded, "hint_channels", 0))
     meta: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "format": fmt,
@@ -132,12 +147,13 @@ def write_metadata(
         "direction": loaded.direction,
         "task": TASKS.get(loaded.direction, loaded.direction),
         "quantization": quantization,
-        "input": io,
-        "output": dict(io),
+        "input": hint_io,
+        "output": io,
         "package": "keras-anime-cyclegan",
         "package_version": __version__,
         "generator": dataclasses.asdict(loaded.config) if loaded.config is not None else None,
         "weights_sha256": loaded.weights_sha256,
+        **({"hints": HINTS} if getattr(loaded, "hint_channels", 0) else {}),
         "source": str(loaded.source),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

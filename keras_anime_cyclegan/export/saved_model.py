@@ -8,7 +8,14 @@ Signatures (both batched NHWC RGB; the input and output are named `images`):
   multiple, and cropping back all happen inside the graph.
 - `float32`: `images` float32 [N, H, W, 3] in [-1, 1], H and W divisible by
   the multiple -> `images` float32 [N, H, W, 3] in [-1, 1]: the Keras model
-  itself.
+  itself. For a generator that takes colour hints, `images` has 3 + 4
+  channels: the picture, then the hints (RGB in [-1, 1] and a 0/1 mask;
+  all zero = no hints).
+- `hints_uint8` (hint generators only): `images` uint8 [N, H, W, 3] and
+  `hints` uint8 [N, H, W, 4], an RGBA hint layer the size of the picture
+  whose opaque pixels (alpha >= 128) are hints of their colour, the layer
+  `kac colorize --hints` takes -> `images` uint8, any size as above.
+  `serving_default` is the same with no hints.
 
 Example:
 >>> import tensorflow as tf
@@ -23,11 +30,14 @@ from pathlib import Path
 import tensorflow as tf
 
 from keras_anime_cyclegan.export.metadata import image_spec, write_metadata
-from keras_anime_cyclegan.models.factory import without_hint_inputs
+from keras_anime_cyclegan.models.layers import with_no_hints
 
 INPUT_NAME = OUTPUT_NAME = "images"
+HINTS_NAME = "hints"
 UINT8_SIGNATURE = "serving_default"
 FLOAT32_SIGNATURE = "float32"
+HINTS_UINT8_SIGNATURE = "hints_uint8"
+ALPHA_THRESHOLD = 128  # as `inference.hints`: opaque enough to be a hint
 
 
 def pad_to_multiple(images: tf.Tensor, multiple: int) -> tf.Tensor:
@@ -37,26 +47,43 @@ def pad_to_multiple(images: tf.Tensor, multiple: int) -> tf.Tensor:
     return tf.pad(images, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="REFLECT")
 
 
+def hint_layer_to_channels(layer: tf.Tensor) -> tf.Tensor:
+    """uint8 RGBA hint layers [N, H, W, 4] -> the generator's hint channels (RGB in [-1, 1], mask)."""
+    mask = tf.cast(layer[..., 3:] >= ALPHA_THRESHOLD, tf.float32)
+    return tf.concat([(tf.cast(layer[..., :3], tf.float32) / 127.5 - 1.0) * mask, mask], axis=-1)
+
+
 class _GeneratorModule(tf.Module):
-    """Holds the Keras generator so its variables are saved once, shared by both signatures."""
+    """Holds the Keras generator so its variables are saved once, shared by every signature."""
 
     def __init__(self, model, multiple: int):
         super().__init__(name="generator")
         self.model = model
-        spec = lambda dtype: [tf.TensorSpec([None, None, None, 3], dtype, name=INPUT_NAME)]  # noqa: E731
+        hints = int(getattr(model, "hint_channels", 0))
+
+        def spec(dtype, channels=3, name=INPUT_NAME):
+            return tf.TensorSpec([None, None, None, channels], dtype, name=name)
 
         def translate_float32(images):
             return {OUTPUT_NAME: self.model(images, training=False)}
 
-        def translate_uint8(images):
+        def uint8_run(images, hint_channels):
             h, w = tf.shape(images)[1], tf.shape(images)[2]
             x = tf.cast(images, tf.float32) / 127.5 - 1.0
+            x = with_no_hints(x, hints) if hint_channels is None else tf.concat([x, hint_channels], axis=-1)
             y = self.model(pad_to_multiple(x, multiple), training=False)[:, :h, :w, :]
             y = tf.clip_by_value(tf.round((y + 1.0) * 127.5), 0.0, 255.0)
             return {OUTPUT_NAME: tf.cast(y, tf.uint8)}
 
-        self.translate_float32 = tf.function(translate_float32, input_signature=spec(tf.float32))
-        self.translate_uint8 = tf.function(translate_uint8, input_signature=spec(tf.uint8))
+        self.translate_float32 = tf.function(translate_float32, input_signature=[spec(tf.float32, 3 + hints)])
+        self.translate_uint8 = tf.function(lambda images: uint8_run(images, None), input_signature=[spec(tf.uint8)])
+        self.signature_functions = {UINT8_SIGNATURE: self.translate_uint8, FLOAT32_SIGNATURE: self.translate_float32}
+        if hints:
+            self.translate_hints_uint8 = tf.function(
+                lambda images, hints: uint8_run(images, hint_layer_to_channels(hints)),
+                input_signature=[spec(tf.uint8), spec(tf.uint8, 4, HINTS_NAME)],
+            )
+            self.signature_functions[HINTS_UINT8_SIGNATURE] = self.translate_hints_uint8
 
 
 def export_saved_model(loaded, out_dir: str | Path) -> Path:
@@ -70,28 +97,24 @@ def export_saved_model(loaded, out_dir: str | Path) -> Path:
         The SavedModel folder.
     """
     out_dir = Path(out_dir)
-    module = _GeneratorModule(without_hint_inputs(loaded.model), loaded.multiple)
-    tf.saved_model.save(
-        module,
-        str(out_dir),
-        signatures={UINT8_SIGNATURE: module.translate_uint8, FLOAT32_SIGNATURE: module.translate_float32},
-    )
+    module = _GeneratorModule(loaded.model, loaded.multiple)
+    tf.saved_model.save(module, str(out_dir), signatures=module.signature_functions)
     uint8_io = {**image_spec(None, 1, "uint8", (0, 255)), "name": INPUT_NAME}
-    float_io = {**image_spec(None, loaded.multiple), "name": INPUT_NAME}
+    float_in = {**image_spec(None, loaded.multiple, hint_channels=loaded.hint_channels), "name": INPUT_NAME}
+    float_out = {**image_spec(None, loaded.multiple), "name": OUTPUT_NAME}
+    signatures = {
+        UINT8_SIGNATURE: {"input": uint8_io, "output": uint8_io},
+        FLOAT32_SIGNATURE: {"input": float_in, "output": float_out},
+    }
+    if loaded.hint_channels:
+        layer = {**image_spec(None, 1, "uint8", (0, 255)), "name": HINTS_NAME, "channels": "RGBA hint layer"}
+        signatures[HINTS_UINT8_SIGNATURE] = {"input": uint8_io, "hints": layer, "output": uint8_io}
     write_metadata(
         out_dir,
         loaded=loaded,
         fmt="saved_model",
         quantization="float32",
         input_size=None,
-        extra={
-            "input": uint8_io,
-            "output": uint8_io,
-            "min_size": 2 * loaded.multiple,
-            "signatures": {
-                UINT8_SIGNATURE: {"input": uint8_io, "output": uint8_io},
-                FLOAT32_SIGNATURE: {"input": float_io, "output": float_io},
-            },
-        },
+        extra={"input": uint8_io, "output": uint8_io, "min_size": 2 * loaded.multiple, "signatures": signatures},
     )
     return out_dir

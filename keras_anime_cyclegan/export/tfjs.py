@@ -262,4 +262,13 @@ def tfjs_runner(model_json: str | Path):
     (out,) = model["signature"]["outputs"].values()
     fn = tf.compat.v1.wrap_function(lambda: tf.compat.v1.import_graph_def(graph_def, name=""), [])
     fn = fn.prune(fn.graph.get_tensor_by_name(inp["name"]), fn.graph.get_tensor_by_name(out["name"]))
-    return lambda images: fn(tf.constant(images, tf.float32)).numpy()
+    channels = int(inp["tensorShape"]["dim"][-1]["size"])
+
+    def run(images):
+        images = np.asarray(images, np.float32)
+        if images.shape[-1] < channels:  # a hint model given no hints: zero hint channels
+            zeros = np.zeros(images.shape[:-1] + (channels - images.shape[-1],), np.float32)
+            images = np.concatenate([images, zeros], axis=-1)
+        return fn(tf.constant(images)).numpy()
+
+    return run

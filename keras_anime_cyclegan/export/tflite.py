@@ -1,7 +1,9 @@
 """TFLite export: float32, float16, dynamic-range and full-integer int8.
 
 Each file has one signature, `serving_default`, with input `images` and
-output `output_0`, batch 1, NHWC RGB:
+output `output_0`, batch 1, NHWC RGB. For a generator that takes colour
+hints, `images` has 3 + 4 channels: the picture, then the hints (RGB and a
+0/1 mask, all zero = no hints; `metadata.json` "hints" says how):
 
 - float32 / float16 / dynamic: float32 in [-1, 1] (pixel / 127.5 - 1) in,
   float32 in [-1, 1] out. float16 stores the weights in half precision;
@@ -28,7 +30,6 @@ import tensorflow as tf
 
 from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.export.metadata import image_spec, write_metadata
-from keras_anime_cyclegan.models.factory import without_hint_inputs
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 INPUT_NAME = "images"
@@ -57,17 +58,33 @@ def representative_images(direction: str, count: int = REPRESENTATIVE_COUNT, siz
     return sketches if direction == "colorize" else colors
 
 
-def _frozen_function(model, size: Optional[int]):
+def representative_hints(images: np.ndarray, seed: int = 11) -> np.ndarray:
+    """Hint channels for calibration images: none for every other image, up to 30 dots on the rest."""
+    from keras_anime_cyclegan.inference.hints import hint_channels
+
+    rng = np.random.default_rng(seed)
+    n, h, w = images.shape[:3]
+    out = []
+    for i in range(n):
+        points = [] if i % 2 == 0 else [
+            (int(rng.integers(w)), int(rng.integers(h)), tuple(int(c) for c in rng.integers(0, 256, 3)))
+            for _ in range(int(rng.integers(1, 31)))
+        ]
+        out.append(hint_channels(points, (w, h), (w, h)))
+    return np.stack(out)
+
+
+def _frozen_function(model, size: Optional[int], channels: int = 3):
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
     fn = tf.function(lambda images: model(images, training=False))
-    spec = tf.TensorSpec([1, size, size, 3], tf.float32, name=INPUT_NAME)
+    spec = tf.TensorSpec([1, size, size, channels], tf.float32, name=INPUT_NAME)
     # Frozen: the converter would otherwise keep resource variables, which
     # the calibrator and the interpreter cannot read.
     return convert_variables_to_constants_v2(fn.get_concrete_function(spec))
 
 
-def _representative_dataset(images, size: Optional[int]) -> Callable[[], Iterable]:
+def _representative_dataset(images, size: Optional[int], hint_channels: int = 0) -> Callable[[], Iterable]:
     if callable(images):
         return images
     images = np.asarray(images)
@@ -75,6 +92,8 @@ def _representative_dataset(images, size: Optional[int]) -> Callable[[], Iterabl
         images = images.astype(np.float32) / 127.5 - 1.0
     if size is not None and images.shape[1:3] != (size, size):
         images = tf.image.resize(images, (size, size), method="area").numpy()
+    if hint_channels and images.shape[-1] == 3:
+        images = np.concatenate([images, representative_hints(images)], axis=-1)
 
     def dataset():
         for image in images:
@@ -100,13 +119,16 @@ def convert(model, quantize: str = "float32", size: Optional[int] = 256, represe
     from keras_anime_cyclegan.export.graph import export_model
 
     graph = export_model(model)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(graph, size)], graph)
+    channels = 3 + int(getattr(model, "hint_channels", 0))
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(graph, size, channels)], graph)
     if quantize != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantize == "float16":
         converter.target_spec.supported_types = [tf.float16]
     elif quantize == "int8":
-        converter.representative_dataset = _representative_dataset(representative, size or 256)
+        converter.representative_dataset = _representative_dataset(
+            representative, size or 256, int(getattr(model, "hint_channels", 0))
+        )
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
         # Selective quantisation as tf.lite.experimental.QuantizationDebugger
         # does it (calibrate, then quantise with a denylist), but with int8
@@ -166,7 +188,7 @@ def export_tflite(
     if out_path.suffix != ".tflite":
         out_path = out_path / MODEL_FILE
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    content = convert(without_hint_inputs(loaded.model), quantize, size, representative)
+    content = convert(loaded.model, quantize, size, representative)
     out_path.write_bytes(content)
 
     interpreter = Interpreter(model_content=content)
@@ -175,10 +197,13 @@ def export_tflite(
     if quantize == "int8":
         extra["float_ops"] = list(INT8_FLOAT_OPS)
     if quantize == "int8":
-        extra["input"] = {**image_spec(size, multiple, "int8", quantization=_quantization(inp)), "name": INPUT_NAME}
+        extra["input"] = {
+            **image_spec(size, multiple, "int8", quantization=_quantization(inp), hint_channels=loaded.hint_channels),
+            "name": INPUT_NAME,
+        }
         extra["output"] = {**image_spec(size, multiple, "int8", quantization=_quantization(out)), "name": OUTPUT_NAME}
     else:
-        extra["input"] = {**image_spec(size, multiple), "name": INPUT_NAME}
+        extra["input"] = {**image_spec(size, multiple, hint_channels=loaded.hint_channels), "name": INPUT_NAME}
         extra["output"] = {**image_spec(size, multiple), "name": OUTPUT_NAME}
     write_metadata(out_path, loaded=loaded, fmt="tflite", quantization=quantize, input_size=size, extra=extra)
     return out_path

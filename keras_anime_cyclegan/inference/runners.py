@@ -104,6 +104,7 @@ class SavedModelRunner(Runner):
             raise ValueError(f"{path}: the SavedModel has no float32 signature (has {', '.join(sigs) or 'none'})")
         self._fn = sigs[name]
         self._input_name, spec = _only_input(self._fn)
+        self.hint_channels = max(0, int(spec.shape[-1] or 3) - 3)
         (out_spec,) = self._fn.structured_outputs.values()
         _check_rgb_output(tuple(out_spec.shape), path)
         self.direction, self.multiple, self.fixed_size = _from_metadata(metadata, name)
@@ -111,8 +112,19 @@ class SavedModelRunner(Runner):
             self.fixed_size = (int(spec.shape[1]), int(spec.shape[2]))
 
     def __call__(self, batch, stats_from=None):
-        (out,) = self._fn(**{self._input_name: np.asarray(batch, np.float32)}).values()
+        batch = _with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source)
+        (out,) = self._fn(**{self._input_name: batch}).values()
         return out.numpy()
+
+
+def _with_hint_channels(batch: np.ndarray, hint_channels: int, source) -> np.ndarray:
+    """`batch` as the model takes it: zero hint channels appended to a picture-only batch."""
+    c = batch.shape[-1]
+    if c == 3 + hint_channels:
+        return batch
+    if c == 3:
+        return np.concatenate([batch, np.zeros(batch.shape[:-1] + (hint_channels,), batch.dtype)], axis=-1)
+    raise ValueError(f"{source}: the model takes 3{f' or {3 + hint_channels}' if hint_channels else ''} input channels, got {c}")
 
 
 def _only_input(fn):
@@ -142,6 +154,7 @@ class TFLiteRunner(Runner):
         _check_rgb_output(tuple(out["shape_signature"]), path)
         self._input, self._output = inp, out
         signature = [int(d) for d in inp["shape_signature"]]
+        self.hint_channels = max(0, signature[-1] - 3)
         self.direction, self.multiple, self.fixed_size = _from_metadata(metadata)
         if self.fixed_size is None and signature[1] > 0 and signature[2] > 0:
             self.fixed_size = (signature[1], signature[2])
@@ -149,7 +162,7 @@ class TFLiteRunner(Runner):
         self._batchable = True  # until resizing the batch dimension fails
 
     def __call__(self, batch, stats_from=None):
-        batch = np.asarray(batch, np.float32)
+        batch = _with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source)
         if self._batchable or batch.shape[0] == 1:
             try:
                 return self._invoke(batch)

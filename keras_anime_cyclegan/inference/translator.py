@@ -170,7 +170,7 @@ class ImageTranslator:
                 raise ValueError(f"{self.runner.source}: this model takes no colour hints")
             hints = hint_channels(hinted.hints, size, (rgb.shape[1], rgb.shape[0]), hinted.source)
         if self.runner.fixed_size:
-            return _Job(size, alpha, *self._letterbox(rgb))
+            return _Job(size, alpha, *self._letterbox(rgb, hinted if hints is not None else None, size))
         h, w = rgb.shape[:2]
         m = self.runner.multiple
         x = to_float(rgb) if hints is None else np.concatenate([to_float(rgb), hints], axis=-1)
@@ -188,18 +188,23 @@ class ImageTranslator:
             job.stats_from = reflect_pad(thumb, padded_length(th, m), padded_length(tw, m))
         return job
 
-    def _letterbox(self, rgb: np.ndarray):
+    def _letterbox(self, rgb: np.ndarray, hinted: Optional[Hinted] = None, size=None):
         """A fixed-size model's input: resized keeping the aspect ratio, then
-        reflect-padded; and how to undo both."""
+        reflect-padded (hints, drawn at the fitted size, padded with zeros);
+        and how to undo both."""
         sh, sw = self.runner.fixed_size
         h, w = rgb.shape[:2]
         fitted = _fit_within(rgb, sh, sw, upscale=True)
         fh, fw = fitted.shape[:2]
+        x = reflect_pad(to_float(fitted), sh, sw)
+        if hinted is not None:
+            hints = hint_channels(hinted.hints, size, (fw, fh), hinted.source)
+            x = np.concatenate([x, np.pad(hints, ((0, sh - fh), (0, sw - fw), (0, 0)))], axis=-1)
 
         def undo(outs):
             return np.asarray(Image.fromarray(to_uint8(outs[0][:fh, :fw])).resize((w, h), Image.BICUBIC))
 
-        return [reflect_pad(to_float(fitted), sh, sw)], undo
+        return [x], undo
 
     def _run(self, jobs: list[_Job]) -> list[np.ndarray]:
         """Model outputs for every job's patches, in order, batching patches

@@ -31,6 +31,11 @@ class LoadedGenerator:
     def multiple(self) -> int:
         return int(getattr(self.model, "multiple", 1))
 
+    @property
+    def hint_channels(self) -> int:
+        """Extra input channels for colour hints after the picture's 3 (0: none)."""
+        return int(getattr(self.model, "hint_channels", 0))
+
 
 def weights_sha256(model) -> str:
     """SHA-256 of a model's weights (shapes and float32 bytes, in order)."""

@@ -1,6 +1,8 @@
 // The page: picks a picture, fits it to the model's size, hands the pixels
 // to the worker (worker.js) that runs TF.js, and shows the result at the
-// picture's own size. Query parameters, for tests and for hosting the
+// picture's own size. With a colourizer that takes hints, taps on the
+// sketch drop colour dots (undo, clear, download as the RGBA hint layer
+// `kac colorize --hints` takes). Query parameters, for tests and for hosting the
 // models elsewhere on the same origin: ?models=URL/ ?backend=wasm ?size=original
 import { fitToModel } from "./geometry.js";
 
@@ -17,6 +19,7 @@ const state = {
   runs: 0,
   ready: false,
   failedBackends: [], // tried before the one in use, and unusable or too slow here
+  hints: [], // colour dots: {x, y} fractions of the picture's size, colour "#rrggbb"
 };
 
 // Settings from the query string, when they name an option.
@@ -61,7 +64,83 @@ function updateDirectionButtons() {
     button.setAttribute("aria-pressed", String(d === state.direction));
     button.disabled = state.ready && !state.metadata[d];
   }
+  updateHintTools();
 }
+
+// ---- colour hints -----------------------------------------------------------
+
+const hintsEnabled = () => state.direction === "colorize" && Boolean(state.metadata.colorize?.input.hint_channels);
+
+function updateHintTools() {
+  const on = hintsEnabled();
+  $("hint-tools").hidden = !on;
+  $("hints").hidden = !on;
+  for (const id of ["hint-undo", "hint-clear", "hint-download"]) $(id).disabled = !state.hints.length;
+  document.body.dataset.hints = JSON.stringify(state.hints);
+}
+
+function drawHints() {
+  const canvas = $("hints");
+  const input = $("input");
+  canvas.width = input.width;
+  canvas.height = input.height;
+  const ctx = canvas.getContext("2d");
+  const radius = Math.max(4, 0.015 * Math.max(canvas.width, canvas.height));
+  for (const h of state.hints) {
+    ctx.beginPath();
+    ctx.arc(h.x * canvas.width, h.y * canvas.height, radius, 0, 2 * Math.PI);
+    ctx.fillStyle = h.colour;
+    ctx.fill();
+    ctx.lineWidth = Math.max(1.5, radius / 3);
+    ctx.strokeStyle = "#fff";
+    ctx.stroke();
+  }
+  updateHintTools();
+}
+
+function setHints(hints) {
+  state.hints = hints;
+  drawHints();
+  if (state.picture && state.ready) run();
+}
+
+$("hints").addEventListener("pointerdown", (e) => {
+  if (!state.picture || !hintsEnabled()) return;
+  e.preventDefault();
+  const box = e.currentTarget.getBoundingClientRect();
+  const clamp = (v) => Math.min(Math.max(v, 0), 1);
+  const hint = { x: clamp((e.clientX - box.left) / box.width), y: clamp((e.clientY - box.top) / box.height), colour: $("hint-colour").value };
+  setHints([...state.hints, hint]);
+});
+$("hint-undo").addEventListener("click", () => setHints(state.hints.slice(0, -1)));
+$("hint-clear").addEventListener("click", () => setHints([]));
+
+const rgbOf = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+
+// The hints as an RGBA layer the picture's size: each dot the square the
+// model saw, scaled back up, opaque; the rest transparent.
+$("hint-download").addEventListener("click", () => {
+  const { bitmap, name } = state.picture;
+  const fit = fitToModel(bitmap.width, bitmap.height, $("size").value, state.metadata.colorize.input);
+  const scale = bitmap.width / fit.width;
+  const canvas = document.createElement("canvas");
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const ctx = canvas.getContext("2d");
+  for (const h of state.hints) {
+    const cx = Math.min(Math.floor(h.x * fit.width), fit.width - 1);
+    const cy = Math.min(Math.floor(h.y * fit.height), fit.height - 1);
+    ctx.fillStyle = h.colour;
+    ctx.fillRect(Math.round((cx - 2) * scale), Math.round((cy - 2) * scale), Math.round(5 * scale), Math.round(5 * scale));
+  }
+  canvas.toBlob((blob) => {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `${name}-hints.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }, "image/png");
+});
 
 // ---- the worker -------------------------------------------------------------
 
@@ -148,6 +227,8 @@ async function openPicture(file) {
   input.width = bitmap.width;
   input.height = bitmap.height;
   input.getContext("2d").drawImage(bitmap, 0, 0);
+  state.hints = []; // hints belong to one picture
+  drawHints();
   if (state.ready) run();
 }
 
@@ -208,7 +289,8 @@ async function run() {
     const pixels = ctx.getImageData(0, 0, fit.width, fit.height).data.buffer;
     const result = await new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      worker.postMessage({ type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels }, [pixels]);
+      const hints = hintsEnabled() ? state.hints.map((h) => [h.x, h.y, ...rgbOf(h.colour)]) : [];
+      worker.postMessage({ type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels, hints }, [pixels]);
     });
     if (id !== state.runId) return; // a newer run replaced this one
     show(result, bitmap.width, bitmap.height);

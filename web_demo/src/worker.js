@@ -1,7 +1,8 @@
 // Runs the exported generators off the main thread, so a large picture
 // never freezes the page. Messages in: {type: "init", modelsUrl, wasmUrl,
 // backend, directions}, {type: "backend", backend}, {type: "run", id,
-// direction, width, height, pixels (RGBA bytes)}. Messages out: "progress",
+// direction, width, height, pixels (RGBA bytes), hints ([[x, y, r, g, b]]:
+// x and y fractions of the size, colour bytes)}. Messages out: "progress",
 // "ready", "result", "error" (see main.js).
 import * as tf from "@tensorflow/tfjs-core";
 import { loadGraphModel } from "@tensorflow/tfjs-converter";
@@ -80,17 +81,41 @@ async function loadModel(modelsUrl, direction) {
 // Any H x W: reflect-pad bottom and right up to the generator's multiple,
 // run it, crop back, and turn [-1, 1] into RGBA bytes (as the SavedModel's
 // uint8 signature does inside its graph).
-async function translate({ id, direction, width, height, pixels }) {
+// A hint generator's extra input, as metadata.json "hints" describes it and
+// kac.inference.hints draws it: each hint a (2r+1)-pixel square of its colour
+// (RGB in [-1, 1]) with mask 1; zeros elsewhere = no hints.
+const DOT_RADIUS = 2;
+function hintPlanes(hints, width, height) {
+  const planes = new Float32Array(width * height * 4);
+  for (const [fx, fy, r, g, b] of hints) {
+    const cx = Math.min(Math.floor(fx * width), width - 1);
+    const cy = Math.min(Math.floor(fy * height), height - 1);
+    for (let y = Math.max(cy - DOT_RADIUS, 0); y <= Math.min(cy + DOT_RADIUS, height - 1); y++) {
+      for (let x = Math.max(cx - DOT_RADIUS, 0); x <= Math.min(cx + DOT_RADIUS, width - 1); x++) {
+        const i = (y * width + x) * 4;
+        planes[i] = r / 127.5 - 1;
+        planes[i + 1] = g / 127.5 - 1;
+        planes[i + 2] = b / 127.5 - 1;
+        planes[i + 3] = 1;
+      }
+    }
+  }
+  return planes;
+}
+
+async function translate({ id, direction, width, height, pixels, hints }) {
   const entry = models[direction];
   if (!entry) throw new Error(`The "${direction}" model is not loaded.`);
   const multiple = entry.metadata.input.multiple || 1;
   const padH = (multiple - (height % multiple)) % multiple;
   const padW = (multiple - (width % multiple)) % multiple;
   progress("Preparing the picture", 0.15, id);
+  const hintChannels = entry.metadata.input.hint_channels || 0;
   const input = tf.tidy(() => {
     const rgba = tf.tensor3d(new Uint8Array(pixels), [height, width, 4], "int32");
-    const rgb = tf.expandDims(tf.sub(tf.div(tf.cast(tf.slice(rgba, [0, 0, 0], [height, width, 3]), "float32"), 127.5), 1), 0);
-    return padH || padW ? tf.mirrorPad(rgb, [[0, 0], [0, padH], [0, padW], [0, 0]], "reflect") : rgb;
+    let x = tf.expandDims(tf.sub(tf.div(tf.cast(tf.slice(rgba, [0, 0, 0], [height, width, 3]), "float32"), 127.5), 1), 0);
+    if (hintChannels) x = tf.concat([x, tf.tensor4d(hintPlanes(hints || [], width, height), [1, height, width, 4])], 3);
+    return padH || padW ? tf.mirrorPad(x, [[0, 0], [0, padH], [0, padW], [0, 0]], "reflect") : x;
   });
   progress(`Running the model (${tf.getBackend()})`, 0.35, id);
   const start = performance.now();

@@ -6,7 +6,9 @@
 //   node tests/browser_check.mjs plan.json
 //
 // plan.json: {url, out, chromium, cases: [{name, file, direction, size,
-// backend?, models?, offline?, phone?}], notImage: path}
+// backend?, models?, offline?, phone?, hint?: {x, y, colour}}], notImage: path}
+// A case with a hint runs once, then taps the sketch at (x, y) (fractions)
+// with that colour, records the second output and downloads the hint layer.
 import { chromium } from "playwright-core";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -55,7 +57,7 @@ async function runCase(context, c) {
   const record = { ready: await bodyData(page), error: await errorText(page) };
   results.cases[c.name] = record;
   if (record.ready.state !== "ready") return page;
-  const tap = c.phone ? (sel) => page.tap(sel) : (sel) => page.click(sel);
+  const tap = c.phone ? (sel, opts) => page.tap(sel, opts) : (sel, opts) => page.click(sel, opts);
   await tap(`#direction-${c.direction}`);
   if (c.offline) await context.setOffline(true);
   await page.setInputFiles("#file", c.file);
@@ -65,18 +67,38 @@ async function runCase(context, c) {
   Object.assign(record, await bodyData(page), { error: await errorText(page) });
   record.timing = await page.textContent("#timing");
   if (record.state !== "done") return page;
-  const out = await page.evaluate(() => {
+  const out = await readOutput(page);
+  record.width = out.width;
+  record.height = out.height;
+  record.rgbaFile = join(plan.out, `${c.name}.rgba`);
+  writeFileSync(record.rgbaFile, Buffer.from(out.rgba, "base64"));
+  if (c.hint) {
+    record.hintTools = await page.evaluate(() => !document.getElementById("hint-tools").hidden);
+    await page.fill("#hint-colour", c.hint.colour);
+    const box = await page.locator("#hints").boundingBox();
+    await tap(`#hints`, { position: { x: c.hint.x * box.width, y: c.hint.y * box.height } });
+    await page.waitForFunction(() => Number(document.body.dataset.runs) >= 2 && document.body.dataset.state === "done",
+      null, { timeout: TIMEOUT });
+    record.hints = JSON.parse(await page.evaluate(() => document.body.dataset.hints));
+    const hinted = await readOutput(page);
+    record.hintedRgbaFile = join(plan.out, `${c.name}-hinted.rgba`);
+    writeFileSync(record.hintedRgbaFile, Buffer.from(hinted.rgba, "base64"));
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#hint-download")]);
+    record.hintLayer = join(plan.out, `${c.name}-hints.png`);
+    record.hintLayerName = download.suggestedFilename();
+    await download.saveAs(record.hintLayer);
+  }
+  return page;
+}
+
+async function readOutput(page) {
+  return page.evaluate(() => {
     const canvas = document.getElementById("output");
     const bytes = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
     let s = "";
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return { width: canvas.width, height: canvas.height, rgba: btoa(s) };
   });
-  record.width = out.width;
-  record.height = out.height;
-  record.rgbaFile = join(plan.out, `${c.name}.rgba`);
-  writeFileSync(record.rgbaFile, Buffer.from(out.rgba, "base64"));
-  return page;
 }
 
 try {
