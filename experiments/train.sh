@@ -12,7 +12,8 @@ if [ ! -d data/clipart/colors ]; then
     mkdir -p data/debs
     (cd data/debs && apt-get download openclipart-svg && dpkg -x openclipart-svg_*.deb .)
     $PY -m keras_anime_cyclegan data svg-pairs --input data/debs/usr/share/openclipart/svg --out data/clipart \
-        --size 256 --holdout-authors 0.15 --license "public domain (Debian openclipart-svg copyright)"
+        --size 256 --holdout-authors 0.15 --license "public domain (Debian openclipart-svg copyright)" \
+        --exclude-license GPL
 fi
 if [ -f "$run/checkpoints/last.npz" ]; then
     exec $PY -m keras_anime_cyclegan train --out "$run" --resume "$@"

@@ -192,3 +192,17 @@ def test_paper_residue_sees_a_faded_copy_that_ink_scores_miss():
     assert paper_residue(lines, lines) == 0.0
     assert ink_precision_recall(faded, lines) == ink_precision_recall(lines, lines) == (1.0, 1.0)
     assert paper_residue(faded, lines) > 0.1
+
+
+def test_excluded_licences_are_rejected_with_the_licence_named(svg_dir, tmp_path):
+    gpl = tmp_path / "gpl"
+    gpl.mkdir()
+    (gpl / "gpl.svg").write_text(SVGS["stroked"].replace("http://web.resource.org/cc/PublicDomain",
+                                                        "http://creativecommons.org/licenses/GPL/2.0/"))
+    (gpl / "pd.svg").write_text(SVGS["covered"])
+    loose = PairFilter(min_ink=0.001, min_ink_near_edges=0.0, min_outline_inked=0.0, min_coloured=0.0, min_edges_with_line=0.0)
+    records = svg_pairs([gpl], tmp_path / "out", size=48, workers=1, rules=loose, progress=False, exclude_licenses=["gpl"])
+    by = {Path(r.source).stem: r for r in records}
+    assert by["pd"].status == "kept"
+    assert by["gpl"].status == "rejected" and by["gpl"].reason == "licence http://creativecommons.org/licenses/GPL/2.0/ excluded"
+    assert not (tmp_path / "out" / "colors" / "gpl.png").exists()

@@ -29,6 +29,13 @@ def add_parser(sub):
     )
     s.add_argument("--heldout-out", help="folder for the held-out pairs (default: OUT-heldout)")
     s.add_argument("--license", default="", help="licence to record where an SVG names none (e.g. the package's)")
+    s.add_argument(
+        "--exclude-license",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="reject SVGs whose licence contains TEXT (case-insensitive; repeatable), e.g. GPL",
+    )
     s.add_argument("--workers", type=int, help="processes (default: one per CPU core)")
     s.set_defaults(run=run)
 
@@ -43,6 +50,7 @@ def run(args):
     records = svg_pairs(
         args.input, args.out, size=args.size, holdout_fraction=args.holdout_authors,
         heldout_dir=args.heldout_out, default_license=args.license, workers=args.workers,
+        exclude_licenses=args.exclude_license,
     )
     status = Counter((r.status, r.split) for r in records)
     kept = status[("kept", "train")] + status[("kept", "heldout")]

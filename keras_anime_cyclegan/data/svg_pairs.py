@@ -33,7 +33,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 from PIL import Image, ImageColor, ImageFilter
@@ -572,6 +572,7 @@ def svg_pairs(
     rules: PairFilter = PairFilter(),
     duplicate_distance: float = 6.0,
     progress: bool = True,
+    exclude_licenses: Sequence[str] = (),
 ) -> list[PairRecord]:
     """Renders (line art, colour) pairs from every SVG under `inputs` into `out_dir`.
 
@@ -581,7 +582,10 @@ def svg_pairs(
     (`holdout_fraction` of them) go to `heldout_dir` (default
     `<out_dir>-heldout`) instead. Pairs already in the manifest are not
     rendered again. Near-duplicates (16x16 grey thumbnails closer than
-    `duplicate_distance` per pixel, out of 255) of a kept pair are rejected.
+    `duplicate_distance` per pixel, out of 255) of a kept pair are rejected,
+    and so are SVGs whose licence contains one of `exclude_licenses`
+    (case-insensitive; e.g. "GPL" to keep weights trained on the pairs free
+    of copyleft terms).
 
     Returns:
         One `PairRecord` per SVG, this run's and earlier runs'.
@@ -631,6 +635,9 @@ def svg_pairs(
     try:
         for record, images in tqdm(results, total=len(jobs), desc="svg pairs", unit="svg", disable=not progress):
             record.license = record.license or default_license
+            excluded = [x for x in exclude_licenses if x.lower() in record.license.lower()]
+            if images is not None and excluded:
+                record.status, record.reason, images = "rejected", f"licence {record.license} excluded", None
             if images is not None:
                 colour, lines, thumb = images
                 if any(np.abs(thumb - t).mean() < duplicate_distance for t in thumbs):
