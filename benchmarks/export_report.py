@@ -38,7 +38,7 @@ def report_preset(name: str, images: int, repeats: int, calibration: int, workdi
     from keras_anime_cyclegan.export import QUANTIZATIONS, check, export_saved_model, export_tfjs, export_tflite
     from keras_anime_cyclegan.export.tflite import representative_images
     from keras_anime_cyclegan.models.factory import build_generator, count_flops
-    from keras_anime_cyclegan.training.loading import LoadedGenerator, weights_sha256
+    from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, weights_sha256
     from keras_anime_cyclegan.utils.images import to_float
 
     keras.utils.set_random_seed(0)

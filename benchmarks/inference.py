@@ -37,7 +37,7 @@ def main():
     from keras_anime_cyclegan.export.tflite import QUANTIZATIONS
     from keras_anime_cyclegan.inference.runners import open_runner
     from keras_anime_cyclegan.models import build_generator
-    from keras_anime_cyclegan.training.loading import LoadedGenerator, weights_sha256
+    from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, weights_sha256
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

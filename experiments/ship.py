@@ -30,8 +30,8 @@ def main(argv=None) -> int:
     p.add_argument("--notes", default="", help="one paragraph: how the run went (objective changes and so on)")
     args = p.parse_args(argv)
 
-    from keras_anime_cyclegan.pretrained import FILES, HERE
-    from keras_anime_cyclegan.training.loading import load_generator
+    from keras_anime_cyclegan.artifacts.pretrained import FILES, HERE
+    from keras_anime_cyclegan.artifacts.generators import load_generator
 
     run = Path(args.run)
     folder = HERE / args.name

@@ -7,7 +7,8 @@ import argparse
 import sys
 
 
-from keras_anime_cyclegan.cli import run_guarded  # noqa: E402  (no TensorFlow import)
+from keras_anime_cyclegan.artifacts.layout import COLORIZE, DIRECTIONS  # noqa: E402
+from keras_anime_cyclegan.cli import run_guarded  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -15,13 +16,13 @@ def main(argv=None) -> int:
     p.add_argument(
         "--model", default="pretrained", help="run folder, generator .keras file or pretrained[:NAME] (default: pretrained)"
     )
-    p.add_argument("--direction", default="colorize", choices=["colorize", "lines"])
+    p.add_argument("--direction", default=COLORIZE, choices=list(DIRECTIONS))
     p.add_argument("--out", required=True, help="SavedModel folder to write")
     args = p.parse_args(argv)
 
     def export():
         from keras_anime_cyclegan.export import export_saved_model
-        from keras_anime_cyclegan.training.loading import load_generator
+        from keras_anime_cyclegan.artifacts.generators import load_generator
 
         print(export_saved_model(load_generator(args.model, args.direction), args.out))
 

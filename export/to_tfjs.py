@@ -7,7 +7,8 @@ import argparse
 import sys
 
 
-from keras_anime_cyclegan.cli import run_guarded  # noqa: E402  (no TensorFlow import)
+from keras_anime_cyclegan.artifacts.layout import COLORIZE, DIRECTIONS  # noqa: E402
+from keras_anime_cyclegan.cli import run_guarded  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -15,14 +16,14 @@ def main(argv=None) -> int:
     p.add_argument(
         "--model", default="pretrained", help="run folder, generator .keras file or pretrained[:NAME] (default: pretrained)"
     )
-    p.add_argument("--direction", default="colorize", choices=["colorize", "lines"])
+    p.add_argument("--direction", default=COLORIZE, choices=list(DIRECTIONS))
     p.add_argument("--quantize", default=None, choices=["float16", "uint8"], help="weight quantisation (default: float32 weights)")
     p.add_argument("--out", required=True, help="folder to write model.json, its shards and metadata.json into")
     args = p.parse_args(argv)
 
     def export():
         from keras_anime_cyclegan.export import export_tfjs
-        from keras_anime_cyclegan.training.loading import load_generator
+        from keras_anime_cyclegan.artifacts.generators import load_generator
 
         loaded = load_generator(args.model, args.direction)
         print(export_tfjs(loaded, args.out, quantize=args.quantize))

@@ -62,7 +62,7 @@ def _load_in_tensorflow(run_dir):
     import keras
 
     import keras_anime_cyclegan.models  # noqa: F401  (registers the custom layers)
-    from keras_anime_cyclegan.training.checkpoint import load_checkpoint
+    from keras_anime_cyclegan.artifacts.checkpoint import load_checkpoint
     from keras_anime_cyclegan.training.run import build_model
 
     run_dir = Path(run_dir)

@@ -45,7 +45,7 @@ def model_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def loaded(model_file):
-    from keras_anime_cyclegan.training.loading import load_generator
+    from keras_anime_cyclegan.artifacts.generators import load_generator
 
     return load_generator(model_file, "colorize")
 

@@ -20,7 +20,7 @@ from keras_anime_cyclegan.export import FORMATS, read_metadata
 from keras_anime_cyclegan.export import tfjs
 from keras_anime_cyclegan.export.check import parity
 from keras_anime_cyclegan.models.factory import build_generator
-from keras_anime_cyclegan.training.loading import LoadedGenerator, weights_sha256
+from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, weights_sha256
 
 TINY = GeneratorConfig(base_filters=8, max_filters=32, levels=2, residual_blocks=1, upsampling="resize")
 REPO = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 import keras_anime_cyclegan as kac
-from keras_anime_cyclegan import pretrained
+from keras_anime_cyclegan.artifacts import pretrained
 from keras_anime_cyclegan.cli import main
 from keras_anime_cyclegan.config import GeneratorConfig
 from keras_anime_cyclegan.inference.hints import hint_channels, read_hint_file
@@ -176,7 +176,7 @@ def test_exports_carry_the_hint_input(tmp_path, colorizer, sketch):
 
     from keras_anime_cyclegan.export import export_all
     from keras_anime_cyclegan.export.tfjs import tfjs_runner
-    from keras_anime_cyclegan.training.loading import load_generator
+    from keras_anime_cyclegan.artifacts.generators import load_generator
 
     loaded = load_generator("pretrained", "colorize")
     names = ["saved_model", "tflite_float32_dynamic_size", "tfjs_float32"]

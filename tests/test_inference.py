@@ -19,9 +19,10 @@ def models(tmp_path_factory):
 
     from keras_anime_cyclegan.export import export_saved_model, export_tflite
     from keras_anime_cyclegan.models import build_discriminator, build_generator
-    from keras_anime_cyclegan.training.checkpoint import save_checkpoint
-    from keras_anime_cyclegan.training.loading import load_generator
-    from keras_anime_cyclegan.training.run import CHECKPOINT, CONFIG_FILE, build_model
+    from keras_anime_cyclegan.artifacts.checkpoint import save_checkpoint
+    from keras_anime_cyclegan.artifacts.generators import load_generator
+    from keras_anime_cyclegan.artifacts.layout import CHECKPOINT, CONFIG_FILE
+    from keras_anime_cyclegan.training.run import build_model
 
     keras.utils.set_random_seed(0)
     d = tmp_path_factory.mktemp("models")

@@ -6,7 +6,7 @@ import pytest
 
 from keras_anime_cyclegan.config import ExperimentConfig
 from keras_anime_cyclegan.data.synthetic import synthetic_images
-from keras_anime_cyclegan.training.loading import load_generator
+from keras_anime_cyclegan.artifacts.generators import load_generator
 from keras_anime_cyclegan.training.run import build_model, train
 from keras_anime_cyclegan.utils.images import to_float
 from tests.helpers import tiny_config

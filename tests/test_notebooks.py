@@ -18,7 +18,7 @@ import pytest
 from nbclient import NotebookClient
 from PIL import Image
 
-from keras_anime_cyclegan import pretrained
+from keras_anime_cyclegan.artifacts import pretrained
 from keras_anime_cyclegan.data.synthetic import write_synthetic_folder
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"

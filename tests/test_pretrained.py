@@ -19,11 +19,11 @@ import pytest
 from PIL import Image
 
 import keras_anime_cyclegan as kac
-from keras_anime_cyclegan import pretrained
+from keras_anime_cyclegan.artifacts import pretrained
 from keras_anime_cyclegan.cli import main
 from keras_anime_cyclegan.inference import read_image
 from keras_anime_cyclegan.models.factory import without_hint_inputs
-from keras_anime_cyclegan.training.loading import load_generator
+from keras_anime_cyclegan.artifacts.generators import load_generator
 from keras_anime_cyclegan.utils.metrics import ink_precision_recall
 
 ROOT = Path(__file__).resolve().parents[1]

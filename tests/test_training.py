@@ -8,11 +8,12 @@ import pytest
 
 from keras_anime_cyclegan.config import ExperimentConfig
 from keras_anime_cyclegan.data.synthetic import synthetic_images
-from keras_anime_cyclegan.training import checkpoint as ckpt_module
+from keras_anime_cyclegan.artifacts import checkpoint as ckpt_module
 from keras_anime_cyclegan.training.callbacks import NonFiniteLossError
-from keras_anime_cyclegan.training.checkpoint import load_checkpoint, save_checkpoint
+from keras_anime_cyclegan.artifacts.checkpoint import load_checkpoint, save_checkpoint
 from keras_anime_cyclegan.training.image_pool import ImagePool
-from keras_anime_cyclegan.training.run import CHECKPOINT, build_model, train
+from keras_anime_cyclegan.artifacts.layout import CHECKPOINT
+from keras_anime_cyclegan.training.run import build_model, train
 from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
 from keras_anime_cyclegan.utils.images import to_float
 from tests.helpers import tiny_config

@@ -24,14 +24,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_anime_cyclegan import pretrained
+from keras_anime_cyclegan.artifacts import pretrained
 from keras_anime_cyclegan.config import GeneratorConfig
 from keras_anime_cyclegan.data.synthetic import synthetic_sample
 from keras_anime_cyclegan.export.tfjs import export_tfjs
 from keras_anime_cyclegan.inference import read_image
 from keras_anime_cyclegan.inference.hints import hint_channels
 from keras_anime_cyclegan.models.factory import build_generator
-from keras_anime_cyclegan.training.loading import LoadedGenerator, load_generator, weights_sha256
+from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator, weights_sha256
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
 WEB_DEMO = Path(__file__).resolve().parents[1] / "web_demo"

@@ -36,7 +36,7 @@ def run_demo(out: str | Path, model: str = "pretrained", limit: int | None = Non
     import numpy as np
 
     from keras_anime_cyclegan.inference import Colorizer, LineExtractor, read_image
-    from keras_anime_cyclegan.pretrained import sample_pairs
+    from keras_anime_cyclegan.artifacts.pretrained import sample_pairs
     from keras_anime_cyclegan.utils.images import grid
 
     pairs = sample_pairs()[:limit]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from keras_anime_cyclegan.artifacts.layout import COLORIZE, DIRECTIONS
+
 PARITY_IMAGES = 4
 
 
@@ -23,7 +25,7 @@ def add_parser(sub):
         help="run folder (config.json + checkpoints), generator .keras file, or pretrained[:NAME] "
         "(default: pretrained, the model the package ships)",
     )
-    p.add_argument("--direction", default="colorize", choices=["colorize", "lines"])
+    p.add_argument("--direction", default=COLORIZE, choices=list(DIRECTIONS))
     p.add_argument("--formats", default="all", help='"all" or a comma-separated list (see --list-formats)')
     p.add_argument("--size", type=int, default=256, help="input height and width of the fixed-size TFLite files")
     p.add_argument("--out", required=True, help="folder that receives one sub-folder per format")
@@ -50,7 +52,7 @@ def _human(n: int) -> str:
 def run(args):
     from keras_anime_cyclegan.export import FORMATS, export_all
     from keras_anime_cyclegan.export.tflite import representative_images
-    from keras_anime_cyclegan.training.loading import load_generator
+    from keras_anime_cyclegan.artifacts.generators import load_generator
     from keras_anime_cyclegan.utils.images import to_float
 
     names = _chosen(args.formats, FORMATS)

@@ -6,7 +6,7 @@ and is one folder: the model and `metadata.json` (schema in
 writes; `check` runs exported files to prove them equal to Keras.
 
 Example:
->>> from keras_anime_cyclegan.training.loading import load_generator
+>>> from keras_anime_cyclegan.artifacts.generators import load_generator
 >>> from keras_anime_cyclegan.export import export_tflite
 >>> g = load_generator("runs/demo", "colorize")  # doctest: +SKIP
 >>> export_tflite(g, "out/tflite_int8", quantize="int8")  # doctest: +SKIP
@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from keras_anime_cyclegan.export.metadata import read_metadata, write_metadata
+from keras_anime_cyclegan.artifacts.metadata import read_metadata, write_metadata
 from keras_anime_cyclegan.export.saved_model import export_saved_model
 from keras_anime_cyclegan.export.tfjs import export_tfjs
 from keras_anime_cyclegan.export.tflite import QUANTIZATIONS, export_tflite

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from keras_anime_cyclegan.export.metadata import image_spec, write_metadata
+from keras_anime_cyclegan.artifacts.metadata import image_spec, write_metadata
 from keras_anime_cyclegan.models.layers import with_no_hints
 
 INPUT_NAME = OUTPUT_NAME = "images"

@@ -27,7 +27,7 @@ divide by the generator's multiple. The web demo (`web_demo/`) runs these
 files and its browser test proves them equal to Keras.
 
 Example:
->>> from keras_anime_cyclegan.training.loading import load_generator
+>>> from keras_anime_cyclegan.artifacts.generators import load_generator
 >>> g = load_generator("runs/demo", "colorize")  # doctest: +SKIP
 >>> export_tfjs(g, "out/tfjs_colorize", quantize="float16")  # doctest: +SKIP
 PosixPath('out/tfjs_colorize/model.json')
@@ -43,7 +43,7 @@ from typing import Optional
 import numpy as np
 from google.protobuf import json_format
 
-from keras_anime_cyclegan.export.metadata import write_metadata
+from keras_anime_cyclegan.artifacts.metadata import write_metadata
 
 MODEL_FILE = "model.json"
 QUANTIZATIONS = (None, "float16", "uint8")

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_anime_cyclegan.utils.deps import require
-from keras_anime_cyclegan.export.metadata import image_spec, write_metadata
+from keras_anime_cyclegan.artifacts.metadata import image_spec, write_metadata
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 INPUT_NAME = "images"

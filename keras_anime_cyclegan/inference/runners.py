@@ -15,7 +15,8 @@ import numpy as np
 from keras_anime_cyclegan.models.layers import with_no_hints
 from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.inference.shared_norm import shared_stats_models
-from keras_anime_cyclegan.training.loading import DIRECTIONS, LoadedGenerator, load_generator
+from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator
+from keras_anime_cyclegan.artifacts.layout import check_direction
 
 FORMATS = ("run folder", ".keras file", "SavedModel folder", ".tflite file")
 
@@ -216,7 +217,7 @@ def _from_metadata(metadata: Optional[dict], signature: Optional[str] = None):
 
 
 def metadata_for(path: Path) -> Optional[dict]:
-    from keras_anime_cyclegan.export.metadata import read_metadata
+    from keras_anime_cyclegan.artifacts.metadata import read_metadata
 
     try:
         return read_metadata(path)
@@ -235,10 +236,9 @@ def open_runner(path: str | Path, direction: str, num_threads: Optional[int] = N
     for a file that is not a generator, or the other direction's generator
     where the file or its metadata says so.
     """
-    from keras_anime_cyclegan import pretrained
+    from keras_anime_cyclegan.artifacts import pretrained
 
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
+    check_direction(direction)
     path = pretrained.resolve(path, direction)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model ({' / '.join(FORMATS)})")

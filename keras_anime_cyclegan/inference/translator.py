@@ -106,7 +106,7 @@ class ImageTranslator:
         `name` picks one of `pretrained.PRETRAINED` (None: the default);
         nothing is downloaded. `options` are the constructor's.
         """
-        from keras_anime_cyclegan import pretrained
+        from keras_anime_cyclegan.artifacts import pretrained
 
         return cls(open_runner(pretrained.get(name).file(cls.direction), cls.direction), **options)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_anime_cyclegan.training.checkpoint import save_checkpoint
+from keras_anime_cyclegan.artifacts.checkpoint import save_checkpoint
 from keras_anime_cyclegan.models.layers import with_no_hints
 from keras_anime_cyclegan.utils.images import grid, to_uint8
 

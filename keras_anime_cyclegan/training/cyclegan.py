@@ -13,6 +13,7 @@ import contextlib
 
 import keras
 
+from keras_anime_cyclegan.artifacts.layout import NETWORKS
 from keras_anime_cyclegan.config import ExperimentConfig, resolve_jit_compile
 from keras_anime_cyclegan.models.factory import build_discriminator, build_generator
 from keras_anime_cyclegan.models.layers import with_no_hints
@@ -22,7 +23,6 @@ from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
 from keras_anime_cyclegan.training.steps import train_step_mixin
 
 LOSS_NAMES = ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "paired_x", "paired_y", "gen_total", "D_X", "D_Y")
-NETWORKS = ("generator_g", "generator_f", "discriminator_x", "discriminator_y")
 
 
 def adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999, name=None):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import keras
 
+from keras_anime_cyclegan.artifacts.layout import CHECKPOINT, CONFIG_FILE, GENERATOR_FILES
 from keras_anime_cyclegan.config import ExperimentConfig, resolve_jit_compile
 from keras_anime_cyclegan.data.demo import TrainData, demo_data
 from keras_anime_cyclegan.models.factory import build_generator
@@ -34,14 +35,11 @@ from keras_anime_cyclegan.training.callbacks import (
     SampleGridCallback,
     translate,
 )
-from keras_anime_cyclegan.training.checkpoint import load_checkpoint
+from keras_anime_cyclegan.artifacts.checkpoint import load_checkpoint
 from keras_anime_cyclegan.training.cyclegan import CycleGAN
 from keras_anime_cyclegan.training.distribute import cpu_replicas_in_one_process, is_chief, replicas, scope
 from keras_anime_cyclegan.utils.images import grid
 
-CONFIG_FILE = "config.json"
-CHECKPOINT = "checkpoints/last.npz"
-GENERATOR_FILES = {"colorize": "generator_g.keras", "lines": "generator_f.keras"}
 
 
 @dataclass

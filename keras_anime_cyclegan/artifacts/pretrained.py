@@ -1,7 +1,7 @@
 """Trained generators shipped inside the package: no training, no download.
 
-Each entry of `PRETRAINED` is a folder of the same name beside this module
-holding `generator_g.keras` (colorize: line art -> colour),
+Each entry of `PRETRAINED` is a folder of the same name under the package's
+`pretrained/` data folder, holding `generator_g.keras` (colorize: line art -> colour),
 `generator_f.keras` (lines: colour -> line art) and `model.json` (how it was
 trained and what `benchmarks/quality.py` measured; MODEL_CARD.md tells the
 whole story). Like KerasHub presets, a name picks one; `DEFAULT` is what
@@ -26,10 +26,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).parent
+from keras_anime_cyclegan.artifacts.layout import GENERATOR_FILES as FILES
+from keras_anime_cyclegan.artifacts.layout import check_direction
+
+HERE = Path(__file__).resolve().parents[1] / "pretrained"  # data only: the files, no code
 SAMPLES = HERE / "samples"
 PREFIX = "pretrained"
-FILES = {"colorize": "generator_g.keras", "lines": "generator_f.keras"}
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,7 @@ class PretrainedModel:
 
     def file(self, direction: str) -> Path:
         """The `.keras` file of G (`"colorize"`) or F (`"lines"`)."""
-        if direction not in FILES:
-            raise ValueError(f"direction must be one of {', '.join(FILES)}; got {direction!r}")
+        check_direction(direction)
         return self.folder / FILES[direction]
 
     def info(self) -> dict:

@@ -1,7 +1,7 @@
-"""Loads a trained generator from a run folder or a `.keras` file.
+"""Loads a trained generator from a run folder, a `.keras` file or a shipped model.
 
-Export and inference both start here, so a run folder and a `.keras` file
-behave the same everywhere.
+Export and inference both start here, so every source behaves the same
+everywhere.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Optional
 
 import numpy as np
 
+from keras_anime_cyclegan.artifacts.checkpoint import read_network
+from keras_anime_cyclegan.artifacts.layout import CHECKPOINT, CONFIG_FILE, DIRECTIONS, check_direction
 from keras_anime_cyclegan.config import ExperimentConfig, GeneratorConfig
-
-DIRECTIONS = {"colorize": "generator_g", "lines": "generator_f"}
 
 
 @dataclass
@@ -47,11 +47,6 @@ def weights_sha256(model) -> str:
     return h.hexdigest()
 
 
-def _check_direction(direction: str) -> None:
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
-
-
 def load_generator(path: str | Path, direction: str = "colorize") -> LoadedGenerator:
     """G (`direction="colorize"`) or F (`"lines"`) from a run folder or `.keras` file.
 
@@ -62,11 +57,9 @@ def load_generator(path: str | Path, direction: str = "colorize") -> LoadedGener
     A `.keras` file saved by a run knows its direction from its name; asking
     for the other direction, or passing a discriminator, is an error.
     """
-    from keras_anime_cyclegan.training.run import CHECKPOINT, CONFIG_FILE
+    from keras_anime_cyclegan.artifacts import pretrained
 
-    from keras_anime_cyclegan import pretrained
-
-    _check_direction(direction)
+    check_direction(direction)
     path = pretrained.resolve(path, direction)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file or run folder")
@@ -114,12 +107,7 @@ def _generator_from_checkpoint(config: ExperimentConfig, ckpt: Path, net_name: s
     from keras_anime_cyclegan.models.factory import build_generator
 
     model = build_generator(config.generator_config(net_name), name=net_name)
-    with np.load(ckpt) as data:
-        keys = sorted(k for k in data.files if k.startswith(net_name + "/"))
-        if len(keys) != len(model.weights):
-            raise ValueError(f"{ckpt}: {net_name} has {len(keys)} arrays, the config's generator {len(model.weights)}")
-        for key, w in zip(keys, model.weights):
-            w.assign(data[key])
+    read_network(ckpt, model, net_name)
     return model
 
 

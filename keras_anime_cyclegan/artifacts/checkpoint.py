@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_anime_cyclegan.training.cyclegan import NETWORKS
+from keras_anime_cyclegan.artifacts.layout import NETWORKS
 
 
 def _state_groups(model) -> dict[str, list]:
@@ -46,22 +46,38 @@ def save_checkpoint(model, path: str | Path, epoch: int) -> Path:
 
 def load_checkpoint(model, path: str | Path) -> int:
     """Restores a checkpoint into a built and compiled model; returns its epoch."""
+    with open_checkpoint(path) as data:
+        for group, variables in _state_groups(model).items():
+            assign_group(data, group, variables, path)
+        return int(data["epoch"])
+
+
+def open_checkpoint(path: str | Path):
+    """The checkpoint's arrays (an `np.load` archive; use it in a `with`)."""
     path = Path(path)
     try:
-        data = np.load(path)
+        return np.load(path)
     except (OSError, ValueError) as e:
         raise ValueError(f"{path}: not a readable checkpoint ({e})") from e
-    with data:
-        for group, variables in _state_groups(model).items():
-            stored = sorted(k for k in data.files if k.startswith(group + "/"))
-            if len(stored) != len(variables):
-                raise ValueError(
-                    f"{path}: {group} has {len(stored)} arrays, the model {len(variables)}: "
-                    "the checkpoint was written by a different config"
-                )
-            for key, v in zip(stored, variables):
-                value = data[key]
-                if tuple(value.shape) != tuple(v.shape):
-                    raise ValueError(f"{path}: {key} has shape {value.shape}, the model {tuple(v.shape)}")
-                v.assign(value)
-        return int(data["epoch"])
+
+
+def assign_group(data, group: str, variables, path) -> None:
+    """Assigns one group's arrays (`generator_g`, `optimizer_generator_g`, ...) to `variables`,
+    checking their number and shapes."""
+    stored = sorted(k for k in data.files if k.startswith(group + "/"))
+    if len(stored) != len(variables):
+        raise ValueError(
+            f"{path}: {group} has {len(stored)} arrays, the model {len(variables)}: "
+            "the checkpoint was written by a different config"
+        )
+    for key, v in zip(stored, variables):
+        value = data[key]
+        if tuple(value.shape) != tuple(v.shape):
+            raise ValueError(f"{path}: {key} has shape {value.shape}, the model {tuple(v.shape)}")
+        v.assign(value)
+
+
+def read_network(path: str | Path, network, name: str) -> None:
+    """Loads one network's weights (G, say, for inference) from a whole-state checkpoint."""
+    with open_checkpoint(path) as data:
+        assign_group(data, name, network.weights, path)
