@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -65,3 +67,30 @@ def test_xla_default_follows_the_cpu_kernels():
     gpu = bool(tf.config.list_physical_devices("GPU"))
     assert resolve_jit_compile(None) == (gpu or not onednn_enabled())
     print(f"oneDNN on: {onednn_enabled()}; auto XLA: {resolve_jit_compile(None)}")
+
+
+def test_library_errors_are_one_line_and_library_bugs_keep_their_traceback(capsys):
+    from keras_anime_cyclegan.artifacts.layout import check_direction
+    from keras_anime_cyclegan.cli import run_guarded
+
+    assert run_guarded("kac x", lambda: check_direction("sideways")) == 2
+    assert capsys.readouterr().err.strip() == "kac x: error: direction must be one of colorize, lines; got 'sideways'"
+
+    def library_bug():
+        import numpy as np
+
+        np.zeros(3).reshape(2)  # a ValueError raised inside NumPy, not a user error
+
+    with pytest.raises(ValueError, match="cannot reshape"):
+        run_guarded("kac x", library_bug)
+
+
+def test_resume_refuses_a_different_config(tmp_path):
+    from keras_anime_cyclegan.config import preset
+    from keras_anime_cyclegan.training.run import train
+
+    config = preset("demo")
+    config.save(tmp_path / "config.json")
+    other = preset("demo").from_dict({**config.to_dict(), "batch_size": config.batch_size + 1})
+    with pytest.raises(ValueError, match=r"keeps its own config.json, and the config given differs in batch_size"):
+        train(other, tmp_path, resume=True)

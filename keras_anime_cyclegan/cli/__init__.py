@@ -36,6 +36,17 @@ def main(argv: list[str] | None = None) -> int:
     return run_guarded(f"kac {args.command}", lambda: args.run(args))
 
 
+def _raised_by_the_package(error: BaseException) -> bool:
+    """Whether `error` was raised by this package's own code (a checked user
+    error), not inside a library it calls."""
+    import traceback
+    from pathlib import Path
+
+    frames = traceback.extract_tb(error.__traceback__)
+    here = str(Path(__file__).resolve().parents[1])
+    return isinstance(error, (CLIError, MissingDependency)) or not frames or frames[-1].filename.startswith(here)
+
+
 def run_guarded(prog: str, action) -> int:
     """Runs `action()`; a user error is one line `prog: error: ...` and exit code 2.
 
@@ -44,6 +55,8 @@ def run_guarded(prog: str, action) -> int:
     try:
         return int(action() or 0)
     except (CLIError, MissingDependency, FileNotFoundError, FileExistsError, ValueError) as e:
+        if not _raised_by_the_package(e):
+            raise  # a ValueError deep in TensorFlow or Keras is a bug to report, with its traceback
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -138,6 +138,11 @@ def run(args):
     out = Path(args.out)
     # First: MultiWorkerMirroredStrategy must exist before TensorFlow runs an op.
     strategy = make_strategy(args.strategy)
+    from keras_anime_cyclegan.artifacts.layout import CHECKPOINT
+    from keras_anime_cyclegan.cli import CLIError
+
+    if not args.resume and (Path(args.out) / CHECKPOINT).exists():
+        raise CLIError(f"{args.out} already holds a run; pass --resume to continue it or choose another --out")
     config = None if args.resume else config_from_args(args)
     result = train(config, out, resume=args.resume, epochs=args.epochs, strategy=strategy)
     if not is_chief(strategy):

@@ -181,7 +181,7 @@ def export_tflite(
 
     multiple = loaded.multiple
     if size is not None and (size % multiple or size < 2 * multiple):
-        raise ValueError(f"--size {size} must be a multiple of {multiple} and at least {2 * multiple}")
+        raise ValueError(f"size {size} must be a multiple of {multiple} and at least {2 * multiple}")
     if quantize == "int8" and representative is None:
         representative = representative_images(loaded.direction, size=size or 256)
     out_path = Path(out_path)

@@ -96,7 +96,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
 
     Example:
     >>> import keras_anime_cyclegan as kac
-    >>> model = kac.CycleGAN.from_config(kac.preset("demo"))
+    >>> model = kac.CycleGAN.from_experiment(kac.preset("demo"))
     >>> model.compile()
     >>> # model.fit(dataset_of_sketch_colour_pairs, epochs=...)
     """
@@ -119,7 +119,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
 
     @classmethod
-    def from_config(cls, config: ExperimentConfig) -> "CycleGAN":
+    def from_experiment(cls, config: ExperimentConfig) -> "CycleGAN":
         """All four networks as the experiment config describes them (its precision too)."""
         with precision(config.mixed_precision):
             nets = dict(
@@ -201,7 +201,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
         self.adversarial_weight = float(adversarial_weight)
         self.paired_weight = float(paired_weight)
 
-    def compile_from_config(self, config: ExperimentConfig, steps_per_epoch: int | None = None):
+    def compile_for_experiment(self, config: ExperimentConfig, steps_per_epoch: int | None = None):
         """`compile` with the optimizers, schedule and losses of `config`."""
         o = config.optimizer
 

@@ -33,13 +33,13 @@ def make_strategy(name: str | None):
     if keras.backend.backend() == "jax" and name == "mirrored":
         return keras.distribution.DataParallel()
     if keras.backend.backend() != "tensorflow":
-        raise ValueError(f"--strategy {name} needs the TensorFlow backend (JAX has --strategy mirrored)")
+        raise ValueError(f"strategy {name!r} needs the TensorFlow backend (JAX has 'mirrored')")
     import tensorflow as tf
 
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if "TF_CONFIG" not in os.environ:
-        raise ValueError("--strategy multiworker needs the TF_CONFIG environment variable (cluster and task)")
+        raise ValueError("strategy 'multiworker' needs the TF_CONFIG environment variable (cluster and task)")
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 

@@ -77,9 +77,9 @@ def build_model(config: ExperimentConfig, steps_per_epoch: int | None = None, st
             warnings.warn("XLA is off for this run: it cannot compile a step over several CPU devices of one process")
         config = dataclasses.replace(config, jit_compile=False)
     with scope(strategy):
-        model = CycleGAN.from_config(config)
+        model = CycleGAN.from_experiment(config)
         model.build((config.batch_size // replicas(strategy), config.image_size, config.image_size, 3))
-        model.compile_from_config(config, steps_per_epoch=steps_per_epoch)
+        model.compile_for_experiment(config, steps_per_epoch=steps_per_epoch)
     return model
 
 
@@ -95,8 +95,9 @@ def train(
     """Trains (or resumes) the experiment in `run_dir`.
 
     Args:
-        config: the experiment; with `resume` it may be None (the run
-            folder's own config is used).
+        config: the experiment. With `resume`, None (the run folder's own
+            config is used) or that same config; a different one is an
+            error rather than silently ignored.
         run_dir: the run folder; created if needed.
         resume: continue from `run_dir`'s last completed epoch.
         epochs: with `resume`, a new total number of epochs (to extend a run).
@@ -108,7 +109,14 @@ def train(
     if resume:
         if not (run_dir / CONFIG_FILE).exists():
             raise FileNotFoundError(f"{run_dir}: no {CONFIG_FILE} here, nothing to resume")
-        config = ExperimentConfig.load(run_dir / CONFIG_FILE)
+        saved = ExperimentConfig.load(run_dir / CONFIG_FILE)
+        if config is not None and config.to_dict() != saved.to_dict():
+            differ = sorted(k for k, v in config.to_dict().items() if saved.to_dict().get(k) != v)
+            raise ValueError(
+                f"{run_dir}: a resumed run keeps its own {CONFIG_FILE}, and the config given differs in "
+                f"{', '.join(differ)}; pass config=None (epochs= extends the run) or start a new run"
+            )
+        config = saved
         if epochs is not None and epochs != config.epochs:
             config = dataclasses.replace(config, epochs=epochs)
             config.save(run_dir / CONFIG_FILE)
@@ -116,7 +124,7 @@ def train(
         if config is None:
             raise ValueError("a config is needed to start a new run")
         if ckpt.exists():
-            raise FileExistsError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
+            raise FileExistsError(f"{run_dir} already holds a run; resume it (resume=True) or choose another folder")
         if is_chief(strategy):
             run_dir.mkdir(parents=True, exist_ok=True)
             config.save(run_dir / CONFIG_FILE)
