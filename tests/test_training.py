@@ -134,7 +134,7 @@ def test_resume_restores_epoch_iterations_weights_and_pool_exactly(tmp_path):
     assert sorted(k for k in second.snapshots if k != "begin") == [2, 3]
     assert (run / "samples" / "epoch_0003.png").exists()
     assert (run / "log.csv").read_text().count("\n") == 4  # header + epochs 1, 2, 3
-    with pytest.raises(FileExistsError, match="--resume"):
+    with pytest.raises(FileExistsError, match="already holds a run; resume it"):
         train(tiny_config(), run, verbose=0)
 
 
