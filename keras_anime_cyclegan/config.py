@@ -243,11 +243,9 @@ GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
 
 def onednn_enabled() -> bool:
     """Whether TensorFlow runs its oneDNN CPU kernels in this process (on by default on Intel AVX-512)."""
-    try:
-        from tensorflow.python.util import _pywrap_util_port
-    except ImportError:  # not TensorFlow, or a build without the probe
-        return False
-    return bool(_pywrap_util_port.IsMklEnabled())
+    from keras_anime_cyclegan.utils.tf_compat import onednn_enabled as probe
+
+    return probe()
 
 
 def resolve_jit_compile(jit_compile: Optional[bool]) -> bool:

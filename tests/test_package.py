@@ -94,3 +94,26 @@ def test_resume_refuses_a_different_config(tmp_path):
     other = preset("demo").from_dict({**config.to_dict(), "batch_size": config.batch_size + 1})
     with pytest.raises(ValueError, match=r"keeps its own config.json, and the config given differs in batch_size"):
         train(other, tmp_path, resume=True)
+
+
+def test_tensorflow_internals_fail_with_one_line_on_unchecked_versions(monkeypatch, capsys):
+    """Each private TensorFlow API lives in utils.tf_compat; on a TensorFlow it was not checked on,
+    a missing internal is one line naming the versions, not a traceback."""
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.cli import run_guarded
+    from keras_anime_cyclegan.utils import tf_compat
+
+    assert any(tf.__version__.startswith(v + ".") for v in tf_compat.CHECKED)  # this machine's TF was checked
+
+    @tf_compat._internal("doing something")
+    def gone():
+        from tensorflow.python import no_such_internal  # noqa: F401
+
+    with pytest.raises(ImportError):  # on a checked version: a bug, with its traceback
+        gone()
+    monkeypatch.setattr(tf_compat, "_version", lambda: "2.99.0")
+    assert run_guarded("kac export", gone) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("kac export: error: doing something uses TensorFlow internals checked on TensorFlow 2.21; this is 2.99.0")
+    assert "\n" not in err

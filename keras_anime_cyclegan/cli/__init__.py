@@ -12,6 +12,7 @@ import sys
 
 from keras_anime_cyclegan.cli import data, demo, export, infer, synth, train
 from keras_anime_cyclegan.utils.deps import MissingDependency
+from keras_anime_cyclegan.utils.tf_compat import UnsupportedTensorFlow
 
 COMMANDS = [demo, infer, train, synth, data, export]
 
@@ -44,7 +45,7 @@ def _raised_by_the_package(error: BaseException) -> bool:
 
     frames = traceback.extract_tb(error.__traceback__)
     here = str(Path(__file__).resolve().parents[1])
-    return isinstance(error, (CLIError, MissingDependency)) or not frames or frames[-1].filename.startswith(here)
+    return isinstance(error, (CLIError, MissingDependency, UnsupportedTensorFlow)) or not frames or frames[-1].filename.startswith(here)
 
 
 def run_guarded(prog: str, action) -> int:
@@ -54,7 +55,7 @@ def run_guarded(prog: str, action) -> int:
     """
     try:
         return int(action() or 0)
-    except (CLIError, MissingDependency, FileNotFoundError, FileExistsError, ValueError) as e:
+    except (CLIError, MissingDependency, UnsupportedTensorFlow, FileNotFoundError, FileExistsError, ValueError) as e:
         if not _raised_by_the_package(e):
             raise  # a ValueError deep in TensorFlow or Keras is a bug to report, with its traceback
         print(f"{prog}: error: {e}", file=sys.stderr)

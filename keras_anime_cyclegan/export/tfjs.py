@@ -102,17 +102,14 @@ def _frozen_graph(fn):
     Returns the GraphDef and the signature's inputs and outputs in
     model.json's form: keyed by name, each with the graph tensor it maps to.
     """
-    import tensorflow as tf
-    from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-    from tensorflow.python.grappler import tf_optimizer
+    from keras_anime_cyclegan.utils import tf_compat
 
-    frozen = convert_variables_to_constants_v2(fn)
+    frozen = tf_compat.convert_variables_to_constants(fn)
     graph = frozen.graph
     named = {"inputs": {t.name.split(":")[0]: t for t in frozen.inputs}}
     # tf.nest flattens a dict of outputs in key order, as `frozen.outputs` holds them.
     named["outputs"] = dict(zip(sorted(fn.structured_outputs), frozen.outputs))
-    signature = meta_graph_pb2.SignatureDef()
+    signature = tf_compat.signature_def()
     for side, tensors in named.items():
         for key, t in tensors.items():
             info = getattr(signature, side)[key]
@@ -121,11 +118,7 @@ def _frozen_graph(fn):
     for t in frozen.outputs:
         # Grappler keeps what the "train_op" collection needs and prunes the rest.
         graph.add_to_collection("train_op", t.op)
-    meta_graph = tf.compat.v1.train.export_meta_graph(graph_def=graph.as_graph_def(), graph=graph)
-    meta_graph.signature_def["serving"].CopyFrom(signature)
-    config = config_pb2.ConfigProto()
-    config.graph_options.rewrite_options.optimizers[:] = GRAPPLER_PASSES
-    graph_def = tf_optimizer.OptimizeGraph(config, meta_graph)
+    graph_def = tf_compat.optimize_graph(graph, signature, GRAPPLER_PASSES)
     spec = {side: {k: json_format.MessageToDict(v) for k, v in getattr(signature, side).items()} for side in named}
     return graph_def, spec["inputs"], spec["outputs"]
 

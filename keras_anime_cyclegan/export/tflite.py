@@ -75,13 +75,13 @@ def representative_hints(images: np.ndarray, seed: int = 11) -> np.ndarray:
 
 
 def _frozen_function(model, size: Optional[int], channels: int = 3):
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    from keras_anime_cyclegan.utils.tf_compat import convert_variables_to_constants
 
     fn = tf.function(lambda images: model(images, training=False))
     spec = tf.TensorSpec([1, size, size, channels], tf.float32, name=INPUT_NAME)
     # Frozen: the converter would otherwise keep resource variables, which
     # the calibrator and the interpreter cannot read.
-    return convert_variables_to_constants_v2(fn.get_concrete_function(spec))
+    return convert_variables_to_constants(fn.get_concrete_function(spec))
 
 
 def _representative_dataset(images, size: Optional[int], hint_channels: int = 0) -> Callable[[], Iterable]:
@@ -133,16 +133,9 @@ def convert(model, quantize: str = "float32", size: Optional[int] = 256, represe
         # Selective quantisation as tf.lite.experimental.QuantizationDebugger
         # does it (calibrate, then quantise with a denylist), but with int8
         # input and output, which the debugger's own method leaves float.
-        from tensorflow.lite.python.convert import mlir_quantize
+        from keras_anime_cyclegan.utils.tf_compat import quantize_selectively
 
-        converter._experimental_calibrate_only = True
-        return mlir_quantize(
-            converter.convert(),
-            fully_quantize=True,
-            input_data_type=tf.int8,
-            output_data_type=tf.int8,
-            denylisted_ops=list(INT8_FLOAT_OPS),
-        )
+        return quantize_selectively(converter, INT8_FLOAT_OPS, tf.int8, tf.int8)
     return converter.convert()
 
 

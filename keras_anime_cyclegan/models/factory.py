@@ -87,14 +87,13 @@ def count_flops(model: keras.Model, height: int = 256, width: int | None = None)
     counts as 2 FLOPs), so the figure comes from the ops, not a formula.
     """
     import tensorflow as tf
-    from tensorflow.python.framework.convert_to_constants import (
-        convert_variables_to_constants_v2,
-    )
+
+    from keras_anime_cyclegan.utils.tf_compat import convert_variables_to_constants
 
     width = width or height
     fn = tf.function(lambda x: model(x, training=False))
     concrete = fn.get_concrete_function(tf.TensorSpec([1, height, width, 3], tf.float32))
-    frozen = convert_variables_to_constants_v2(concrete)
+    frozen = convert_variables_to_constants(concrete)
     opts = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
     opts["output"] = "none"
     info = tf.compat.v1.profiler.profile(graph=frozen.graph, options=opts)
