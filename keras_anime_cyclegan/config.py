@@ -19,6 +19,10 @@ SKIP_MODES = ("concat", "add")
 UPSAMPLINGS = ("transpose", "resize")
 MIXED_PRECISIONS = (None, "float16", "bfloat16")
 GAN_LOSSES = ("lsgan", "vanilla", "hinge")
+# Pictures larger than this are refused unread (decompression bombs): Pillow's
+# own threshold (about 9459 x 9459). The check reads only the header, so a
+# 30000 x 30000 PNG is refused before decoding.
+MAX_IMAGE_PIXELS = 89_478_485
 HINT_CHANNELS = 4  # hint colour (RGB, [-1, 1]) and mask, after the sketch's 3 channels
 
 
@@ -135,7 +139,7 @@ class DataConfig:
     demo: bool = False
     demo_images: int = 64
     held_out: int = 4
-    max_pixels: Optional[int] = 89_478_485  # Pillow's bomb threshold, as data.decode
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS
     cache: Optional[str] = None
     paired: bool = False
     synthesized_sketches: float = 0.0

@@ -70,13 +70,13 @@ def run(args):
     from tqdm import tqdm
 
     from keras_anime_cyclegan.inference import Colorizer, LineExtractor
-    from keras_anime_cyclegan.inference.translator import DEFAULT_MAX_PIXELS
+    from keras_anime_cyclegan.inference.translator import PIXELS_PER_CALL
 
     cls = Colorizer if args.direction == "colorize" else LineExtractor
     translator = cls.load(
         args.model,
         max_side=args.max_side,
-        max_pixels=args.max_pixels or DEFAULT_MAX_PIXELS,
+        max_pixels=args.max_pixels or PIXELS_PER_CALL,
         tile_size=args.tile_size,
         tile_overlap=args.tile_overlap,
         batch_size=args.batch_size,

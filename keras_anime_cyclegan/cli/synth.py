@@ -51,7 +51,7 @@ def run(args):
     from tqdm import tqdm
 
     from keras_anime_cyclegan import sketch
-    from keras_anime_cyclegan.data.decode import DEFAULT_MAX_PIXELS, UnreadableImage, find_images, open_rgb
+    from keras_anime_cyclegan.data.decode import MAX_IMAGE_PIXELS, UnreadableImage, find_images, open_rgb
     from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
     if args.size is not None and args.size < 8:
@@ -60,7 +60,7 @@ def run(args):
     paths = find_images(src_dir)
     if not paths:
         raise FileNotFoundError(f"{src_dir}: no PNG, JPEG, WebP, BMP or GIF files found")
-    max_pixels = args.max_pixels or DEFAULT_MAX_PIXELS
+    max_pixels = args.max_pixels or MAX_IMAGE_PIXELS
     written, skipped = 0, 0
     taken: set[Path] = set()
     with tqdm(paths, unit="image", desc="synth-sketches", file=sys.stderr) as bar:

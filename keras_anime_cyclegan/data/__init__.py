@@ -5,7 +5,7 @@ called.
 """
 
 from keras_anime_cyclegan.data.decode import (
-    DEFAULT_MAX_PIXELS,
+    MAX_IMAGE_PIXELS,
     IMAGE_EXTENSIONS,
     UnreadableImage,
     decode_image,
@@ -29,7 +29,7 @@ from keras_anime_cyclegan.data.synthetic import (
 )
 
 __all__ = [
-    "DEFAULT_MAX_PIXELS",
+    "MAX_IMAGE_PIXELS",
     "IMAGE_EXTENSIONS",
     "SYNTHESIZE",
     "SyntheticSample",

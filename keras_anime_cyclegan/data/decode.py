@@ -21,14 +21,13 @@ from typing import Callable, Optional
 
 import numpy as np
 from PIL import Image, ImageOps
+
+from keras_anime_cyclegan.config import MAX_IMAGE_PIXELS
 from tqdm import tqdm
 
 log = logging.getLogger("keras_anime_cyclegan.data")
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
-# Pillow's own decompression-bomb threshold (about 9459 x 9459). The check
-# reads only the header, so a 30000 x 30000 PNG is refused before decoding.
-DEFAULT_MAX_PIXELS = 89_478_485
 WHITE = (255, 255, 255)
 
 
@@ -70,7 +69,7 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im
 
 
-def open_rgb(path: str | Path, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS, min_size: Optional[tuple] = None) -> Image.Image:
+def open_rgb(path: str | Path, max_pixels: Optional[int] = MAX_IMAGE_PIXELS, min_size: Optional[tuple] = None) -> Image.Image:
     """One image file as an upright RGB Pillow image.
 
     Args:
@@ -115,7 +114,7 @@ def open_rgb(path: str | Path, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS, m
         raise UnreadableImage(f"cannot decode ({type(e).__name__}: {e})") from None
 
 
-def decode_image(path: str | Path, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def decode_image(path: str | Path, max_pixels: Optional[int] = MAX_IMAGE_PIXELS) -> np.ndarray:
     """One image file as uint8 RGB (H, W, 3), upright; see `open_rgb`."""
     return np.asarray(open_rgb(path, max_pixels))
 
@@ -140,7 +139,7 @@ class DecodedFolder:
 def decode_files(
     paths: list[Path],
     convert: Callable[[Image.Image], np.ndarray],
-    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
     min_size: Optional[tuple] = None,
     desc: str = "decoding",
     workers: Optional[int] = None,

@@ -24,13 +24,14 @@ import numpy as np
 from PIL import Image
 
 from keras_anime_cyclegan.data.decode import (
-    DEFAULT_MAX_PIXELS,
+    MAX_IMAGE_PIXELS,
     DecodedFolder,
     decode_files,
     find_images,
     resize_square,
 )
 from keras_anime_cyclegan.data.demo import TrainData
+from keras_anime_cyclegan.utils.images import to_float
 
 log = logging.getLogger("keras_anime_cyclegan.data")
 
@@ -94,7 +95,7 @@ def _require_images(folder, paths) -> list[Path]:
 def decode_folder(
     folder: str | Path,
     size: int,
-    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
     cache: Optional[str | Path] = None,
 ) -> DecodedFolder:
     """Every image under `folder`, decoded once and resized to size x size uint8."""
@@ -191,7 +192,7 @@ def _center(store, rows, image_size: int) -> np.ndarray:
         return np.zeros((0, image_size, image_size, 3), np.float32)
     offset = (store.shape[1] - image_size) // 2
     crops = np.stack([store[r][offset : offset + image_size, offset : offset + image_size] for r in rows])
-    return crops.astype(np.float32) / 127.5 - 1.0
+    return to_float(crops)
 
 
 def _split(n: int, held_out: int, batch_size: int, seed: int, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -213,7 +214,7 @@ def unpaired_training_data(
     held_out: int = 0,
     augment: bool = True,
     cache: Optional[str | Path] = None,
-    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
     sketch_fraction: float = 0.5,
 ) -> TrainData:
     """Unpaired (sketch, colour) batches, steps per epoch and held-out samples.
@@ -271,7 +272,7 @@ def unpaired_dataset(
     seed: int = 0,
     augment: bool = True,
     cache: Optional[str | Path] = None,
-    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
     sketch_fraction: float = 0.5,
 ):
     """A `tf.data.Dataset` of unpaired (sketch, colour) batches for `CycleGAN.fit`.
@@ -327,7 +328,7 @@ def paired_training_data(
     held_out: int = 0,
     augment: bool = True,
     cache: Optional[str | Path] = None,
-    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
     synthesized_sketches: float = 0.0,
     hint_channels: int = 0,
 ) -> TrainData:
@@ -480,7 +481,7 @@ def paired_dataset(
     augment: bool = False,
     shuffle: bool = False,
     seed: int = 0,
-    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
 ):
     """(sketch, colour) batches from two folders whose files share names.
 
@@ -516,7 +517,7 @@ def kaggle_pair_dataset(
     augment: bool = False,
     shuffle: bool = False,
     seed: int = 0,
-    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
 ):
     """(sketch, colour) batches from the Kaggle "Anime Sketch Colorization Pair" layout.
 

@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-Runner = Callable[[np.ndarray], np.ndarray]
+BatchFn = Callable[[np.ndarray], np.ndarray]  # float32 [-1, 1] NHWC in and out
 
 
 def psnr(reference: np.ndarray, output: np.ndarray) -> float:
@@ -33,21 +33,21 @@ def parity(reference: np.ndarray, output: np.ndarray) -> dict:
     }
 
 
-def tflite_runner(path: str | Path, num_threads: int = 2) -> Runner:
+def tflite_runner(path: str | Path, num_threads: int = 2) -> BatchFn:
     """Runs a `.tflite` export in ai-edge-litert (the runner `kac colorize` uses)."""
     from keras_anime_cyclegan.inference.runners import TFLiteRunner, metadata_for
 
     return TFLiteRunner(Path(path), metadata_for(Path(path)), num_threads)
 
 
-def saved_model_runner(path: str | Path) -> Runner:
+def saved_model_runner(path: str | Path) -> BatchFn:
     """Runs a SavedModel export through its `float32` signature (the runner `kac colorize` uses)."""
     from keras_anime_cyclegan.inference.runners import SavedModelRunner, metadata_for
 
     return SavedModelRunner(Path(path), metadata_for(Path(path)))
 
 
-def keras_runner(model) -> Runner:
+def keras_runner(model) -> BatchFn:
     """The Keras model itself, in inference mode, as the reference."""
     import tensorflow as tf
 
@@ -63,7 +63,7 @@ def keras_runner(model) -> Runner:
     return run
 
 
-def runner(path: str | Path, num_threads: int = 2) -> Optional[Runner]:
+def runner(path: str | Path, num_threads: int = 2) -> Optional[BatchFn]:
     """A runner for an export Python can run, or None."""
     path = Path(path)
     if path.suffix == ".tflite":
@@ -78,7 +78,7 @@ def runner(path: str | Path, num_threads: int = 2) -> Optional[Runner]:
     return None
 
 
-def median_latency_ms(run: Runner, image: np.ndarray, repeats: int = 5, warmup: int = 1) -> float:
+def median_latency_ms(run: BatchFn, image: np.ndarray, repeats: int = 5, warmup: int = 1) -> float:
     """Median wall time of `run` on one batch, in milliseconds."""
     for _ in range(warmup):
         run(image)

@@ -28,16 +28,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_anime_cyclegan.models.layers import ReflectionPadding2D, SubsampledConv2D
-
-
-def is_instance_norm(layer) -> bool:
-    return (
-        isinstance(layer, keras.layers.GroupNormalization)
-        and layer.axis in (-1, 3)
-        and layer.gamma is not None
-        and layer.groups == layer.gamma.shape[0]
-    )
+from keras_anime_cyclegan.models.layers import ReflectionPadding2D, SubsampledConv2D, is_instance_norm
 
 
 class ExportInstanceNorm(keras.layers.Layer):

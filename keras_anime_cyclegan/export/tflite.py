@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_anime_cyclegan.utils.deps import require
+from keras_anime_cyclegan.utils.images import to_float
 from keras_anime_cyclegan.artifacts.metadata import image_spec, write_metadata
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
@@ -89,7 +90,7 @@ def _representative_dataset(images, size: Optional[int], hint_channels: int = 0)
         return images
     images = np.asarray(images)
     if images.dtype == np.uint8:
-        images = images.astype(np.float32) / 127.5 - 1.0
+        images = to_float(images)
     if size is not None and images.shape[1:3] != (size, size):
         images = tf.image.resize(images, (size, size), method="area").numpy()
     if hint_channels and images.shape[-1] == 3:

@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image, ImageColor
 
 from keras_anime_cyclegan.config import HINT_CHANNELS
+from keras_anime_cyclegan.utils.images import to_float
 
 DOT_RADIUS = 2  # a (2r+1)-pixel square, the largest dot training samples
 ALPHA_THRESHOLD = 128
@@ -122,7 +123,7 @@ def hint_channels(hints: Hints, size: tuple[int, int], model_size: tuple[int, in
         if (mw, mh) != tuple(size):
             layer = np.asarray(Image.fromarray(layer).resize((mw, mh), Image.NEAREST))
         mask = layer[..., 3] >= ALPHA_THRESHOLD
-        out[mask, :3] = layer[mask, :3].astype(np.float32) / 127.5 - 1.0
+        out[mask, :3] = to_float(layer[mask, :3])
         out[mask, 3] = 1.0
         return out
     sx, sy = mw / size[0], mh / size[1]
@@ -130,7 +131,7 @@ def hint_channels(hints: Hints, size: tuple[int, int], model_size: tuple[int, in
         cx, cy = min(int(x * sx), mw - 1), min(int(y * sy), mh - 1)
         ys = slice(max(cy - DOT_RADIUS, 0), cy + DOT_RADIUS + 1)
         xs = slice(max(cx - DOT_RADIUS, 0), cx + DOT_RADIUS + 1)
-        out[ys, xs, :3] = np.asarray(rgb, np.float32) / 127.5 - 1.0
+        out[ys, xs, :3] = to_float(np.asarray(rgb, np.uint8))
         out[ys, xs, 3] = 1.0
     return out
 

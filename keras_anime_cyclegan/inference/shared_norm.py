@@ -17,11 +17,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_anime_cyclegan.models.layers import is_instance_norm
 from keras_anime_cyclegan.utils.tf_compat import all_layers
-
-
-def _is_instance_norm(layer) -> bool:
-    return isinstance(layer, keras.layers.GroupNormalization) and layer.groups == layer.gamma.shape[0]
 
 
 class _SharedStatsNorm(keras.layers.Layer):
@@ -51,7 +48,7 @@ def shared_stats_models(model):
     layer's statistics; `applier(tiles)` then runs a batch of tiles with
     them. Both share `model`'s weights.
     """
-    norms = [layer for layer in all_layers(model) if _is_instance_norm(layer)]
+    norms = [layer for layer in all_layers(model) if is_instance_norm(layer)]
     if not norms:
         return None
     stats = {}

@@ -26,7 +26,7 @@ from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
 # One model call sees at most this many pixels (summed over its batch):
 # about 1.5 GB of activations for the paper's generator in float32.
-DEFAULT_MAX_PIXELS = 1024 * 1024
+PIXELS_PER_CALL = 1024 * 1024
 
 
 @dataclass
@@ -74,7 +74,7 @@ class ImageTranslator:
         self,
         runner: Runner,
         max_side: Optional[int] = None,
-        max_pixels: int = DEFAULT_MAX_PIXELS,
+        max_pixels: int = PIXELS_PER_CALL,
         tile_size: int = 512,
         tile_overlap: int = 64,
         batch_size: int = 4,

@@ -150,3 +150,14 @@ def with_no_hints(images, hint_channels: int):
         return images
     zeros = ops.zeros_like(images[..., :1])
     return ops.concatenate([images] + [zeros] * hint_channels, axis=-1)
+
+
+def is_instance_norm(layer) -> bool:
+    """Whether `layer` is instance normalisation: a channels-last GroupNormalization
+    with one group per channel (how the package's networks build it)."""
+    return (
+        isinstance(layer, keras.layers.GroupNormalization)
+        and layer.axis in (-1, 3)
+        and layer.gamma is not None
+        and layer.groups == layer.gamma.shape[0]
+    )
