@@ -6,7 +6,7 @@ VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 PIP := $(PYTHON) -m pip
 
-.PHONY: install demo train-demo test web web-deps
+.PHONY: install demo train-demo test test-fast web web-deps
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV) || { echo "python3 -m venv failed: on Debian/Ubuntu install it with: sudo apt-get install python3-venv"; exit 1; }
@@ -28,6 +28,11 @@ train-demo: install
 # The whole test suite (CI runs exactly this).
 test: install web-deps
 	$(PYTHON) -m pytest -n 2 --dist loadfile tests
+
+# The fast tier for daily work: everything but the tests marked slow
+# (training runs, every export conversion, notebooks, Chromium).
+test-fast: install
+	$(PYTHON) -m pytest -n 2 --dist loadfile -m "not slow" tests
 
 # The browser demo: exports WEB_MODEL's two generators to TF.js (default:
 # the models the package ships; or a run folder), builds web_demo/dist and

@@ -17,6 +17,8 @@ import pytest
 
 from tests.helpers import random_images, tiny_config
 
+pytestmark = pytest.mark.slow  # trains on JAX and PyTorch
+
 ROOT = Path(__file__).resolve().parents[1]
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
 needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")

@@ -4,9 +4,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.helpers import tiny_config
+
+pytestmark = pytest.mark.slow  # trains demo runs through the CLI
 
 
 def kac(*args, cwd=None):

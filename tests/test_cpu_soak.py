@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # 200 training steps in four subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 200
 

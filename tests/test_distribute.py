@@ -13,8 +13,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.helpers import tiny_config
+
+pytestmark = pytest.mark.slow  # trains under MirroredStrategy in subprocesses
 
 ROOT = Path(__file__).resolve().parents[1]
 

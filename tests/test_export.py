@@ -14,6 +14,8 @@ import pytest
 
 from keras_anime_cyclegan.config import GeneratorConfig
 
+pytestmark = pytest.mark.slow  # converts every TFLite variant
+
 SIZE = 48
 TINY = GeneratorConfig(base_filters=16, max_filters=32, levels=2, residual_blocks=1, upsampling="resize")
 ROOT = Path(__file__).resolve().parents[1]

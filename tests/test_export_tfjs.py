@@ -22,6 +22,8 @@ from keras_anime_cyclegan.export.check import parity
 from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, weights_sha256
 
+pytestmark = pytest.mark.slow  # converts TF.js exports
+
 TINY = GeneratorConfig(base_filters=8, max_filters=32, levels=2, residual_blocks=1, upsampling="resize")
 REPO = Path(__file__).resolve().parents[1]
 

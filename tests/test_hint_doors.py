@@ -170,6 +170,7 @@ def test_cli_hints_and_confidence(tmp_path, sketch, capsys):
     assert err == f"kac colorize: error: {hints}: pages missing.png are not among the inputs"
 
 
+@pytest.mark.slow
 def test_exports_carry_the_hint_input(tmp_path, colorizer, sketch):
     """SavedModel, dynamic-size TFLite and TF.js take hints as Keras does; no hints = zeros."""
     import tensorflow as tf

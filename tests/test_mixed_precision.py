@@ -11,6 +11,8 @@ from keras_anime_cyclegan.training.run import build_model, train
 from keras_anime_cyclegan.utils.images import to_float
 from tests.helpers import tiny_config
 
+pytestmark = pytest.mark.slow  # trains in float16 and bfloat16
+
 
 def _batch():
     colors, lines = synthetic_images(4, 32, seed=5)

@@ -21,6 +21,8 @@ from PIL import Image
 from keras_anime_cyclegan.artifacts import pretrained
 from keras_anime_cyclegan.data.synthetic import write_synthetic_folder
 
+pytestmark = pytest.mark.slow  # runs every notebook in a kernel
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CELL_TIMEOUT_S = 900
 

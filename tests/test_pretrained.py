@@ -131,6 +131,7 @@ def test_kac_demo_writes_one_contact_sheet(no_network, tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "lines").iterdir()) == sorted(names)
 
 
+@pytest.mark.slow
 def test_export_pretrained_runs_in_litert(tmp_path, capsys):
     code = main(["export", "--model", "pretrained", "--formats", "tflite_float32",
                  "--size", "64", "--out", str(tmp_path)])
@@ -146,6 +147,7 @@ def test_export_pretrained_runs_in_litert(tmp_path, capsys):
     assert result.size == Image.open(sample).size and _chroma(np.asarray(result)) > 10
 
 
+@pytest.mark.slow
 def test_wheel_carries_the_models_and_samples(tmp_path):
     """Build the wheel offline and look inside: the files `pretrained()` and `kac demo` read are there."""
     build = subprocess.run(

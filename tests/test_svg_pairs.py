@@ -108,6 +108,7 @@ def test_held_out_split_takes_whole_authors_and_about_the_fraction_of_pairs():
     assert held_out_authors(list(reversed(pairs)), 0.15) == chosen  # stable: by name, not by order
 
 
+@pytest.mark.slow
 def test_kac_data_svg_pairs_and_quality_benchmark_end_to_end(svg_dir, tmp_path):
     from keras_anime_cyclegan.training.run import train
     from tests.helpers import tiny_config

@@ -34,6 +34,8 @@ from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator, weights_sha256
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
+pytestmark = pytest.mark.slow  # builds the site and drives Chromium
+
 WEB_DEMO = Path(__file__).resolve().parents[1] / "web_demo"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TINY = GeneratorConfig(base_filters=8, max_filters=32, levels=2, residual_blocks=1, upsampling="resize")
