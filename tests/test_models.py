@@ -64,7 +64,10 @@ def test_paper_generator_matches_paper_architecture():
 
 def test_generator_rejects_size_not_divisible_by_multiple():
     g = build_generator(GeneratorConfig(base_filters=8, max_filters=16, levels=2, residual_blocks=1))
-    with pytest.raises(Exception):
+    import tensorflow as tf
+
+    # 18 is not a multiple of 4: the skip connections' shapes cannot meet
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be equal"):
         g(random_images(1, 18, 18))
 
 
