@@ -53,9 +53,6 @@ class PatchGANDiscriminator(FunctionalSubclass):
         outputs = L.Conv2D(1, 4, padding="same", dtype="float32", name="score")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
-        # === Config ===
-        self._store_config(base_filters=base_filters, layers=n_layers, norm=norm)
-
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class EncoderDecoderDiscriminator(FunctionalSubclass):
@@ -94,6 +91,3 @@ class EncoderDecoderDiscriminator(FunctionalSubclass):
             x = activation("leaky_relu", name=f"dec{i}_act")(x)
         outputs = L.Conv2D(1, 4, padding="same", dtype="float32", name="score")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
-
-        # === Config ===
-        self._store_config(base_filters=base_filters, layers=n_layers, norm=norm)

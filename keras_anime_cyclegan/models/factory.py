@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 
 import keras
 import numpy as np
@@ -27,23 +28,18 @@ DISCRIMINATORS = {
     "patchgan": PatchGANDiscriminator,
     "encoder_decoder": EncoderDecoderDiscriminator,
 }
-# Settings each generator class does not take.
-_UNUSED = {
-    "resnet": {"skip_mode", "hint_channels"},
-    "unet": {"skip_mode", "residual_blocks", "stem_kernel", "head_kernel", "hint_channels"},
-    "unet_resnet": set(),
-}
+def _arguments_of(cls, settings: dict) -> dict:
+    """The entries of `settings` that `cls`'s constructor takes (the config
+    holds every architecture's settings; each class takes its own)."""
+    accepted = inspect.signature(cls.__init__).parameters
+    return {k: v for k, v in settings.items() if k in accepted}
 
 
 def build_generator(config: GeneratorConfig, name: str | None = None) -> keras.Model:
     """The generator `config` describes, freshly initialised."""
     kwargs = dataclasses.asdict(config)
-    arch = kwargs.pop("architecture")
-    for key in _UNUSED[arch]:
-        kwargs.pop(key)
-    if name:
-        kwargs["name"] = name
-    return GENERATORS[arch](**kwargs)
+    cls = GENERATORS[kwargs.pop("architecture")]
+    return cls(**_arguments_of(cls, kwargs), **({"name": name} if name else {}))
 
 
 def without_hint_inputs(model: keras.Model) -> keras.Model:
@@ -60,7 +56,7 @@ def without_hint_inputs(model: keras.Model) -> keras.Model:
         return model
     arch = {cls: name for name, cls in GENERATORS.items()}[type(model)]
     kwargs = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable", "dtype")}
-    config = GeneratorConfig(architecture=arch, **{**kwargs, "hint_channels": 0})
+    config = GeneratorConfig(architecture=arch, **{**kwargs, "hint_channels": 0})  # the config's other fields: defaults
     copy = build_generator(config, name=model.name)
     for target, source in zip(copy.weights, model.weights):
         value = source.numpy() if hasattr(source, "numpy") else np.asarray(source)

@@ -9,6 +9,9 @@ Inputs are declared `(None, None, 3)`: any height and width divisible by
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import keras
 from keras import layers
 
@@ -24,10 +27,19 @@ from keras_anime_cyclegan.models.layers import (
 
 
 class FunctionalSubclass(keras.Model):
-    """Stores constructor arguments and rebuilds from them on load."""
+    """A Keras model whose constructor arguments are its config.
 
-    def _store_config(self, **kwargs):
-        self._init_args = kwargs
+    Each subclass's `__init__` is wrapped, when the class is defined, to
+    record the arguments it is called with (defaults filled in); so a
+    setting is written once, as a constructor argument. `get_config`
+    returns them with `name` and `trainable`, and `from_config` calls the
+    constructor with them, as `.keras` loading expects.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _recording_arguments(cls.__init__)
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable, **self._init_args}
@@ -35,6 +47,22 @@ class FunctionalSubclass(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _recording_arguments(init):
+    """`init`, storing its arguments (but self, name and **kwargs) as `self._init_args`."""
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        init(self, *args, **kwargs)
+        self._init_args = {k: v for k, v in bound.arguments.items() if k not in ("self", "name", "kwargs")}
+
+    # Keras reads constructors' signatures (Operation.__new__): show it the real one.
+    wrapper.__signature__ = signature
+    return wrapper
 
 
 def _rgb_head(x, kernel_size=7, norm_free_name="head"):
@@ -111,22 +139,9 @@ class UNetResNetGenerator(FunctionalSubclass):
         outputs = _rgb_head(x, head_kernel)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
-        # === Config ===
+        # === Attributes ===
         self.multiple = 2**levels
         self.hint_channels = hint_channels
-        self._store_config(
-            base_filters=base_filters,
-            max_filters=max_filters,
-            levels=levels,
-            residual_blocks=residual_blocks,
-            skip_mode=skip_mode,
-            upsampling=upsampling,
-            norm=norm,
-            activation=act,
-            stem_kernel=stem_kernel,
-            head_kernel=head_kernel,
-            hint_channels=hint_channels,
-        )
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -177,20 +192,9 @@ class ResnetGenerator(FunctionalSubclass):
         outputs = _rgb_head(x, head_kernel)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
-        # === Config ===
+        # === Attributes ===
         self.multiple = 2**levels
         self.hint_channels = 0
-        self._store_config(
-            base_filters=base_filters,
-            max_filters=max_filters,
-            levels=levels,
-            residual_blocks=residual_blocks,
-            upsampling=upsampling,
-            norm=norm,
-            activation=act,
-            stem_kernel=stem_kernel,
-            head_kernel=head_kernel,
-        )
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -246,14 +250,6 @@ class UNetGenerator(FunctionalSubclass):
         outputs = layers.Activation("tanh", dtype="float32", name="head_tanh")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
-        # === Config ===
+        # === Attributes ===
         self.multiple = 2**levels
         self.hint_channels = 0
-        self._store_config(
-            base_filters=base_filters,
-            max_filters=max_filters,
-            levels=levels,
-            upsampling=upsampling,
-            norm=norm,
-            activation=act,
-        )

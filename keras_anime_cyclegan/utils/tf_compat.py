@@ -113,3 +113,4 @@ def onednn_enabled() -> bool:
 def all_layers(model) -> list:
     """Every layer inside `model`, nested models' layers included (Keras's own walk)."""
     return list(model._flatten_layers())
+
