@@ -18,6 +18,7 @@ NORMS = ("instance", "batch", "none")
 SKIP_MODES = ("concat", "add")
 UPSAMPLINGS = ("transpose", "resize")
 MIXED_PRECISIONS = (None, "float16", "bfloat16")
+STRATEGIES = ("mirrored", "multiworker")  # data-parallel training (training.distribute)
 GAN_LOSSES = ("lsgan", "vanilla", "hinge")
 # Pictures larger than this are refused unread (decompression bombs): Pillow's
 # own threshold (about 9459 x 9459). The check reads only the header, so a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from keras_anime_cyclegan.config import GENERATOR_PRESETS
+from keras_anime_cyclegan.config import GAN_LOSSES, GENERATOR_PRESETS, MIXED_PRECISIONS, STRATEGIES
 
 
 def add_parser(sub):
@@ -44,7 +44,7 @@ def add_parser(sub):
     p.add_argument("--batch-size", type=int)
     p.add_argument("--steps-per-epoch", type=int)
     p.add_argument("--seed", type=int)
-    p.add_argument("--gan-loss", choices=["lsgan", "vanilla", "hinge"])
+    p.add_argument("--gan-loss", choices=GAN_LOSSES)
     p.add_argument("--identity-weight", type=float, help="fraction of the cycle weight (0 = off, as in the paper)")
     p.add_argument("--cycle-weight", type=float, help="weight of the L1 cycle terms (10; 0 = off)")
     p.add_argument("--adversarial-weight", type=float, help="weight of the adversarial terms (1; 0 = no discriminators)")
@@ -63,13 +63,13 @@ def add_parser(sub):
         "--mixed-precision",
         nargs="?",
         const="float16",
-        choices=["float16", "bfloat16"],
+        choices=[p for p in MIXED_PRECISIONS if p],
         help="compute in float16 (with loss scaling; the default when given alone) or bfloat16; variables and "
         "instance normalisation stay float32. For GPUs: on CPUs float32 is faster",
     )
     p.add_argument(
         "--strategy",
-        choices=["mirrored", "multiworker"],
+        choices=STRATEGIES,
         help="data-parallel training: mirrored = all local devices (tf.distribute.MirroredStrategy; on JAX "
         "keras.distribution.DataParallel), multiworker = several machines described by TF_CONFIG (TensorFlow); "
         "--batch-size is the global batch, split across devices",

@@ -14,7 +14,7 @@ import contextlib
 import keras
 
 from keras_anime_cyclegan.artifacts.layout import NETWORKS
-from keras_anime_cyclegan.config import ExperimentConfig, resolve_jit_compile
+from keras_anime_cyclegan.config import ExperimentConfig, LossConfig, OptimizerConfig, resolve_jit_compile
 from keras_anime_cyclegan.models.factory import build_discriminator, build_generator
 from keras_anime_cyclegan.models.layers import with_no_hints
 from keras_anime_cyclegan.training import losses
@@ -25,7 +25,11 @@ from keras_anime_cyclegan.training.steps import train_step_mixin
 LOSS_NAMES = ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "paired_x", "paired_y", "gen_total", "D_X", "D_Y")
 
 
-def adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999, name=None):
+# Defaults are defined once, in the config dataclasses; the Python API uses them.
+_LOSS, _OPTIMIZER = LossConfig(), OptimizerConfig()
+
+
+def adam(learning_rate=_OPTIMIZER.learning_rate, beta_1=_OPTIMIZER.beta_1, beta_2=_OPTIMIZER.beta_2, name=None):
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, name=name)
 
 
@@ -144,13 +148,13 @@ class CycleGAN(train_step_mixin(), keras.Model):
         f_optimizer=None,
         dx_optimizer=None,
         dy_optimizer=None,
-        gan_loss: str = "lsgan",
-        cycle_weight: float = 10.0,
-        identity_weight: float = 0.5,
+        gan_loss: str = _LOSS.gan_loss,
+        cycle_weight: float = _LOSS.cycle_weight,
+        identity_weight: float = _LOSS.identity_weight,
         jit_compile: bool = False,
         loss_scaling: bool = False,
-        adversarial_weight: float = 1.0,
-        paired_weight: float = 0.0,
+        adversarial_weight: float = _LOSS.adversarial_weight,
+        paired_weight: float = _LOSS.paired_weight,
         **kwargs,
     ):
         """Optimizers (Adam 2e-4, beta_1 0.5 by default) and loss weights.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-STRATEGIES = ("mirrored", "multiworker")
+from keras_anime_cyclegan.config import STRATEGIES
 
 
 def make_strategy(name: str | None):
