@@ -12,7 +12,6 @@ files overwrite the previous ones, so git keeps one copy per commit.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
@@ -41,9 +40,13 @@ def main(argv=None) -> int:
         loaded = load_generator(run, direction)
         loaded.model.save(folder / filename)
         shas[direction] = loaded.weights_sha256
+    import numpy as np
+
+    from keras_anime_cyclegan.artifacts.layout import CHECKPOINT
+
     config = json.loads((run / "config.json").read_text())
-    with open(run / "log.csv") as f:
-        epochs = len(list(csv.DictReader(f)))
+    with np.load(run / CHECKPOINT) as checkpoint:
+        epochs = int(checkpoint["epoch"])
     info = {
         "name": args.name,
         "run": str(run.relative_to(ROOT) if run.resolve().is_relative_to(ROOT) else run),
