@@ -53,6 +53,9 @@ CASES = {
     # line art; then a green dot tapped on the alien's head
     "shipped": dict(direction="colorize", size=(256, 256), seed=0, shipped=True,
                     hint={"x": 0.5, "y": 0.3, "colour": "#14c828"}),
+    # the same dot tapped with a finger on a phone
+    "shipped_phone": dict(direction="colorize", size=(256, 256), seed=0, shipped=True, phone=True, page_size="256",
+                          hint={"x": 0.5, "y": 0.3, "colour": "#14c828"}),
 }
 PARITY_LIMIT = 2.0  # mean absolute difference in 0..255 levels (2/255 of the range), float32 weights
 UINT8_LIMIT = 2.0  # uint8-quantised weights: measured 0.54, held to the same bound
@@ -196,7 +199,7 @@ def test_a_tapped_hint_changes_the_colour_near_it(browser_run):
     after = np.fromfile(case["hintedRgbaFile"], np.uint8).reshape(case["height"], case["width"], 4)[..., :3]
     reference = _hinted_reference(browser_run["models"]["shipped"], picture, case["hints"])
     diff = np.abs(after.astype(np.int16) - reference.astype(np.int16))
-    print(f"shipped colourizer with a hint: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255")
+    print(f"shipped colourizer with a hint: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255; page {case['timing']}")
     assert diff.mean() <= PARITY_LIMIT
     cy, cx = int(hint["y"] * 256), int(hint["x"] * 256)
     near = (slice(cy - 8, cy + 9), slice(cx - 8, cx + 9))
@@ -212,6 +215,16 @@ def test_a_tapped_hint_changes_the_colour_near_it(browser_run):
         hint_channels(case["hintLayer"], (256, 256), (256, 256)),
         hint_channels([(hint["x"], hint["y"], hint["colour"])], (256, 256), (256, 256)),
     )
+
+
+def test_a_hint_tapped_on_a_phone_works_as_on_a_desktop(browser_run):
+    phone, desktop = browser_run["cases"]["shipped_phone"], browser_run["cases"]["shipped"]
+    assert phone["hintTools"] and len(phone["hints"]) == 1
+    assert abs(phone["hints"][0]["x"] - 0.5) < 0.02 and abs(phone["hints"][0]["y"] - 0.3) < 0.02
+    after = np.fromfile(phone["hintedRgbaFile"], np.uint8).reshape(phone["height"], phone["width"], 4)[..., :3]
+    reference = _hinted_reference(browser_run["models"]["shipped"], _picture(CASES["shipped_phone"]), phone["hints"])
+    assert np.abs(after.astype(np.int16) - reference.astype(np.int16)).mean() <= PARITY_LIMIT
+    assert phone["layout"]["scrollWidth"] <= 390 and phone["layout"]["smallestButton"] >= 44, phone["layout"]
 
 
 def test_uint8_weights_stay_close_in_the_browser(browser_run):
