@@ -226,24 +226,41 @@ class ExperimentConfig:
             raise ValueError(f"{path}: not a valid experiment config ({e})") from e
 
 
-# Generator presets: `paper` is PAPER.md's generator; `mobile` is small enough
-# for phones and browsers; `demo` trains in minutes on a laptop CPU.
-GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
-    "paper": GeneratorConfig(),
+# Presets, KerasHub style: plain dicts of ExperimentConfig settings (nested
+# dicts for its parts), over the dataclasses' defaults. `paper` is PAPER.md's
+# generator; `mobile` is small enough for phones and browsers; `demo` trains
+# in minutes on a laptop CPU.
+PRESETS: dict[str, dict[str, Any]] = {
+    "paper": {"generator": {}},
     # Sized for the export targets (float16 TFLite <= 3 MB, int8 <= 1.5 MB,
     # 256x256 fast on 2 cores): full-resolution layers dominate the time, so
     # 8 base channels; added skips and transposed convolutions halve the
-    # decoder's cost (benchmarks/export_report.py, README "Export").
-    "mobile": GeneratorConfig(
-        base_filters=8, max_filters=64, levels=3, residual_blocks=4, skip_mode="add", upsampling="transpose"
-    ),
-    "demo": GeneratorConfig(
-        base_filters=16, max_filters=64, levels=2, residual_blocks=2, upsampling="resize"
-    ),
-    "resnet9": GeneratorConfig(architecture="resnet", levels=2, residual_blocks=9, max_filters=256),
-    "resnet6": GeneratorConfig(architecture="resnet", levels=2, residual_blocks=6, max_filters=256),
-    "unet256": GeneratorConfig(architecture="unet", levels=8),
+    # decoder's cost (benchmarks/export_report.py). Its 16-channel 70x70
+    # PatchGAN (training only) halves the step: 0.88 -> 0.45 s at 128x128,
+    # batch 4, Intel Xeon (benchmarks/train_step.py --discriminators).
+    "mobile": {
+        "generator": {"base_filters": 8, "max_filters": 64, "levels": 3, "residual_blocks": 4,
+                      "skip_mode": "add", "upsampling": "transpose"},
+        "discriminator": {"base_filters": 16, "layers": 3},
+    },
+    # The whole job in a few minutes on two CPU cores: small images,
+    # discriminator and schedule, on the package's synthetic pictures.
+    "demo": {
+        "generator": {"base_filters": 16, "max_filters": 64, "levels": 2, "residual_blocks": 2, "upsampling": "resize"},
+        "discriminator": {"base_filters": 16, "layers": 2},
+        "image_size": 64,
+        "batch_size": 4,
+        "epochs": 10,
+        "pool_size": 16,
+        "optimizer": {"decay_start_epoch": 5},
+        "data": {"demo": True, "demo_images": 256, "held_out": 6},
+    },
+    "resnet9": {"generator": {"architecture": "resnet", "levels": 2, "residual_blocks": 9, "max_filters": 256}},
+    "resnet6": {"generator": {"architecture": "resnet", "levels": 2, "residual_blocks": 6, "max_filters": 256}},
+    "unet256": {"generator": {"architecture": "unet", "levels": 8}},
 }
+# Each preset's generator, for tools that need only the network.
+GENERATOR_PRESETS: dict[str, GeneratorConfig] = {name: GeneratorConfig(**p["generator"]) for name, p in PRESETS.items()}
 
 
 def onednn_enabled() -> bool:
@@ -273,30 +290,10 @@ def resolve_jit_compile(jit_compile: Optional[bool]) -> bool:
 
 
 def preset(name: str, **overrides: Any) -> ExperimentConfig:
-    """An experiment config built around a named generator preset.
-
-    The `demo` preset also shrinks images, discriminator and schedule so the
-    whole job runs in a few minutes on two CPU cores.
-    """
-    if name not in GENERATOR_PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose from {', '.join(GENERATOR_PRESETS)}")
-    gen = dataclasses.replace(GENERATOR_PRESETS[name])
-    kwargs: dict[str, Any] = {"name": name, "generator": gen}
-    if name == "mobile":
-        # Training-time only: a 16-channel 70x70 PatchGAN. The 64-channel one
-        # cost four times the generator and set the step time; this one
-        # halves the step (0.88 -> 0.45 s at 128x128, batch 4, Intel Xeon,
-        # benchmarks/train_step.py --discriminators).
-        kwargs["discriminator"] = DiscriminatorConfig(base_filters=16, layers=3)
-    if name == "demo":
-        kwargs.update(
-            image_size=64,
-            batch_size=4,
-            epochs=10,
-            pool_size=16,
-            discriminator=DiscriminatorConfig(base_filters=16, layers=2),
-            optimizer=OptimizerConfig(decay_start_epoch=5),
-            data=DataConfig(demo=True, demo_images=256, held_out=6),
-        )
-    kwargs.update(overrides)
-    return ExperimentConfig(**kwargs)
+    """The experiment config of preset `name`, with `overrides` (fields of
+    ExperimentConfig, whole) on top."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
+    settings = {"name": name, **PRESETS[name]}
+    config = ExperimentConfig.from_dict(settings)
+    return dataclasses.replace(config, **overrides) if overrides else config
