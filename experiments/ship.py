@@ -32,7 +32,7 @@ def main(argv=None) -> int:
     from keras_anime_cyclegan.artifacts.pretrained import FILES, HERE
     from keras_anime_cyclegan.artifacts.generators import load_generator
 
-    run = Path(args.run)
+    run = Path(args.run).resolve()
     folder = HERE / args.name
     folder.mkdir(parents=True, exist_ok=True)
     shas = {}
