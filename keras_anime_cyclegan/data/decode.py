@@ -21,9 +21,9 @@ from typing import Callable, Optional
 
 import numpy as np
 from PIL import Image, ImageOps
+from tqdm import tqdm
 
 from keras_anime_cyclegan.config import MAX_IMAGE_PIXELS
-from tqdm import tqdm
 
 log = logging.getLogger("keras_anime_cyclegan.data")
 

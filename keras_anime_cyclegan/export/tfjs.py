@@ -243,6 +243,8 @@ def tfjs_runner(model_json: str | Path):
     """
     import tensorflow as tf
 
+    from keras_anime_cyclegan.inference.runners import with_hint_channels
+
     path = Path(model_json)
     model = json.loads(path.read_text())
     weights = read_weights(path)
@@ -255,13 +257,10 @@ def tfjs_runner(model_json: str | Path):
     (out,) = model["signature"]["outputs"].values()
     fn = tf.compat.v1.wrap_function(lambda: tf.compat.v1.import_graph_def(graph_def, name=""), [])
     fn = fn.prune(fn.graph.get_tensor_by_name(inp["name"]), fn.graph.get_tensor_by_name(out["name"]))
-    channels = int(inp["tensorShape"]["dim"][-1]["size"])
+    hint_channels = int(inp["tensorShape"]["dim"][-1]["size"]) - 3
 
     def run(images):
-        images = np.asarray(images, np.float32)
-        if images.shape[-1] < channels:  # a hint model given no hints: zero hint channels
-            zeros = np.zeros(images.shape[:-1] + (channels - images.shape[-1],), np.float32)
-            images = np.concatenate([images, zeros], axis=-1)
+        images = with_hint_channels(np.asarray(images, np.float32), hint_channels, path)
         return fn(tf.constant(images)).numpy()
 
     return run

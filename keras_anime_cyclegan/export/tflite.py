@@ -125,16 +125,14 @@ def convert(model, quantize: str = "float32", size: Optional[int] = 256, represe
     from keras_anime_cyclegan.export.graph import export_model
 
     graph = export_model(model)
-    channels = 3 + int(getattr(model, "hint_channels", 0))
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(graph, size, channels)], graph)
+    hints = int(getattr(model, "hint_channels", 0))
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(graph, size, 3 + hints)], graph)
     if quantize != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantize == "float16":
         converter.target_spec.supported_types = [tf.float16]
     elif quantize == "int8":
-        converter.representative_dataset = _representative_dataset(
-            representative, size or 256, int(getattr(model, "hint_channels", 0))
-        )
+        converter.representative_dataset = _representative_dataset(representative, size or 256, hints)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
         # Selective quantisation as tf.lite.experimental.QuantizationDebugger
         # does it (calibrate, then quantise with a denylist), but with int8

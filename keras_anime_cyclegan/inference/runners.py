@@ -16,7 +16,7 @@ from keras_anime_cyclegan.models.layers import with_no_hints
 from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.inference.shared_norm import shared_stats_models
 from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator
-from keras_anime_cyclegan.artifacts.layout import check_direction
+from keras_anime_cyclegan.artifacts.layout import CONFIG_FILE, check_direction
 
 FORMATS = ("run folder", ".keras file", "SavedModel folder", ".tflite file")
 
@@ -113,12 +113,12 @@ class SavedModelRunner(Runner):
             self.fixed_size = (int(spec.shape[1]), int(spec.shape[2]))
 
     def __call__(self, batch, stats_from=None):
-        batch = _with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source)
+        batch = with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source)
         (out,) = self._fn(**{self._input_name: batch}).values()
         return out.numpy()
 
 
-def _with_hint_channels(batch: np.ndarray, hint_channels: int, source) -> np.ndarray:
+def with_hint_channels(batch: np.ndarray, hint_channels: int, source) -> np.ndarray:
     """`batch` as the model takes it: zero hint channels appended to a picture-only batch."""
     c = batch.shape[-1]
     if c == 3 + hint_channels:
@@ -163,7 +163,7 @@ class TFLiteRunner(Runner):
         self._batchable = True  # until resizing the batch dimension fails
 
     def __call__(self, batch, stats_from=None):
-        batch = _with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source)
+        batch = with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source)
         if self._batchable or batch.shape[0] == 1:
             try:
                 return self._invoke(batch)
@@ -242,7 +242,7 @@ def open_runner(path: str | Path, direction: str, num_threads: Optional[int] = N
     path = pretrained.resolve(path, direction)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model ({' / '.join(FORMATS)})")
-    if path.suffix == ".keras" or (path / "config.json").is_file():
+    if path.suffix == ".keras" or (path / CONFIG_FILE).is_file():
         return KerasRunner(load_generator(path, direction))
     if path.suffix == ".tflite" and path.is_file():
         runner: Runner = TFLiteRunner(path, metadata_for(path), num_threads)

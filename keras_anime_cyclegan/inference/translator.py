@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import numpy as np
 from PIL import Image
 
+from keras_anime_cyclegan.artifacts.layout import CONFIG_FILE, GENERATOR_FILES
 from keras_anime_cyclegan.inference.hints import Hints, hint_channels
 from keras_anime_cyclegan.inference.io import ImageInput, read_image
 from keras_anime_cyclegan.inference.runners import Runner, open_runner
@@ -164,13 +165,13 @@ class ImageTranslator:
         size = (rgb.shape[1], rgb.shape[0])
         if self.max_side and max(size) > self.max_side:
             rgb = _fit_within(rgb, self.max_side, self.max_side)
+        if hinted.hints is not None and not self.runner.hint_channels:
+            raise ValueError(f"{self.runner.source}: this model takes no colour hints")
+        if self.runner.fixed_size:
+            return _Job(size, alpha, *self._letterbox(rgb, hinted, size))
         hints = None
         if hinted.hints is not None:
-            if not getattr(self.runner, "hint_channels", 0):
-                raise ValueError(f"{self.runner.source}: this model takes no colour hints")
             hints = hint_channels(hinted.hints, size, (rgb.shape[1], rgb.shape[0]), hinted.source)
-        if self.runner.fixed_size:
-            return _Job(size, alpha, *self._letterbox(rgb, hinted if hints is not None else None, size))
         h, w = rgb.shape[:2]
         m = self.runner.multiple
         x = to_float(rgb) if hints is None else np.concatenate([to_float(rgb), hints], axis=-1)
@@ -188,7 +189,7 @@ class ImageTranslator:
             job.stats_from = reflect_pad(thumb, padded_length(th, m), padded_length(tw, m))
         return job
 
-    def _letterbox(self, rgb: np.ndarray, hinted: Optional[Hinted] = None, size=None):
+    def _letterbox(self, rgb: np.ndarray, hinted: Hinted, size: tuple[int, int]):
         """A fixed-size model's input: resized keeping the aspect ratio, then
         reflect-padded (hints, drawn at the fitted size, padded with zeros);
         and how to undo both."""
@@ -197,7 +198,7 @@ class ImageTranslator:
         fitted = _fit_within(rgb, sh, sw, upscale=True)
         fh, fw = fitted.shape[:2]
         x = reflect_pad(to_float(fitted), sh, sw)
-        if hinted is not None:
+        if hinted.hints is not None:
             hints = hint_channels(hinted.hints, size, (fw, fh), hinted.source)
             x = np.concatenate([x, np.pad(hints, ((0, sh - fh), (0, sw - fw), (0, 0)))], axis=-1)
 
@@ -297,10 +298,11 @@ class Colorizer(ImageTranslator):
         if self._line_extractor is None:
             source = Path(self.runner.source)
             companion = None
-            if (source / "config.json").is_file():
+            beside = source.parent / GENERATOR_FILES["lines"]
+            if (source / CONFIG_FILE).is_file():
                 companion = source  # a run folder holds both
-            elif source.name == "generator_g.keras" and (source.parent / "generator_f.keras").is_file():
-                companion = source.parent / "generator_f.keras"
+            elif source.name == GENERATOR_FILES["colorize"] and beside.is_file():
+                companion = beside
             if companion is None:
                 raise ValueError(
                     f"{source}: no line extractor (F) comes with this model, so no confidence; "
