@@ -132,28 +132,32 @@ def hint_scores(colorizer, lines, colours, unhinted, counts):
     from keras_anime_cyclegan.inference.translator import Hinted
     from keras_anime_cyclegan.utils import metrics as M
 
+    from keras_anime_cyclegan.utils.images import to_uint8
+
+    # Each picture's error without hints, once: every hint count reads it in its regions.
+    plain_errors = [M.ciede2000(plain, truth) for plain, truth in zip(unhinted, colours)]
     table, sheet = {}, {"drawn": [], "output": []}
     for count in counts:
         points = [sample_hint_points(l, c, count, seed=1000 * count + i) for i, (l, c) in enumerate(zip(lines, colours))]
         outputs = [np.asarray(im.convert("RGB")) for im in colorizer.colorize_many(
             [Hinted(l, p or None) for l, p in zip(lines, points)])]
         rows = []
-        for line, truth, out, plain, pts in zip(lines, colours, outputs, unhinted, points):
+        for line, truth, out, plain_error, pts in zip(lines, colours, outputs, plain_errors, points):
             size = (truth.shape[1], truth.shape[0])
-            row = {"ssim": M.ssim(out, truth), "picture_ciede2000": float(M.ciede2000(out, truth).mean())}
+            error = M.ciede2000(out, truth)
+            row = {"ssim": M.ssim(out, truth), "picture_ciede2000": float(error.mean())}
+            channels = hint_channels(pts, size, size) if pts else None
             if pts:
-                mask = hint_channels(pts, size, size)[..., 3] > 0
-                regions = M.hinted_regions(truth, mask)
+                regions = M.hinted_regions(truth, channels[..., 3] > 0)
                 if regions.any():
-                    row["region_ciede2000"] = float(M.ciede2000(out, truth)[regions].mean())
-                    row["region_ciede2000_without_hints"] = float(M.ciede2000(plain, truth)[regions].mean())
+                    row["region_ciede2000"] = float(error[regions].mean())
+                    row["region_ciede2000_without_hints"] = float(plain_error[regions].mean())
             rows.append(row)
             if count == 10:
                 drawn = line.copy()
-                mask = hint_channels(pts, size, size) if pts else None
-                if mask is not None:
-                    m = mask[..., 3] > 0
-                    drawn[m] = np.round((mask[m, :3] + 1) * 127.5).astype(np.uint8)
+                if pts:
+                    m = channels[..., 3] > 0
+                    drawn[m] = to_uint8(channels[m, :3])
                 sheet["drawn"].append(drawn)
                 sheet["output"].append(out)
         keys = sorted({k for r in rows for k in r})
