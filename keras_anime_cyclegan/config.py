@@ -25,6 +25,9 @@ GAN_LOSSES = ("lsgan", "vanilla", "hinge")
 # 30000 x 30000 PNG is refused before decoding.
 MAX_IMAGE_PIXELS = 89_478_485
 HINT_CHANNELS = 4  # hint colour (RGB, [-1, 1]) and mask, after the sketch's 3 channels
+# Hint dots are (2r+1)-pixel squares: training samples r up to this, and a
+# user's point hint is drawn with it (Python, exports' metadata, browser).
+HINT_DOT_RADIUS = 2
 
 
 def _check_choice(name: str, value: str, choices: tuple) -> None:

@@ -46,15 +46,16 @@ from pathlib import Path
 from typing import Any, Optional
 
 from keras_anime_cyclegan import __version__
+from keras_anime_cyclegan.config import HINT_CHANNELS, HINT_DOT_RADIUS
 
 SCHEMA_VERSION = 1
 FILENAME = "metadata.json"
 # How a hint generator's extra input channels are filled (metadata "hints").
 HINTS = {
-    "channels": 4,
+    "channels": HINT_CHANNELS,
     "encoding": "after the picture's RGB: hint colour RGB in the input's range (0 where there is no hint), "
     "then a mask, 1 at hinted pixels and 0 elsewhere; all four zero everywhere = no hints",
-    "dot_radius": 2,
+    "dot_radius": HINT_DOT_RADIUS,
     "dot": "a point hint is a (2r+1)x(2r+1) square of its colour at the model's input resolution",
 }
 TASKS = {

@@ -23,6 +23,7 @@ from typing import Callable, Optional
 import numpy as np
 from PIL import Image
 
+from keras_anime_cyclegan.config import HINT_DOT_RADIUS
 from keras_anime_cyclegan.data.decode import (
     MAX_IMAGE_PIXELS,
     DecodedFolder,
@@ -388,7 +389,7 @@ def paired_training_data(
     return TrainData(dataset.take(steps), steps, samples_x, samples_y)
 
 
-def sample_hints(colour, seed, max_hints: int = 30, none_share: float = 0.4, max_radius: int = 2):
+def sample_hints(colour, seed, max_hints: int = 30, none_share: float = 0.4, max_radius: int = HINT_DOT_RADIUS):
     """Colour hints sampled from a colour picture, as users would give them: (H, W, 4) float32.
 
     With probability `none_share` no hints; otherwise 1 to `max_hints`

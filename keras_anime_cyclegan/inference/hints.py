@@ -28,10 +28,10 @@ from typing import Sequence, Union
 import numpy as np
 from PIL import Image, ImageColor
 
-from keras_anime_cyclegan.config import HINT_CHANNELS
+from keras_anime_cyclegan.config import HINT_CHANNELS, HINT_DOT_RADIUS
 from keras_anime_cyclegan.utils.images import to_float
 
-DOT_RADIUS = 2  # a (2r+1)-pixel square, the largest dot training samples
+DOT_RADIUS = HINT_DOT_RADIUS  # a (2r+1)-pixel square, the largest dot training samples
 ALPHA_THRESHOLD = 128
 
 Point = tuple  # (x, y, colour)

@@ -18,3 +18,17 @@ export function fitToModel(width, height, sizeSetting, input) {
   const h = Math.max(minSide, Math.round(height * scale));
   return { width: w, height: h, scaled: w !== width || h !== height };
 }
+
+// The square a hint dot covers in a width x height model input, as
+// kac.inference.hints draws it: centred on the pixel under the (fx, fy)
+// fractions, `radius` (metadata.json "hints".dot_radius) pixels each way,
+// clipped to the picture.
+export function hintSquare(fx, fy, width, height, radius) {
+  const cx = Math.min(Math.floor(fx * width), width - 1);
+  const cy = Math.min(Math.floor(fy * height), height - 1);
+  return {
+    cx, cy,
+    x0: Math.max(cx - radius, 0), x1: Math.min(cx + radius, width - 1),
+    y0: Math.max(cy - radius, 0), y1: Math.min(cy + radius, height - 1),
+  };
+}

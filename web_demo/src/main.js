@@ -4,7 +4,7 @@
 // sketch drop colour dots (undo, clear, download as the RGBA hint layer
 // `kac colorize --hints` takes). Query parameters, for tests and for hosting the
 // models elsewhere on the same origin: ?models=URL/ ?backend=wasm ?size=original
-import { fitToModel } from "./geometry.js";
+import { fitToModel, hintSquare } from "./geometry.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -121,17 +121,19 @@ const rgbOf = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 // model saw, scaled back up, opaque; the rest transparent.
 $("hint-download").addEventListener("click", () => {
   const { bitmap, name } = state.picture;
-  const fit = fitToModel(bitmap.width, bitmap.height, $("size").value, state.metadata.colorize.input);
+  const meta = state.metadata.colorize;
+  const fit = fitToModel(bitmap.width, bitmap.height, $("size").value, meta.input);
   const scale = bitmap.width / fit.width;
+  const radius = meta.hints.dot_radius;
   const canvas = document.createElement("canvas");
   canvas.width = bitmap.width;
   canvas.height = bitmap.height;
   const ctx = canvas.getContext("2d");
   for (const h of state.hints) {
-    const cx = Math.min(Math.floor(h.x * fit.width), fit.width - 1);
-    const cy = Math.min(Math.floor(h.y * fit.height), fit.height - 1);
+    const { cx, cy } = hintSquare(h.x, h.y, fit.width, fit.height, radius);
+    const side = 2 * radius + 1;
     ctx.fillStyle = h.colour;
-    ctx.fillRect(Math.round((cx - 2) * scale), Math.round((cy - 2) * scale), Math.round(5 * scale), Math.round(5 * scale));
+    ctx.fillRect(Math.round((cx - radius) * scale), Math.round((cy - radius) * scale), Math.round(side * scale), Math.round(side * scale));
   }
   canvas.toBlob((blob) => {
     const a = document.createElement("a");

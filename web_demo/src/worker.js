@@ -10,6 +10,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { hintSquare } from "./geometry.js";
 
 // The order "auto" tries: fastest first, the CPU always works.
 const BACKENDS = ["webgpu", "webgl", "wasm", "cpu"];
@@ -82,16 +83,14 @@ async function loadModel(modelsUrl, direction) {
 // run it, crop back, and turn [-1, 1] into RGBA bytes (as the SavedModel's
 // uint8 signature does inside its graph).
 // A hint generator's extra input, as metadata.json "hints" describes it and
-// kac.inference.hints draws it: each hint a (2r+1)-pixel square of its colour
-// (RGB in [-1, 1]) with mask 1; zeros elsewhere = no hints.
-const DOT_RADIUS = 2;
-function hintPlanes(hints, width, height) {
+// kac.inference.hints draws it: each hint a square of its colour (RGB in
+// [-1, 1]) with mask 1; zeros elsewhere = no hints.
+function hintPlanes(hints, width, height, radius) {
   const planes = new Float32Array(width * height * 4);
   for (const [fx, fy, r, g, b] of hints) {
-    const cx = Math.min(Math.floor(fx * width), width - 1);
-    const cy = Math.min(Math.floor(fy * height), height - 1);
-    for (let y = Math.max(cy - DOT_RADIUS, 0); y <= Math.min(cy + DOT_RADIUS, height - 1); y++) {
-      for (let x = Math.max(cx - DOT_RADIUS, 0); x <= Math.min(cx + DOT_RADIUS, width - 1); x++) {
+    const { x0, x1, y0, y1 } = hintSquare(fx, fy, width, height, radius);
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
         const i = (y * width + x) * 4;
         planes[i] = r / 127.5 - 1;
         planes[i + 1] = g / 127.5 - 1;
@@ -114,7 +113,7 @@ async function translate({ id, direction, width, height, pixels, hints }) {
   const input = tf.tidy(() => {
     const rgba = tf.tensor3d(new Uint8Array(pixels), [height, width, 4], "int32");
     let x = tf.expandDims(tf.sub(tf.div(tf.cast(tf.slice(rgba, [0, 0, 0], [height, width, 3]), "float32"), 127.5), 1), 0);
-    if (hintChannels) x = tf.concat([x, tf.tensor4d(hintPlanes(hints || [], width, height), [1, height, width, 4])], 3);
+    if (hintChannels) x = tf.concat([x, tf.tensor4d(hintPlanes(hints || [], width, height, entry.metadata.hints.dot_radius), [1, height, width, 4])], 3);
     return padH || padW ? tf.mirrorPad(x, [[0, 0], [0, padH], [0, padW], [0, 0]], "reflect") : x;
   });
   progress(`Running the model (${tf.getBackend()})`, 0.35, id);
