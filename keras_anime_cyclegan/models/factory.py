@@ -6,7 +6,6 @@ import dataclasses
 import inspect
 
 import keras
-import numpy as np
 
 from keras_anime_cyclegan.config import DiscriminatorConfig, GeneratorConfig
 from keras_anime_cyclegan.models.discriminators import (
@@ -40,31 +39,6 @@ def build_generator(config: GeneratorConfig, name: str | None = None) -> keras.M
     kwargs = dataclasses.asdict(config)
     cls = GENERATORS[kwargs.pop("architecture")]
     return cls(**_arguments_of(cls, kwargs), **({"name": name} if name else {}))
-
-
-def without_hint_inputs(model: keras.Model) -> keras.Model:
-    """A generator that takes colour hints, as the image-only generator it is with none.
-
-    With every hint channel zero, the stem convolution's hint weights
-    multiply zeros, so a copy built with `hint_channels=0` holding the same
-    weights (the stem kernel cut to the image's 3 input channels) gives the
-    same outputs, with one input of 3 channels as every export and runner
-    expects. Returns `model` itself when it takes no hints.
-    """
-    hints = int(getattr(model, "hint_channels", 0))
-    if not hints:
-        return model
-    arch = {cls: name for name, cls in GENERATORS.items()}[type(model)]
-    kwargs = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable", "dtype")}
-    config = GeneratorConfig(architecture=arch, **{**kwargs, "hint_channels": 0})  # the config's other fields: defaults
-    copy = build_generator(config, name=model.name)
-    for target, source in zip(copy.weights, model.weights):
-        value = source.numpy() if hasattr(source, "numpy") else np.asarray(source)
-        if tuple(target.shape) != tuple(value.shape):
-            # The stem kernel: (k, k, 3 + hints, filters) -> (k, k, 3, filters).
-            value = value[:, :, : target.shape[2], :]
-        target.assign(value)
-    return copy
 
 
 def build_discriminator(config: DiscriminatorConfig, name: str | None = None) -> keras.Model:
