@@ -60,6 +60,9 @@ class GeneratorConfig:
     # Colour hints as extra input channels (G only): 0, or HINT_CHANNELS
     # (hint RGB in [-1, 1] and a 0/1 mask, zero where there is no hint).
     hint_channels: int = 0
+    # Rounds of models.layers.HintSpread (hints grown 2 px per round through
+    # the paper, stopped by lines) before G's first layer; 0: dots as given.
+    hint_spread: int = 0
 
     def __post_init__(self):
         _check_choice("generator.architecture", self.architecture, GENERATOR_ARCHITECTURES)
@@ -67,6 +70,8 @@ class GeneratorConfig:
             raise ValueError(f"generator.hint_channels must be 0 or {HINT_CHANNELS}; got {self.hint_channels}")
         if self.hint_channels and self.architecture != "unet_resnet":
             raise ValueError("generator.hint_channels needs the unet_resnet architecture")
+        if self.hint_spread < 0 or (self.hint_spread and not self.hint_channels):
+            raise ValueError(f"generator.hint_spread must be 0, or > 0 with hint_channels; got {self.hint_spread}")
         _check_choice("generator.norm", self.norm, NORMS)
         _check_choice("generator.skip_mode", self.skip_mode, SKIP_MODES)
         _check_choice("generator.upsampling", self.upsampling, UPSAMPLINGS)
@@ -192,7 +197,7 @@ class ExperimentConfig:
     def generator_config(self, network: str) -> GeneratorConfig:
         """The settings of "generator_g" (G) or "generator_f" (F): hints are G's alone."""
         if network == "generator_f":
-            return dataclasses.replace(self.generator, hint_channels=0)
+            return dataclasses.replace(self.generator, hint_channels=0, hint_spread=0)
         return self.generator
 
     def to_dict(self) -> dict[str, Any]:

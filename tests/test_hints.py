@@ -49,3 +49,54 @@ def test_hint_settings_are_checked():
         GeneratorConfig(architecture="resnet", hint_channels=HINT_CHANNELS)
     with pytest.raises(ValueError, match="0 or 4"):
         GeneratorConfig(hint_channels=3)
+    with pytest.raises(ValueError, match="hint_spread"):
+        GeneratorConfig(hint_spread=8)  # spreading needs hint channels
+
+
+def _ring_sketch(size=64):
+    """White paper with a closed black square outline from 16 to 47 (a 2-pixel line) and a diagonal line."""
+    sketch = np.ones((size, size, 3), np.float32)
+    sketch[16:48, 16:18] = sketch[16:48, 46:48] = sketch[16:18, 16:48] = sketch[46:48, 16:48] = -1
+    for i in range(size):  # a 1-pixel diagonal in the bottom-left corner: 8-connected growth must not slip through
+        if 48 + i < size:
+            sketch[48 + i, i] = -1
+    return sketch
+
+
+def test_hint_spread_fills_the_region_a_dot_is_in_and_stops_at_lines():
+    from keras_anime_cyclegan.models.layers import HintSpread
+
+    sketch = _ring_sketch()
+    hints = np.zeros((64, 64, 4), np.float32)
+    hints[30:33, 30:33] = [0.8, -0.6, 0.2, 1.0]  # one dot inside the square
+    hints[4:7, 56:59] = [-0.4, 0.4, 0.0, 1.0]  # one outside, above the diagonal
+    out = np.asarray(HintSpread(steps=48)(np.concatenate([sketch, hints], -1)[None]))[0]
+    assert np.array_equal(out[..., :3], sketch)  # the sketch passes unchanged
+    mask, colour = out[..., 6], out[..., 3:6]
+    inside, outside = (slice(18, 46), slice(18, 46)), (slice(0, 14), slice(0, 64))
+    assert mask[inside].all() and np.allclose(colour[inside], [0.8, -0.6, 0.2], atol=1e-5)
+    assert mask[outside].all() and np.allclose(colour[outside], [-0.4, 0.4, 0.0], atol=1e-5)
+    assert not mask[sketch[..., 0] < 0].any()  # never on the lines
+    below_diagonal = np.array([[y > 48 + x + 1 for x in range(64)] for y in range(64)])
+    assert not mask[below_diagonal].any()  # the 1-pixel diagonal holds
+
+
+def test_hint_spread_without_hints_is_the_identity():
+    from keras_anime_cyclegan.models.layers import HintSpread
+
+    x = np.concatenate([_ring_sketch(), np.zeros((64, 64, 4), np.float32)], -1)[None]
+    assert np.array_equal(np.asarray(HintSpread(steps=8)(x)), x)
+
+
+def test_generator_with_hint_spread_saves_and_loads(tmp_path):
+    import keras
+
+    from keras_anime_cyclegan.models.factory import build_generator
+
+    g = build_generator(dataclasses.replace(TINY_GENERATOR, hint_channels=HINT_CHANNELS, hint_spread=4))
+    x = np.concatenate([_ring_sketch(32), np.zeros((32, 32, 4), np.float32)], -1)[None]
+    x[0, 8:11, 8:11, 3:] = [1.0, 0.0, -1.0, 1.0]
+    g.save(tmp_path / "g.keras")
+    loaded = keras.saving.load_model(tmp_path / "g.keras")
+    assert loaded.hint_spread == 4
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(g(x)), atol=1e-6)

@@ -17,6 +17,7 @@ from keras import layers
 
 from keras_anime_cyclegan.models.layers import (
     PACKAGE,
+    HintSpread,
     ReflectionPadding2D,
     activation as activation_layer,
     conv_norm_act,
@@ -94,6 +95,9 @@ class UNetResNetGenerator(FunctionalSubclass):
         hint_channels: int, extra input channels after the image's 3: 0, or
             4 for colour hints (RGB in [-1, 1] and a 0/1 mask; all zero
             means no hints).
+        hint_spread: int, rounds of `HintSpread` applied to the hints
+            before the stem (each dot grown 2 px per round through the
+            paper, stopped by lines); 0 feeds the dots as given.
 
     Example:
     >>> g = UNetResNetGenerator(base_filters=8, levels=2, residual_blocks=1)
@@ -114,6 +118,7 @@ class UNetResNetGenerator(FunctionalSubclass):
         stem_kernel: int = 7,
         head_kernel: int = 7,
         hint_channels: int = 0,
+        hint_spread: int = 0,
         name: str = "unet_resnet_generator",
         **kwargs,
     ):
@@ -122,7 +127,12 @@ class UNetResNetGenerator(FunctionalSubclass):
 
         # === Functional Model ===
         inputs = keras.Input((None, None, 3 + hint_channels), name="image")
-        x = conv_norm_act(inputs, widths[0], stem_kernel, 1, norm, act, prefix="stem_")
+        x = inputs
+        if hint_spread:
+            if hint_channels != 4:
+                raise ValueError(f"hint_spread needs hint_channels=4; got hint_channels={hint_channels}")
+            x = HintSpread(hint_spread, name="hint_spread")(x)
+        x = conv_norm_act(x, widths[0], stem_kernel, 1, norm, act, prefix="stem_")
         skips = [x]
         for i in range(1, levels + 1):
             x = residual_block(x, widths[i], norm, act, strides=2, prefix=f"down{i}")
@@ -142,6 +152,7 @@ class UNetResNetGenerator(FunctionalSubclass):
         # === Attributes ===
         self.multiple = 2**levels
         self.hint_channels = hint_channels
+        self.hint_spread = hint_spread
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
