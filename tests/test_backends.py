@@ -54,7 +54,7 @@ def _train(run_dir):
     return {
         "backend": keras.backend.backend(),
         "history": result.history,
-        "iterations": [int(keras.ops.convert_to_numpy(o.iterations)) for o in model.optimizers.values()],
+        "iterations": int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
         "pool_count": int(keras.ops.convert_to_numpy(model.pool_x.count.value)),
     }
 
@@ -122,7 +122,7 @@ def test_jax_trains_and_its_weights_give_the_same_outputs_in_tensorflow(tmp_path
     run = tmp_path / "run"
     trained = _run("jax", "train", run)
     assert trained["backend"] == "jax"
-    assert trained["iterations"] == [2, 2, 2, 2]  # 4 images per domain, batch 2
+    assert trained["iterations"] == 2  # 4 images per domain, batch 2
     assert trained["pool_count"] == 4
     assert all(np.isfinite(v[0]) for v in trained["history"].values())
     assert trained["history"]["cycle_x"][0] > 0
@@ -139,7 +139,7 @@ def test_torch_trains_and_its_weights_give_the_same_outputs_in_tensorflow(tmp_pa
     run = tmp_path / "run"
     trained = _run("torch", "train", run)
     assert trained["backend"] == "torch"
-    assert trained["iterations"] == [2, 2, 2, 2]
+    assert trained["iterations"] == 2
     assert trained["pool_count"] == 4
     assert all(np.isfinite(v[0]) for v in trained["history"].values())
     assert trained["history"]["cycle_x"][0] > 0

@@ -50,7 +50,7 @@ def _soak(xla: bool, strategy: str, steps: int) -> dict:
         "onednn": bool(_pywrap_util_port.IsMklEnabled()),
         "replicas": model.distribute_strategy.num_replicas_in_sync,
         "xla": bool(model.jit_compile),
-        "steps": int(model.optimizers["generator_g"].iterations.numpy()),
+        "steps": int(model.optimizer.iterations.numpy()),
         "finite": bool(np.all(np.isfinite(list(logs.values())))),
     }
 

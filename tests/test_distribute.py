@@ -78,7 +78,7 @@ def _mirrored_worker(run_dir):
     resumed = train(None, run_dir, resume=True, epochs=2, strategy=strategy, verbose=0)
     results["resumed"] = {
         "initial_epoch": resumed.initial_epoch,
-        "iterations": [int(o.iterations.numpy()) for o in resumed.model.optimizers.values()],
+        "iterations": int(resumed.model.optimizer.iterations.numpy()),
         "pool_count": int(resumed.model.pool_x.count.numpy()),
     }
     print(json.dumps(results))
@@ -98,7 +98,7 @@ def test_two_replicas_give_the_losses_and_weights_of_one(tmp_path):
         np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-3, atol=2e-5)  # Adam's step is 2e-4
     # 4 images per domain / global batch 2 = 2 steps an epoch; epoch 2 resumed from the checkpoint.
     assert r["resumed"]["initial_epoch"] == 1
-    assert r["resumed"]["iterations"] == [4, 4, 4, 4]
+    assert r["resumed"]["iterations"] == 4
     assert r["resumed"]["pool_count"] == 4  # each replica's pool saw 4 of its own fakes (1 a step)
     assert (tmp_path / "run" / "checkpoints" / "last.npz").exists()
 

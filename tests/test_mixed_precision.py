@@ -30,8 +30,7 @@ def test_layers_compute_in_half_precision_but_norms_heads_and_variables_stay_flo
     assert g.get_layer("head_tanh").compute_dtype == "float32"
     assert {v.dtype for v in model.trainable_variables} == {"float32"}
     assert keras.config.dtype_policy().name == "float32", "building must not leak the policy"
-    scaled = all(isinstance(o, keras.optimizers.LossScaleOptimizer) for o in model.optimizers.values())
-    assert scaled == (mixed == "float16")
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer) == (mixed == "float16")
 
 
 def test_float16_training_follows_float32_training():
@@ -52,37 +51,27 @@ def test_overflowing_loss_scale_skips_the_step_and_halves_the_scale():
     keras.utils.set_random_seed(2)
     config = tiny_config(mixed_precision="float16")
     model = build_model(config)
-    huge = {
-        n: keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(2e-4), initial_scale=2.0**40) for n in "gfxy"
-    }
-    model.compile(huge["g"], huge["f"], huge["x"], huge["y"], loss_scaling=True)
-    before = [w.numpy().copy() for w in model.generator_g.trainable_weights]
+    huge = keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(2e-4), initial_scale=2.0**40)
+    model.compile(huge, loss_scaling=True)
+    before = [w.numpy().copy() for w in model.trainable_weights]
     logs = model.train_step(_batch())
     assert np.isfinite(float(logs["gen_total"])), "the loss itself is finite; its scaled float16 gradients are not"
-    for a, w in zip(before, model.generator_g.trainable_weights):
+    for a, w in zip(before, model.trainable_weights):
         np.testing.assert_array_equal(a, w.numpy())
-    assert [float(o.dynamic_scale) for o in model.optimizers.values()] == [2.0**39] * 4
+    assert float(model.optimizer.dynamic_scale) == 2.0**39
 
 
-def test_each_optimizer_unscales_by_its_own_scale():
-    """G and F share one backward pass at the smaller scale; F's larger scale must not shrink its step.
-
-    Plain SGD inside, so a wrongly scaled gradient gives a different step.
-    """
+def test_the_loss_scale_is_divided_out():
+    """Plain SGD inside: the step is the same whatever the (finite) loss scale."""
     results = []
-    for f_scale in (2.0**10, 2.0**14):
+    for scale in (2.0**10, 2.0**14):  # both far from float16 under- and overflow
         keras.utils.set_random_seed(3)
-        model = build_model(tiny_config(mixed_precision="float16"))
-        scales = {"g": 2.0**10, "f": f_scale, "x": 2.0**10, "y": 2.0**10}
-        opts = {
-            n: keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=s)
-            for n, s in scales.items()
-        }
-        model.compile(opts["g"], opts["f"], opts["x"], opts["y"], loss_scaling=True)
+        model = build_model(tiny_config(mixed_precision="float16", pool_size=0))
+        model.compile(keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=scale), loss_scaling=True)
         model.train_step(_batch())
-        results.append([w.numpy() for w in model.generator_f.trainable_weights])
+        results.append([w.numpy() for w in model.generator_f.trainable_weights + model.discriminator_x.trainable_weights])
     for a, b in zip(*results):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-6)
 
 
 def test_mixed_precision_run_saves_float32_generators(tmp_path):

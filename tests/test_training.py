@@ -40,7 +40,7 @@ def test_thirty_steps_lower_the_cycle_loss():
     assert after < 0.8 * before, f"cycle loss {before:.3f} -> {after:.3f}: no learning signal"
     for name in ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "gen_total", "D_X", "D_Y"):
         assert name in history.history, f"{name} missing from fit's metrics"
-    assert int(model.g_optimizer.iterations) == 30 and int(model.dy_optimizer.iterations) == 30
+    assert int(model.optimizer.iterations) == 30
 
 
 def test_identity_weight_zero_turns_identity_loss_off():
@@ -99,9 +99,9 @@ class _Recorder(keras.callbacks.Callback):
     def _snap(self):
         m = self.model
         return {
-            "iterations": [int(o.iterations) for o in m.optimizers.values()],
+            "iterations": int(m.optimizer.iterations),
             "weights": [w.numpy().copy() for w in m.generator_g.weights + m.discriminator_y.weights],
-            "adam": [v.numpy().copy() for v in m.f_optimizer.variables],
+            "adam": [v.numpy().copy() for v in ckpt_module.optimizer_state_by_network(m)["generator_f"]],
             "pool": [v.numpy().copy() for v in m.pool_x.variables],
         }
 
@@ -127,7 +127,7 @@ def test_resume_restores_epoch_iterations_weights_and_pool_exactly(tmp_path):
     result = train(None, run, resume=True, callbacks=[second], verbose=0)
     assert result.initial_epoch == 1
     saved, restored = first.snapshots[1], second.snapshots["begin"]
-    assert restored["iterations"] == saved["iterations"] == [2, 2, 2, 2]  # 4 images per domain / batch 2
+    assert restored["iterations"] == saved["iterations"] == 2  # 4 images per domain / batch 2
     for key in ("weights", "adam", "pool"):
         for a, b in zip(saved[key], restored[key]):
             np.testing.assert_array_equal(a, b)
@@ -207,3 +207,66 @@ def test_train_step_graph_has_no_host_round_trip():
     op_types |= {node.op for fn in graph_def.library.function for node in fn.node_def}
     assert "Conv2D" in op_types, "the step's convolutions are missing: it was not traced"
     assert not op_types & {"PyFunc", "EagerPyFunc", "PyFuncStateless", "PrintV2", "Print"}
+
+
+def _four_adam_reference(model, batch, steps):
+    """What one Adam per network (the layout before one optimizer) does with the same gradients."""
+    import tensorflow as tf
+
+    adams = {}
+    for name in ckpt_module.NETWORKS:
+        adams[name] = keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.999)
+        adams[name].build(getattr(model, name).trainable_variables)
+    for _ in range(steps):
+        with tf.GradientTape(persistent=True) as tape:
+            objectives = model.objectives(model.compute_losses(*batch))
+        for group, objective in objectives.items():
+            for name in model.groups[group]:
+                variables = getattr(model, name).trainable_variables
+                adams[name].apply_gradients(zip(tape.gradient(objective, variables), variables))
+    return adams
+
+
+def test_one_optimizer_updates_like_one_adam_per_network_and_loads_their_checkpoints(tmp_path):
+    """Adam's state is per variable and all four networks step together, so
+    one Adam over all four is the four Adams of old checkpoints, exactly."""
+    colors, lines = synthetic_images(4, 32, seed=5)
+    batch = to_float(lines[:2]), to_float(colors[2:])
+    config = tiny_config(pool_size=0)  # no random pool choices between the two runs
+    keras.utils.set_random_seed(4)
+    reference = build_model(config)
+    start = [w.numpy().copy() for w in reference.weights]
+    adams = _four_adam_reference(reference, batch, steps=3)
+
+    model = build_model(config)
+    for w, value in zip(model.weights, start):
+        w.assign(value)
+    for _ in range(3):
+        model.train_step(batch)
+    for a, b in zip(reference.weights, model.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7, err_msg=b.path)
+    ours = ckpt_module.optimizer_state_by_network(model)
+    for name, adam in adams.items():
+        theirs = [v for v in adam.variables if v.name != "learning_rate"]
+        assert len(theirs) == len(ours[name])
+        for a, b in zip(theirs, ours[name]):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-9)
+
+    # A checkpoint as the four-Adam code wrote it: optimizer_<network>/i = that Adam's i-th variable.
+    arrays = {"epoch": np.asarray(5)}
+    for name, adam in adams.items():
+        for i, w in enumerate(getattr(reference, name).weights):
+            arrays[f"{name}/{i:04d}"] = w.numpy()
+        for i, v in enumerate(v for v in adam.variables if v.name != "learning_rate"):
+            arrays[f"optimizer_{name}/{i:04d}"] = v.numpy()
+    for pool in ("pool_x", "pool_y"):
+        for i, v in enumerate(getattr(reference, pool).variables):
+            arrays[f"{pool}/{i:04d}"] = v.numpy()
+    np.savez(tmp_path / "old.npz", **arrays)
+    fresh = build_model(config)
+    assert load_checkpoint(fresh, tmp_path / "old.npz") == 5
+    assert int(fresh.optimizer.iterations) == 3
+    model.train_step(batch)
+    fresh.train_step(batch)
+    for a, b in zip(model.weights, fresh.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7, err_msg=b.path)

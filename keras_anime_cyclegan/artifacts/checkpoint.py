@@ -1,4 +1,4 @@
-"""Whole-state checkpoints: four networks, four optimizers, two pools, epoch.
+"""Whole-state checkpoints: four networks, the optimizer's state per network, two pools, epoch.
 
 One `.npz` file per checkpoint, written to a temporary name, flushed and
 renamed: a process killed mid-write leaves the previous checkpoint intact.
@@ -10,18 +10,50 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from keras_anime_cyclegan.artifacts.layout import NETWORKS
 
 
-def _state_groups(model) -> dict[str, list]:
+def optimizer_state_by_network(model) -> dict[str, list]:
+    """The optimizer's variables, seen per network: {network: [iterations, its slots]}.
+
+    Keras optimizers add their per-variable slots interleaved, variable by
+    variable, in build order (Adam: momentum, velocity; a documented
+    backward-compatibility rule of `add_optimizer_variables`), and the
+    CycleGAN builds its optimizer on `model.trainable_variables`, where each
+    network's variables are contiguous. So each network's slice is what an
+    optimizer of its own would hold: checkpoints written when each network
+    had its own Adam load unchanged. A loss-scale wrapper's own variables
+    (scale, counter) are a group of their own, `loss_scale`.
+    """
+    optimizer = model.optimizer
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    # The learning rate is config (a variable only when not a schedule),
+    # so checkpoints move between constant and scheduled runs.
+    skip = {id(inner.iterations)} | {id(v) for v in inner.variables if v.name == "learning_rate"}
+    slots = [v for v in inner.variables if id(v) not in skip]
+    per_variable = len(slots) // max(len(model.trainable_variables), 1)
+    if per_variable * len(model.trainable_variables) != len(slots):
+        raise ValueError(f"{inner.name}: {len(slots)} optimizer slots for {len(model.trainable_variables)} variables")
+    position = {id(v): i for i, v in enumerate(model.trainable_variables)}
     groups = {}
     for name in NETWORKS:
+        mine = [position[id(v)] for v in getattr(model, name).trainable_variables]
+        groups[name] = [inner.iterations] + [slots[i * per_variable + k] for i in mine for k in range(per_variable)]
+    return groups
+
+
+def _state_groups(model) -> dict[str, list]:
+    groups = {}
+    optimizer = optimizer_state_by_network(model)
+    for name in NETWORKS:
         groups[name] = getattr(model, name).weights
-        # The learning rate is config (a variable only when not a schedule),
-        # so checkpoints move between constant and scheduled runs.
-        groups[f"optimizer_{name}"] = [v for v in model.optimizers[name].variables if v.name != "learning_rate"]
+        groups[f"optimizer_{name}"] = optimizer[name]
+    if isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer):
+        inner = {id(v) for v in model.optimizer.inner_optimizer.variables}
+        groups["loss_scale"] = [v for v in model.optimizer.variables if id(v) not in inner]
     groups["pool_x"] = model.pool_x.variables
     groups["pool_y"] = model.pool_y.variables
     return groups

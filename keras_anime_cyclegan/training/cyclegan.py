@@ -2,7 +2,7 @@
 
 X is the sketch domain, Y the colour domain. G: X -> Y colours sketches,
 F: Y -> X extracts lines. `model.fit` on a dataset of (sketch, colour)
-batches updates all four networks, each with its own optimizer, on the
+batches updates all four networks with one optimizer, on the
 TensorFlow, JAX and PyTorch backends (`training/steps/`), and under a
 `tf.distribute` strategy when built inside its `scope()`.
 """
@@ -46,45 +46,6 @@ def precision(mixed: str | None):
         yield
     finally:
         keras.config.set_dtype_policy(before)
-
-
-class OptimizerGroup:
-    """The four optimizers, seen as one where Keras expects `model.optimizer`.
-
-    Keras's JAX `fit` threads `model.optimizer.variables` through its
-    stateless step; callbacks such as TensorBoard read `optimizers`.
-    """
-
-    built = True  # each member is built for its own network in `compile`
-
-    def __init__(self, by_name: dict):
-        self.by_name = by_name
-
-    @property
-    def optimizers(self):
-        return list(self.by_name.values())
-
-    @property
-    def variables(self):
-        return [v for opt in self.optimizers for v in opt.variables]
-
-    @property
-    def iterations(self):
-        return self.optimizers[0].iterations  # all four step together
-
-    def build(self, variables):
-        pass
-
-    def split(self, values) -> dict:
-        """A flat list ordered like `variables` -> {network: its optimizer's values}."""
-        out, start = {}, 0
-        for name, opt in self.by_name.items():
-            out[name] = list(values[start : start + len(opt.variables)])
-            start += len(opt.variables)
-        return out
-
-    def join(self, by_name: dict) -> list:
-        return [v for name in self.by_name for v in by_name[name]]
 
 
 class CycleGAN(train_step_mixin(), keras.Model):
@@ -144,10 +105,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
 
     def compile(
         self,
-        g_optimizer=None,
-        f_optimizer=None,
-        dx_optimizer=None,
-        dy_optimizer=None,
+        optimizer=None,
         gan_loss: str = _LOSS.gan_loss,
         cycle_weight: float = _LOSS.cycle_weight,
         identity_weight: float = _LOSS.identity_weight,
@@ -157,9 +115,19 @@ class CycleGAN(train_step_mixin(), keras.Model):
         paired_weight: float = _LOSS.paired_weight,
         **kwargs,
     ):
-        """Optimizers (Adam 2e-4, beta_1 0.5 by default) and loss weights.
+        """The optimizer (Adam 2e-4, beta_1 0.5 by default) and loss weights.
+
+        One optimizer updates all four networks, once per step, each
+        variable from the objective it belongs to (`groups`). Adam's state
+        is per variable and its step count shared by all four networks
+        anyway (they always step together), so this is exactly one Adam
+        per network, as in the paper's reference code (junyanz chains
+        G_A+G_B and D_A+D_B into two Adams); `tests/test_training.py`
+        checks the equality.
 
         Args:
+            optimizer: a Keras optimizer for all four networks (default:
+                Adam 2e-4, beta_1 0.5, beta_2 0.999).
             gan_loss: "lsgan", "vanilla" or "hinge".
             cycle_weight: float, lambda of the L1 cycle loss (10).
             identity_weight: float, identity loss weight as a fraction of
@@ -172,7 +140,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
                 paper: unpaired). Alone (cycle and adversarial weights 0)
                 it is supervised pix2pix-style L1 training; with them, a
                 hybrid.
-            loss_scaling: bool, wrap each optimizer in a dynamic
+            loss_scaling: bool, wrap the optimizer in a dynamic
                 `LossScaleOptimizer` (float16 mixed precision; TensorFlow).
         """
         if loss_scaling and keras.backend.backend() != "tensorflow":
@@ -180,25 +148,13 @@ class CycleGAN(train_step_mixin(), keras.Model):
                 "float16 mixed precision needs loss scaling, which only the TensorFlow train step "
                 f"implements; on {keras.backend.backend()} use mixed_precision='bfloat16'"
             )
-        super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
-        self.optimizers = {
-            "generator_g": g_optimizer or adam(name="adam_g"),
-            "generator_f": f_optimizer or adam(name="adam_f"),
-            "discriminator_x": dx_optimizer or adam(name="adam_dx"),
-            "discriminator_y": dy_optimizer or adam(name="adam_dy"),
-        }
-        if loss_scaling:
-            self.optimizers = {
-                name: opt
-                if isinstance(opt, keras.optimizers.LossScaleOptimizer)
-                else keras.optimizers.LossScaleOptimizer(opt, name=f"{opt.name}_scaled")
-                for name, opt in self.optimizers.items()
-            }
-        for net_name, opt in self.optimizers.items():
-            opt.build(getattr(self, net_name).trainable_variables)
-        # Attributes, so Keras tracks their variables (saving, distribution).
-        self.g_optimizer, self.f_optimizer, self.dx_optimizer, self.dy_optimizer = self.optimizers.values()
-        self.optimizer = OptimizerGroup(self.optimizers)
+        optimizer = optimizer or adam()
+        if loss_scaling and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
+        # Built now, on the model's own variable order (JAX's `fit` passes
+        # values in that order): checkpoints and `fit` need its variables.
+        self.optimizer.build(self.trainable_variables)
         self.gan_loss = gan_loss
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
@@ -209,19 +165,11 @@ class CycleGAN(train_step_mixin(), keras.Model):
         """`compile` with the optimizers, schedule and losses of `config`."""
         o = config.optimizer
 
-        def make(name):
-            lr = o.learning_rate
-            if o.decay_start_epoch is not None and steps_per_epoch:
-                lr = ConstantThenLinearDecay(
-                    o.learning_rate, o.decay_start_epoch * steps_per_epoch, config.epochs * steps_per_epoch
-                )
-            return adam(lr, o.beta_1, o.beta_2, name=name)
-
+        lr = o.learning_rate
+        if o.decay_start_epoch is not None and steps_per_epoch:
+            lr = ConstantThenLinearDecay(o.learning_rate, o.decay_start_epoch * steps_per_epoch, config.epochs * steps_per_epoch)
         self.compile(
-            make("adam_g"),
-            make("adam_f"),
-            make("adam_dx"),
-            make("adam_dy"),
+            adam(lr, o.beta_1, o.beta_2),
             gan_loss=config.loss.gan_loss,
             cycle_weight=config.loss.cycle_weight,
             identity_weight=config.loss.identity_weight,
@@ -295,37 +243,17 @@ class CycleGAN(train_step_mixin(), keras.Model):
     def group_variables(self, group: str) -> list:
         return [v for name in self.groups[group] for v in getattr(self, name).trainable_variables]
 
-    def group_loss_scale(self, group: str):
-        """The factor to multiply `group`'s objective by before differentiating, or None.
-
-        With loss scaling each optimizer keeps its own dynamic scale; one
-        backward pass per group uses the smallest, and
-        `apply_group_gradients` raises each network's slice to its own
-        optimizer's scale (a power-of-two ratio: exact), which that
-        optimizer then divides out, skipping the step if not finite.
-        """
-        opts = [self.optimizers[name] for name in self.groups[group]]
-        if not isinstance(opts[0], keras.optimizers.LossScaleOptimizer):
-            return None
-        scale = opts[0].dynamic_scale
-        for opt in opts[1:]:
-            scale = keras.ops.minimum(scale, opt.dynamic_scale)
-        return scale
-
-    def apply_group_gradients(self, group: str, grads: list, loss_scale=None):
-        """Each network of `group` gets its slice of `grads` from its own optimizer.
-
-        `loss_scale`: what the objective was multiplied by (`group_loss_scale`).
-        """
-        for name in self.groups[group]:
-            variables = getattr(self, name).trainable_variables
-            opt = self.optimizers[name]
-            mine = grads[: len(variables)]
-            if loss_scale is not None:
-                ratio = opt.dynamic_scale / loss_scale
-                mine = [None if g is None else g * ratio for g in mine]
-            opt.apply_gradients(zip(mine, variables))
-            grads = grads[len(variables) :]
+    def gradient_order(self, grads_by_group: dict) -> list:
+        """Gradients of every trainable variable, in `trainable_variables` order,
+        each from its own group's objective: {group: grads of
+        `group_variables(group)`} -> one list for `optimizer.apply`. A group
+        without an objective (no discriminators without adversarial terms)
+        gets None."""
+        owner = {}
+        for group, grads in grads_by_group.items():
+            for v, g in zip(self.group_variables(group), grads):
+                owner[id(v)] = g
+        return [owner.get(id(v)) for v in self.trainable_variables]
 
     def update_trackers(self, terms) -> dict:
         for name, value in terms.items():

@@ -1,13 +1,12 @@
 """JAX: the train step is a pure function of the model's state, as `fit` expects.
 
 `fit` jit-compiles the step and passes it the values of the trainable,
-non-trainable, optimizer (`model.optimizer`, the four as one group) and
-metric variables. The forward pass runs `compute_losses` in a
+non-trainable, optimizer and metric variables. The forward pass runs `compute_losses` in a
 `keras.StatelessScope` mapping every model variable to those values, so
 the image pools' and seed generators' writes come back as new values
 instead of mutating variables. One `jax.vjp` forward, one backward pass
-per objective (generators, discriminators), then each network's optimizer
-`stateless_apply`s its slice of the gradients.
+per objective (generators, discriminators), then the optimizer
+`stateless_apply`s each variable's gradient from its own objective.
 """
 
 import jax
@@ -28,20 +27,18 @@ class TrainStep:
             return self.objectives(terms), (terms, written)
 
         objectives, backward, (terms, non_trainable) = jax.vjp(forward, trainable, has_aux=True)
-        trainable, optimizer_values = list(trainable), self.optimizer.split(optimizer_values)
         position = {id(v): i for i, v in enumerate(self.trainable_variables)}
+        grads = {}
         for group in objectives:
             # Cotangent 1 for this objective and 0 for the others: its gradient alone.
-            (grads,) = backward({g: jax.numpy.asarray(g == group, o.dtype) for g, o in objectives.items()})
-            for name in self.groups[group]:
-                idx = [position[id(v)] for v in getattr(self, name).trainable_variables]
-                values, optimizer_values[name] = self.optimizers[name].stateless_apply(
-                    optimizer_values[name], [grads[i] for i in idx], [trainable[i] for i in idx]
-                )
-                for i, value in zip(idx, values):
-                    trainable[i] = value
+            (everything,) = backward({g: jax.numpy.asarray(g == group, o.dtype) for g, o in objectives.items()})
+            grads[group] = [everything[position[id(v)]] for v in self.group_variables(group)]
+        # A network without an objective (no adversarial terms: no
+        # discriminators) gets zero gradients: Adam leaves it as it is.
+        ordered = [jax.numpy.zeros_like(t) if g is None else g for g, t in zip(self.gradient_order(grads), trainable)]
+        trainable, optimizer_values = self.optimizer.stateless_apply(optimizer_values, ordered, list(trainable))
 
         with keras.StatelessScope(state_mapping=list(zip(self.metrics_variables, metric_values))) as scope:
             logs = self.update_trackers(terms)
         metric_values = [scope.get_current_value(v) for v in self.metrics_variables]
-        return logs, (trainable, non_trainable, self.optimizer.join(optimizer_values), metric_values)
+        return logs, (trainable, non_trainable, optimizer_values, metric_values)

@@ -1,7 +1,7 @@
 """TensorFlow: one forward pass under a persistent GradientTape, two backward passes.
 
 Runs under any `tf.distribute` strategy. Each replica computes the mean
-losses of its share of the global batch; the optimizers sum gradients over
+losses of its share of the global batch; the optimizer sums gradients over
 replicas, so each replica differentiates its mean divided by the replica
 count: the update is that of the global batch's mean, whatever the count.
 """
@@ -14,16 +14,15 @@ class TrainStep:
         real_x, real_y = data
         strategy = tf.distribute.get_strategy()
         replicas = strategy.num_replicas_in_sync
-        scales = {group: self.group_loss_scale(group) for group in self.groups}
         with tf.GradientTape(persistent=True) as tape:
             terms = self.compute_losses(real_x, real_y, training=True)
-            objectives = {group: loss / replicas for group, loss in self.objectives(terms).items()}
-            # float16 mixed precision: scaled up so small gradients survive float16.
-            objectives = {g: o if scales[g] is None else o * scales[g] for g, o in objectives.items()}
-        for group, objective in objectives.items():
-            grads = tape.gradient(objective, self.group_variables(group))
-            self.apply_group_gradients(group, grads, scales[group])
+            # `scale_loss`: float16 mixed precision's loss scale (1 without),
+            # so small gradients survive float16; `apply` divides it out.
+            objectives = {g: self.optimizer.scale_loss(o / replicas) for g, o in self.objectives(terms).items()}
+        grads = {group: tape.gradient(objective, self.group_variables(group)) for group, objective in objectives.items()}
         del tape
+        ordered = zip(self.gradient_order(grads), self.trainable_variables)
+        self.optimizer.apply_gradients([(g, v) for g, v in ordered if g is not None])
         logs = self.update_trackers(terms)
         if _multi_worker(strategy):
             # Keras averages each worker's logs along axis 0, which a scalar

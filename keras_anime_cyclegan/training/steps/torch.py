@@ -13,11 +13,13 @@ class TrainStep:
         real_x, real_y = data
         terms = self.compute_losses(real_x, real_y, training=True)
         objectives = list(self.objectives(terms).items())
+        grads = {}
         for i, (group, objective) in enumerate(objectives):
             variables = [v.value for v in self.group_variables(group)]
             # The first backward pass keeps the graph for the second.
-            grads = torch.autograd.grad(objective, variables, retain_graph=i < len(objectives) - 1)
-            with torch.no_grad():
-                self.apply_group_gradients(group, list(grads))
+            grads[group] = torch.autograd.grad(objective, variables, retain_graph=i < len(objectives) - 1)
+        with torch.no_grad():
+            ordered = zip(self.gradient_order(grads), self.trainable_variables)
+            self.optimizer.apply_gradients([(g, v) for g, v in ordered if g is not None])
         with torch.no_grad():
             return self.update_trackers({name: value.detach() for name, value in terms.items()})
