@@ -57,7 +57,7 @@ def main() -> None:
         decode_s = time.perf_counter() - start
         files = len(find_images(colors)) * (1 if sketches == "synthesize" else 2)
 
-        stream = iter(data.dataset.repeat())
+        stream = iter(data.batches(0))
         for _ in range(20):  # warm-up: tracing, thread pools, prefetch buffer
             next(stream)
         start = time.perf_counter()
@@ -72,9 +72,9 @@ def main() -> None:
 
             config = preset(args.train_preset, image_size=args.image_size, batch_size=args.batch_size)
             model = build_model(config)
-            model.fit(data.dataset.repeat(), steps_per_epoch=2, epochs=1, verbose=0)  # compile and warm up
+            model.fit(data.batches(0), steps_per_epoch=2, epochs=1, verbose=0)  # compile and warm up
             start = time.perf_counter()
-            model.fit(data.dataset.repeat(), steps_per_epoch=args.train_steps, epochs=1, verbose=0)
+            model.fit(data.batches(2), steps_per_epoch=args.train_steps, epochs=1, verbose=0)
             step_s = (time.perf_counter() - start) / args.train_steps
             train = {"preset": args.train_preset, "ms_per_step": round(1000 * step_s, 1),
                      "pairs_per_second": round(args.batch_size / step_s, 2)}

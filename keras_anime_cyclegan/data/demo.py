@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from keras_anime_cyclegan.data.sampling import TrainData, element_stream
 from keras_anime_cyclegan.data.synthetic import synthetic_images
 from keras_anime_cyclegan.utils.images import to_float
-
-
-@dataclass
-class TrainData:
-    """What a training run consumes: the dataset and a few images to watch."""
-
-    dataset: object  # tf.data.Dataset of (sketch, colour) batches in [-1, 1]
-    steps_per_epoch: int
-    sample_sketches: np.ndarray  # float32 [-1, 1], held out from training
-    sample_colors: np.ndarray
 
 
 def demo_data(image_size: int, batch_size: int, count: int, held_out: int, seed: int) -> TrainData:
@@ -36,13 +25,17 @@ def demo_data(image_size: int, batch_size: int, count: int, held_out: int, seed:
     train_sketches, train_colors = to_float(sketches[:half]), to_float(colors[half:])
     held_colors, held_sketches = synthetic_images(held_out, image_size, seed=seed + 7919)
 
-    def domain(images, domain_seed):
-        ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=domain_seed)
-        return ds.map(lambda x: tf.image.random_flip_left_right(x, seed=domain_seed))
+    def domain(images, domain_seed, start):
+        return element_stream(len(images), domain_seed, start).map(
+            lambda i, s: tf.image.stateless_random_flip_left_right(tf.gather(images, i), s)
+        )
 
-    dataset = (
-        tf.data.Dataset.zip((domain(train_sketches, seed), domain(train_colors, seed + 1)))
-        .batch(batch_size, drop_remainder=True)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    return TrainData(dataset, half // batch_size, to_float(held_sketches), to_float(held_colors))
+    def batches(start: int = 0):
+        begin = start * batch_size
+        return (
+            tf.data.Dataset.zip((domain(train_sketches, seed, begin), domain(train_colors, seed + 1, begin)))
+            .batch(batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+
+    return TrainData(batches, half // batch_size, to_float(held_sketches), to_float(held_colors))

@@ -31,7 +31,7 @@ from keras_anime_cyclegan.data.decode import (
     find_images,
     resize_square,
 )
-from keras_anime_cyclegan.data.demo import TrainData
+from keras_anime_cyclegan.data.sampling import TrainData, element_stream
 from keras_anime_cyclegan.utils.images import to_float
 
 log = logging.getLogger("keras_anime_cyclegan.data")
@@ -162,15 +162,8 @@ def _augment(images, image_size: int, seed, augment: bool):
     return _to_float(images)
 
 
-def _element_seeds(seed: int):
-    """One stateless (2,) seed per element, new ones each epoch, reproducible."""
-    import tensorflow as tf
-
-    return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-
-
-def _domain(store, rows, length: int, image_size: int, seed: int, augment: bool, synthesize: bool):
-    """A stream of `length` float32 images from `store[rows]`, shuffled, repeating as needed."""
+def _domain(store, rows, start: int, image_size: int, seed: int, augment: bool, synthesize: bool):
+    """The endless stream of float32 images from `store[rows]`, from element `start` on."""
     import tensorflow as tf
 
     from keras_anime_cyclegan.sketch import random_sketch
@@ -182,9 +175,7 @@ def _domain(store, rows, length: int, image_size: int, seed: int, augment: bool,
         image = _augment(fetch(i), image_size, crop_seed, augment)
         return random_sketch(image, sketch_seed) if synthesize else image
 
-    n = len(rows)
-    indices = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True).repeat().take(length)
-    return tf.data.Dataset.zip(indices, _element_seeds(seed + 1)).map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    return element_stream(len(rows), seed, start).map(load, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def _center(store, rows, image_size: int) -> np.ndarray:
@@ -249,20 +240,23 @@ def unpaired_training_data(
     train_x, held_x = sketch_part[train_x], sketch_part[held_x]
     train_y, held_y = color_part[train_y], color_part[held_y]
 
-    # The shorter domain repeats; an epoch shows every image of the longer one.
-    length = max(len(train_x), len(train_y))
-    dataset = (
-        tf.data.Dataset.zip(
-            _domain(sketch_store, train_x, length, image_size, seed, augment, synthesize),
-            _domain(colors.images, train_y, length, image_size, seed + 2, augment, False),
+    def batches(start: int = 0):
+        begin = start * batch_size
+        return (
+            tf.data.Dataset.zip(
+                _domain(sketch_store, train_x, begin, image_size, seed, augment, synthesize),
+                _domain(colors.images, train_y, begin, image_size, seed + 2, augment, False),
+            )
+            .batch(batch_size, drop_remainder=True)  # equal batches: every step and every replica sees batch_size images
+            .prefetch(tf.data.AUTOTUNE)
         )
-        .batch(batch_size, drop_remainder=True)  # equal batches: every step and every replica sees batch_size images
-        .prefetch(tf.data.AUTOTUNE)
-    )
+
+    # An epoch shows every image of the longer domain; the shorter one goes round faster.
+    length = max(len(train_x), len(train_y))
     sample_sketches = _center(sketch_store, held_x, image_size)
     if synthesize and len(held_x):
         sample_sketches = xdog(sample_sketches).numpy()
-    return TrainData(dataset, length // batch_size, sample_sketches, _center(colors.images, held_y, image_size))
+    return TrainData(batches, length // batch_size, sample_sketches, _center(colors.images, held_y, image_size))
 
 
 def unpaired_dataset(
@@ -276,7 +270,8 @@ def unpaired_dataset(
     max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
     sketch_fraction: float = 0.5,
 ):
-    """A `tf.data.Dataset` of unpaired (sketch, colour) batches for `CycleGAN.fit`.
+    """An endless `tf.data.Dataset` of unpaired (sketch, colour) batches for
+    `CycleGAN.fit` (give `fit` a `steps_per_epoch`; every pass is new).
 
     Args:
         sketch_dir: folder of line-art sketches, or "synthesize" to draw
@@ -291,8 +286,8 @@ def unpaired_dataset(
         cache: folder for a reusable decoded store; None keeps it in memory.
         max_pixels: images with more pixels are refused unread.
 
-    Both folders are searched recursively; each domain is shuffled on its
-    own and the shorter one repeats. Batches are float32 in [-1, 1].
+    Both folders are searched recursively; each domain goes round its
+    pictures in its own order. Batches are float32 in [-1, 1].
     Undecodable files are skipped with a warning naming each.
 
     Example:
@@ -301,7 +296,7 @@ def unpaired_dataset(
     """
     return unpaired_training_data(
         sketch_dir, color_dir, image_size, batch_size, seed, 0, augment, cache, max_pixels, sketch_fraction
-    ).dataset
+    ).batches(0)
 
 
 def _by_name(folder, paths) -> dict:
@@ -373,20 +368,17 @@ def paired_training_data(
             sketch = tf.concat([sketch, sample_hints(colour, hint_seed)], axis=-1)
         return sketch, colour
 
-    n = len(train)
-    dataset = (
-        tf.data.Dataset.zip(
-            tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True).repeat(),
-            _element_seeds(seed + 1),
+    def batches(start: int = 0):
+        return (
+            element_stream(len(train), seed + 1, start * batch_size)
+            .map(load, num_parallel_calls=tf.data.AUTOTUNE)
+            .batch(batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE)
         )
-        .map(load, num_parallel_calls=tf.data.AUTOTUNE)
-        .batch(batch_size, drop_remainder=True)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    steps = n // batch_size
+
     samples_x = _center(sketches.images, rows[held, 0], image_size)
     samples_y = _center(colors.images, rows[held, 1], image_size)
-    return TrainData(dataset.take(steps), steps, samples_x, samples_y)
+    return TrainData(batches, len(train) // batch_size, samples_x, samples_y)
 
 
 def sample_hints(colour, seed, max_hints: int = 30, none_share: float = 0.4, max_radius: int = HINT_DOT_RADIUS):
@@ -463,11 +455,9 @@ def _paired_dataset(pairs: np.ndarray, image_size, batch_size, augment, shuffle,
         both = _augment(tf.concat([pair[0], pair[1]], axis=-1), image_size, element_seed, augment)
         return both[..., :3], both[..., 3:]
 
-    indices = tf.data.Dataset.range(n)
-    if shuffle:
-        indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
     return (
-        tf.data.Dataset.zip(indices, _element_seeds(seed))
+        element_stream(n, seed, shuffle=shuffle)
+        .take(n)
         .map(load, num_parallel_calls=tf.data.AUTOTUNE)
         .batch(batch_size)
         .prefetch(tf.data.AUTOTUNE)

@@ -27,7 +27,8 @@ import keras
 
 from keras_anime_cyclegan.artifacts.layout import CHECKPOINT, CONFIG_FILE, GENERATOR_FILES
 from keras_anime_cyclegan.config import ExperimentConfig, resolve_jit_compile
-from keras_anime_cyclegan.data.demo import TrainData, demo_data
+from keras_anime_cyclegan.data.demo import demo_data
+from keras_anime_cyclegan.data.sampling import TrainData
 from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.training.callbacks import (
     CheckpointCallback,
@@ -146,14 +147,15 @@ def train(
         keras.callbacks.TensorBoard(str(out / "tensorboard"), write_graph=False),
         *(callbacks or []),
     ]
-    dataset = data.dataset.repeat() if config.steps_per_epoch else data.dataset
+    # The data stream goes on where the checkpoint's run stopped (data.sampling).
+    dataset = data.batches(initial_epoch * steps)
     try:
         with scope(strategy):  # a JAX distribution applies inside its scope
             history = model.fit(
                 dataset,
                 epochs=config.epochs,
                 initial_epoch=initial_epoch,
-                steps_per_epoch=config.steps_per_epoch,
+                steps_per_epoch=steps,
                 callbacks=all_callbacks,
                 verbose=verbose,
                 shuffle=False,  # each domain is shuffled by its own pipeline
