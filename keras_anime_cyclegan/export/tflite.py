@@ -45,6 +45,10 @@ REPRESENTATIVE_COUNT = 32
 # concatenation and tanh stay int8; the file's input and output are int8.
 # ADD and MUL also cover the residual and skip additions, which is cheap.
 INT8_FLOAT_OPS = ("MEAN", "SQUARED_DIFFERENCE", "RSQRT", "MUL", "SUB", "ADD")
+# Layers kept float32 whole: the hint spread (models.layers.HintSpread)
+# compares pooled counts with 0 and divides by them; quantised, it gave
+# 10.8 dB on a generator with no hints at all.
+INT8_FLOAT_LAYERS = ("hint_spread",)
 
 
 def representative_images(direction: str, count: int = REPRESENTATIVE_COUNT, size: int = 256, seed: int = 7) -> np.ndarray:
@@ -85,7 +89,7 @@ def _frozen_function(model, size: Optional[int], channels: int = 3):
     return convert_variables_to_constants(fn.get_concrete_function(spec))
 
 
-def _representative_dataset(images, size: Optional[int], hint_channels: int = 0) -> Callable[[], Iterable]:
+def _representative_dataset(images, size: Optional[int], hint_channels: int = 0, hint_spread: int = 0) -> Callable[[], Iterable]:
     if callable(images):
         return images
     images = np.asarray(images)
@@ -94,12 +98,19 @@ def _representative_dataset(images, size: Optional[int], hint_channels: int = 0)
     if size is not None and images.shape[1:3] != (size, size):
         images = tf.image.resize(images, (size, size), method="area").numpy()
     if hint_channels and images.shape[-1] == 3:
-        # Calibrated without hints: a few hint dots stretch the activation
-        # ranges for every picture. Measured on the shipped G at 256 px
-        # (4 sketches, PSNR vs Keras): zero-hint calibration 29.3 dB without
-        # hints and 23.0 dB with 3-10 dots; calibrating on random-colour
-        # dots 18 dB, on dots of the pictures' own colours 17.8 / 21.8 dB.
-        images = np.concatenate([images, np.zeros(images.shape[:-1] + (hint_channels,), images.dtype)], axis=-1)
+        # Hint dots alone: calibrated without hints, since a few dots stretch
+        # the activation ranges for every picture. Measured on the epoch-41
+        # G at 256 px (4 sketches, PSNR vs Keras): zero-hint calibration
+        # 29.3 dB without hints and 23.0 dB with 3-10 dots; calibrating on
+        # random-colour dots 18 dB, on dots of the pictures' own colours
+        # 17.8 / 21.8 dB. Spread hints (HintSpread) colour whole regions, so
+        # the ranges must include them: the same weights with the spread,
+        # 6 held-out sketches: zero-hint calibration 15.6 dB (12.8 dB with
+        # 10 hints), calibration with `representative_hints` 24.1 (23.3) dB.
+        if hint_spread:
+            images = np.concatenate([images, representative_hints(images).astype(images.dtype)], axis=-1)
+        else:
+            images = np.concatenate([images, np.zeros(images.shape[:-1] + (hint_channels,), images.dtype)], axis=-1)
 
     def dataset():
         for image in images:
@@ -132,14 +143,16 @@ def convert(model, quantize: str = "float32", size: Optional[int] = 256, represe
     if quantize == "float16":
         converter.target_spec.supported_types = [tf.float16]
     elif quantize == "int8":
-        converter.representative_dataset = _representative_dataset(representative, size or 256, hints)
+        converter.representative_dataset = _representative_dataset(
+            representative, size or 256, hints, int(getattr(model, "hint_spread", 0))
+        )
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
         # Selective quantisation as tf.lite.experimental.QuantizationDebugger
         # does it (calibrate, then quantise with a denylist), but with int8
         # input and output, which the debugger's own method leaves float.
         from keras_anime_cyclegan.utils.tf_compat import quantize_selectively
 
-        return quantize_selectively(converter, INT8_FLOAT_OPS, tf.int8, tf.int8)
+        return quantize_selectively(converter, INT8_FLOAT_OPS, tf.int8, tf.int8, INT8_FLOAT_LAYERS)
     return converter.convert()
 
 

@@ -115,7 +115,6 @@ class HintSpread(layers.Layer):
     def __init__(self, steps: int = 48, **kwargs):
         super().__init__(**kwargs)
         self.steps = int(steps)
-        self.upsample = layers.UpSampling2D(2, interpolation="nearest")
 
     @staticmethod
     def _grow(painted, mask, paper, rounds):
@@ -128,6 +127,23 @@ class HintSpread(layers.Layer):
             painted = painted + new * pooled[..., :3] / ops.maximum(pooled[..., 3:], 1e-6)
             mask = mask + new
         return painted, mask
+
+    @staticmethod
+    def _upsample(x):
+        """Nearest-neighbour 2x of hint colours in [-1, 1] and masks in [0, 1].
+
+        A stride-2 transposed convolution with a fixed identity kernel (a
+        resize op loses its shape in TFLite's dynamic-size converter). It
+        is the one op of the spread an int8 export cannot keep float, and
+        int8 calibration sees no hints: two constant channels, +1 and -1,
+        pin its quantisation range to [-1, 1] instead of a degenerate
+        [0, 0] (which gave 10 dB parity without hints).
+        """
+        ones = ops.ones_like(x[..., :1])
+        x = ops.concatenate([x, ones, -ones], axis=-1)
+        channels = x.shape[-1]
+        kernel = ops.tile(ops.eye(channels, dtype=x.dtype)[None, None], (2, 2, 1, 1))
+        return ops.conv_transpose(x, kernel, 2, padding="valid")[..., : channels - 2]
 
     def call(self, x):
         if not self.steps:
@@ -147,8 +163,9 @@ class HintSpread(layers.Layer):
         low_painted, low_mask = self._grow(low_painted, low_mask, low_paper, self.steps)
 
         # Back to full resolution on the paper, the user's own hints kept.
-        reached = self.upsample(low_mask) * paper * (1.0 - mask)
-        painted = painted + reached * self.upsample(low_painted)
+        up = self._upsample(ops.concatenate([low_painted, low_mask], axis=-1))
+        reached = up[..., 3:] * paper * (1.0 - mask)
+        painted = painted + reached * up[..., :3]
         mask = mask + reached
         painted, mask = self._grow(painted, mask, paper, 2)
         return ops.stop_gradient(ops.concatenate([sketch, painted, mask], axis=-1))

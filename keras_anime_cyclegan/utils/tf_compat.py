@@ -85,19 +85,29 @@ def signature_def():
 
 
 @_internal("int8 TFLite export with float32 instance normalisation")
-def quantize_selectively(converter, float_ops, input_type, output_type) -> bytes:
+def quantize_selectively(converter, float_ops, input_type, output_type, float_scopes=()) -> bytes:
     """Calibrates with `converter`'s representative dataset, then quantises
-    fully except `float_ops`, with `input_type`/`output_type` at the edges (as
-    tf.lite.experimental.QuantizationDebugger does, but with integer edges)."""
+    fully except `float_ops` (op types) and the ops whose names contain one
+    of `float_scopes` (Keras layer names), with `input_type`/`output_type`
+    at the edges (as tf.lite.experimental.QuantizationDebugger does, but
+    with integer edges)."""
+    from ai_edge_litert.interpreter import Interpreter
     from tensorflow.lite.python.convert import mlir_quantize
 
     converter._experimental_calibrate_only = True
+    calibrated = converter.convert()
+    nodes = []
+    if float_scopes:
+        # An op is named after its output tensor.
+        names = [t["name"] for t in Interpreter(model_content=calibrated).get_tensor_details()]
+        nodes = [n for n in names if any(f"/{scope}" in n for scope in float_scopes)]
     return mlir_quantize(
-        converter.convert(),
+        calibrated,
         fully_quantize=True,
         input_data_type=input_type,
         output_data_type=output_type,
         denylisted_ops=list(float_ops),
+        denylisted_nodes=nodes or None,
     )
 
 
