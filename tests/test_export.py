@@ -319,3 +319,33 @@ def test_scripts_are_thin_and_report_errors_in_one_line(model_file, tmp_path):
         capture_output=True, text=True,
     )
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "error:" in bad.stderr
+
+
+def test_hint_spread_generators_export_to_tflite_with_their_hints(tmp_path):
+    """A G with HintSpread: dynamic-size float32 and int8 TFLite follow Keras, hints included
+    (the spread's upsampling must keep its shape in the dynamic converter, and
+    int8 must keep the spread float and calibrate with hints)."""
+    import dataclasses
+
+    import keras
+
+    from keras_anime_cyclegan.artifacts.generators import load_generator
+    from keras_anime_cyclegan.export import export_tflite
+    from keras_anime_cyclegan.export.check import keras_runner, parity, runner
+    from keras_anime_cyclegan.export.tflite import representative_hints, representative_images
+    from keras_anime_cyclegan.models.factory import build_generator
+    from keras_anime_cyclegan.utils.images import to_float
+
+    keras.utils.set_random_seed(1)
+    config = dataclasses.replace(TINY, hint_channels=4, hint_spread=8)
+    build_generator(config, name="generator_g").save(tmp_path / "generator_g.keras")
+    loaded = load_generator(tmp_path / "generator_g.keras", "colorize")
+    sketches = to_float(representative_images("colorize", count=4, size=SIZE, seed=5))
+    hinted = np.concatenate([sketches, representative_hints(sketches, seed=3)], axis=-1)
+    assert hinted[1, ..., 6].any() and not hinted[0, ..., 6].any()  # with and without hints
+    expected = keras_runner(loaded.model)(hinted)
+    # int8: 31 dB here; 23 dB calibrated without hints.
+    for quantize, size, min_psnr in (("float32", None, 60.0), ("int8", SIZE, 27.0)):
+        path = export_tflite(loaded, tmp_path / f"{quantize}_{size}", quantize=quantize, size=size)
+        got = np.concatenate([runner(path)(hinted[i : i + 1]) for i in range(len(hinted))])
+        assert parity(expected, got)["psnr_db"] > min_psnr, quantize
