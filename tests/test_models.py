@@ -172,3 +172,29 @@ def test_subsampled_conv_equals_the_strided_1x1_convolution():
     np.testing.assert_allclose(grad[0, 0], 2 * x_sub.T @ y, rtol=1e-4, atol=1e-3)
     with pytest.raises(ValueError, match="1x1"):
         SubsampledConv2D(4, 3)
+
+
+@pytest.mark.parametrize("kind", ["generator", "discriminator"])
+def test_network_configs_and_constructors_agree(kind):
+    """The config dataclasses (layer 0, readable without importing Keras, so
+    a bad config.json fails before TensorFlow loads) mirror the constructors'
+    arguments, which are the networks' Keras config: every constructor
+    argument is a field, every field some constructor's argument, and the
+    default architecture's defaults are the dataclass's."""
+    import dataclasses
+    import inspect
+
+    from keras_anime_cyclegan.config import DiscriminatorConfig, GeneratorConfig
+    from keras_anime_cyclegan.models.factory import DISCRIMINATORS, GENERATORS
+
+    config, classes = (GeneratorConfig, GENERATORS) if kind == "generator" else (DiscriminatorConfig, DISCRIMINATORS)
+    fields = {f.name: f.default for f in dataclasses.fields(config) if f.name != "architecture"}
+    taken = set()
+    for architecture, cls in classes.items():
+        params = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items()
+                  if k not in ("self", "name", "kwargs")}
+        assert set(params) <= set(fields), (architecture, set(params) - set(fields))
+        taken |= set(params)
+        if architecture == config.architecture:
+            assert {k: fields[k] for k in params} == params, architecture
+    assert taken == set(fields)
