@@ -48,3 +48,8 @@ def test_train_errors_are_one_line(tmp_path):
     assert r.stderr.strip().splitlines()[-1] == "kac train: error: give --colors DIR (and --sketches DIR or synthesize), or --demo"
     r = kac("train", "--resume", "--out", tmp_path / "nothing")
     assert r.returncode == 2 and "nothing to resume" in r.stderr and "Traceback" not in r.stderr
+    r = kac("train", "--hints", "--out", tmp_path / "y")  # no data, hints or not
+    assert r.stderr.strip().splitlines()[-1] == "kac train: error: give --colors DIR (and --sketches DIR or synthesize), or --demo"
+    r = kac("train", "--demo", "--hint-spread", "8", "--out", tmp_path / "z")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1].startswith("kac train: error: generator.hint_spread must be 0, or > 0 with hint_channels")

@@ -28,6 +28,11 @@ def add_parser(sub):
         help="with --paired: G also takes colour hints, sampled from the colour picture in training",
     )
     src.add_argument(
+        "--hint-spread", type=int, metavar="ROUNDS",
+        help="with --hints: grow each hint through the paper up to the lines, 2 px per round, "
+        "before G (models.layers.HintSpread; the shipped run uses 48)",
+    )
+    src.add_argument(
         "--synthesized-sketches", type=float, metavar="SHARE",
         help="with --paired: share of training sketches drawn from the colour picture in random styles (0-1)",
     )
@@ -104,7 +109,9 @@ def config_from_args(args):
         from keras_anime_cyclegan.config import HINT_CHANNELS
 
         config = dataclasses.replace(config, generator=dataclasses.replace(config.generator, hint_channels=HINT_CHANNELS))
-    elif not config.data.demo and not config.data.colors:
+    if args.hint_spread is not None:
+        config = dataclasses.replace(config, generator=dataclasses.replace(config.generator, hint_spread=args.hint_spread))
+    if not config.data.demo and not config.data.colors:
         raise ValueError("give --colors DIR (and --sketches DIR or synthesize), or --demo")
     overrides = {
         "epochs": args.epochs,
