@@ -270,3 +270,9 @@ def test_one_optimizer_updates_like_one_adam_per_network_and_loads_their_checkpo
     fresh.train_step(batch)
     for a, b in zip(model.weights, fresh.weights):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7, err_msg=b.path)
+
+    # Discriminators that joined a run later had fewer steps: G's count is the run's.
+    arrays["optimizer_discriminator_y/0000"] = np.asarray(1, arrays["optimizer_generator_g/0000"].dtype)
+    np.savez(tmp_path / "late_discriminators.npz", **arrays)
+    load_checkpoint(fresh, tmp_path / "late_discriminators.npz")
+    assert int(fresh.optimizer.iterations) == 3

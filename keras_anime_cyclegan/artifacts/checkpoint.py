@@ -79,8 +79,14 @@ def save_checkpoint(model, path: str | Path, epoch: int) -> Path:
 def load_checkpoint(model, path: str | Path) -> int:
     """Restores a checkpoint into a built and compiled model; returns its epoch."""
     with open_checkpoint(path) as data:
-        for group, variables in _state_groups(model).items():
+        groups = _state_groups(model)
+        for group, variables in groups.items():
             assign_group(data, group, variables, path)
+        # Every network's view starts with the one step count. Checkpoints
+        # from one Adam per network can hold different counts (a run whose
+        # discriminators joined later); G's is the run's, so it wins.
+        first = f"optimizer_{NETWORKS[0]}"
+        groups[first][0].assign(data[sorted(k for k in data.files if k.startswith(first + "/"))[0]])
         return int(data["epoch"])
 
 
