@@ -130,20 +130,14 @@ class HintSpread(layers.Layer):
 
     @staticmethod
     def _upsample(x):
-        """Nearest-neighbour 2x of hint colours in [-1, 1] and masks in [0, 1].
-
-        A stride-2 transposed convolution with a fixed identity kernel (a
-        resize op loses its shape in TFLite's dynamic-size converter). It
-        is the one op of the spread an int8 export cannot keep float, and
-        int8 calibration sees no hints: two constant channels, +1 and -1,
-        pin its quantisation range to [-1, 1] instead of a degenerate
-        [0, 0] (which gave 10 dB parity without hints).
-        """
-        ones = ops.ones_like(x[..., :1])
-        x = ops.concatenate([x, ones, -ones], axis=-1)
+        """Nearest-neighbour 2x: a stride-2 transposed convolution with a
+        fixed identity kernel (a resize op loses its shape in TFLite's
+        dynamic-size converter). The one op of the spread an int8 export
+        cannot keep float; it gets its range from calibration with hints
+        (export.tflite)."""
         channels = x.shape[-1]
         kernel = ops.tile(ops.eye(channels, dtype=x.dtype)[None, None], (2, 2, 1, 1))
-        return ops.conv_transpose(x, kernel, 2, padding="valid")[..., : channels - 2]
+        return ops.conv_transpose(x, kernel, 2, padding="valid")
 
     def call(self, x):
         if not self.steps:
