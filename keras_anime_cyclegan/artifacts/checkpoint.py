@@ -86,7 +86,7 @@ def load_checkpoint(model, path: str | Path) -> int:
         # from one Adam per network can hold different counts (a run whose
         # discriminators joined later); G's is the run's, so it wins.
         first = f"optimizer_{NETWORKS[0]}"
-        groups[first][0].assign(data[sorted(k for k in data.files if k.startswith(first + "/"))[0]])
+        groups[first][0].assign(data[f"{first}/0000"])
         return int(data["epoch"])
 
 

@@ -107,10 +107,8 @@ def _representative_dataset(images, size: Optional[int], hint_channels: int = 0,
         # the ranges must include them: the same weights with the spread,
         # 6 held-out sketches: zero-hint calibration 15.6 dB (12.8 dB with
         # 10 hints), calibration with `representative_hints` 24.1 (23.3) dB.
-        if hint_spread:
-            images = np.concatenate([images, representative_hints(images).astype(images.dtype)], axis=-1)
-        else:
-            images = np.concatenate([images, np.zeros(images.shape[:-1] + (hint_channels,), images.dtype)], axis=-1)
+        hints = representative_hints(images) if hint_spread else np.zeros(images.shape[:-1] + (hint_channels,))
+        images = np.concatenate([images, hints.astype(images.dtype)], axis=-1)
 
     def dataset():
         for image in images:

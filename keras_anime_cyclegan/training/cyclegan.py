@@ -255,6 +255,11 @@ class CycleGAN(train_step_mixin(), keras.Model):
                 owner[id(v)] = g
         return [owner.get(id(v)) for v in self.trainable_variables]
 
+    def apply_group_gradients(self, grads_by_group: dict) -> None:
+        """One optimizer step: each variable with the gradient of its own group's objective."""
+        ordered = zip(self.gradient_order(grads_by_group), self.trainable_variables)
+        self.optimizer.apply_gradients([(g, v) for g, v in ordered if g is not None])
+
     def update_trackers(self, terms) -> dict:
         for name, value in terms.items():
             self.trackers[name].update_state(value)

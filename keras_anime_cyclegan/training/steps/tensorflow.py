@@ -21,8 +21,7 @@ class TrainStep:
             objectives = {g: self.optimizer.scale_loss(o / replicas) for g, o in self.objectives(terms).items()}
         grads = {group: tape.gradient(objective, self.group_variables(group)) for group, objective in objectives.items()}
         del tape
-        ordered = zip(self.gradient_order(grads), self.trainable_variables)
-        self.optimizer.apply_gradients([(g, v) for g, v in ordered if g is not None])
+        self.apply_group_gradients(grads)
         logs = self.update_trackers(terms)
         if _multi_worker(strategy):
             # Keras averages each worker's logs along axis 0, which a scalar

@@ -19,7 +19,6 @@ class TrainStep:
             # The first backward pass keeps the graph for the second.
             grads[group] = torch.autograd.grad(objective, variables, retain_graph=i < len(objectives) - 1)
         with torch.no_grad():
-            ordered = zip(self.gradient_order(grads), self.trainable_variables)
-            self.optimizer.apply_gradients([(g, v) for g, v in ordered if g is not None])
+            self.apply_group_gradients(grads)
         with torch.no_grad():
             return self.update_trackers({name: value.detach() for name, value in terms.items()})
