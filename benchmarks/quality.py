@@ -7,7 +7,9 @@ SavedModel, .tflite), on the pairs of --pairs (`lines/NAME.png` with
 - G on the artist's line art, and G on the package's XDoG sketch of the
   colour picture (the paper's setting): SSIM and PSNR against the colour
   picture, area colour error (CIELAB, 32x32 area averages), area
-  colourfulness as a ratio to the true picture's, hue spread;
+  colourfulness as a ratio to the true picture's, hue spread; as the
+  Colorizer gives it by default (flat colours, `inference.flats`) and, in
+  `G_artist_lines_no_flats`, G's own result (`flat=False`);
 - F on the colour picture: ink precision and recall within 2 px against
   the artist's lines, and the paper residue (mean darkness away from the
   true lines: 0 is clean white paper; a faded copy of the picture scores
@@ -31,7 +33,7 @@ confidence flag a bad colouring?
 Baselines in the same table: identity (output = input) for both
 directions, and XDoG as a line extractor. Medians over pairs (and means,
 in the JSON). Writes --out/quality.json and --out/<model>.png contact
-sheets (line art | G | colour | F | true lines).
+sheets (line art | G's own | G flat | colour | F | true lines).
 
     python benchmarks/quality.py --model runs/clipart --pairs data/clipart-heldout --out reports/clipart
     python benchmarks/quality.py --model runs/a runs/b --pairs data/clipart-heldout --out reports/ab --limit 50
@@ -259,7 +261,12 @@ def main(argv=None):
             extractor = None
         g_lines = [np.asarray(im.convert("RGB")) for im in colorizer.colorize_many(lines)]
         g_xdog = [np.asarray(im.convert("RGB")) for im in colorizer.colorize_many(xdog)]
-        entry = {"G_artist_lines": colour_scores(g_lines, colours), "G_xdog": colour_scores(g_xdog, colours)}
+        g_own = [np.asarray(im.convert("RGB")) for im in kac.Colorizer(colorizer.runner, flat=False).colorize_many(lines)]
+        entry = {
+            "G_artist_lines": colour_scores(g_lines, colours),
+            "G_artist_lines_no_flats": colour_scores(g_own, colours),
+            "G_xdog": colour_scores(g_xdog, colours),
+        }
         f_out = None
         if extractor is not None:
             f_out = [np.asarray(im.convert("RGB")) for im in extractor.extract_many(colours)]
@@ -270,7 +277,7 @@ def main(argv=None):
             entry["hints"], hinted = hint_scores(colorizer, lines, colours, g_lines, counts)
             doc["sheets"][f"{label}_hints"] = contact_sheet(out / f"{label}_hints.png", [hinted["drawn"], g_lines, hinted["output"], colours], names)
         doc["models"][label] = entry
-        columns = [lines, g_lines, colours] + ([f_out] if f_out else []) + [lines]
+        columns = [lines, g_own, g_lines, colours] + ([f_out] if f_out else []) + [lines]
         doc["sheets"][label] = contact_sheet(out / f"{label}.png", columns, names)
     doc["sheets"]["baselines"] = contact_sheet(out / "baselines.png", [lines, xdog, colours], names)
     emit(doc, str(out / "quality.json"))

@@ -207,4 +207,5 @@ def test_exports_carry_the_hint_input(tmp_path, colorizer, sketch):
     layer[0, mask, 3] = 255
     module = tf.saved_model.load(str(tmp_path / "saved_model"))
     out = module.signatures["hints_uint8"](images=tf.constant(read_image(sketch)[0][None]), hints=tf.constant(layer))
-    assert np.abs(out["images"].numpy()[0].astype(np.float32) - expected).mean() < 0.5
+    g_own = np.asarray(kac.Colorizer.pretrained(flat=False).colorize(sketch, hints=hints), np.float32)  # no flats in the graph
+    assert np.abs(out["images"].numpy()[0].astype(np.float32) - g_own).mean() < 0.5

@@ -51,7 +51,13 @@ def models(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def colorizer(models):
-    return Colorizer.load(models["keras"])
+    return raw(models["keras"])
+
+
+def raw(path, **options):
+    """A Colorizer giving G's own result: these tests check the translator's
+    mechanics (flat colours on top: test_flats.py)."""
+    return Colorizer.load(path, flat=False, **options)
 
 
 def sketch(h, w, seed=0):
@@ -111,22 +117,22 @@ def test_read_image_modes(tmp_path):
 def test_formats_agree_within_one_level(models):
     """The same picture through .keras, its SavedModel, its float32 TFLite and its run-folder twin."""
     image = sketch(72, 100, seed=2)
-    ref = as_float(Colorizer.load(models["keras"]).colorize(image))
+    ref = as_float(raw(models["keras"]).colorize(image))
     for name in ("saved_model", "tflite"):
-        out = as_float(Colorizer.load(models[name]).colorize(image))
+        out = as_float(raw(models[name]).colorize(image))
         assert np.abs(out - ref).max() <= 1, name
 
 
 def test_fixed_size_tflite_matches_keras_at_its_size(models):
-    fixed = Colorizer.load(models["tflite_64"])
+    fixed = raw(models["tflite_64"])
     assert fixed.runner.fixed_size == (64, 64)
     image = sketch(64, 64, seed=4)
-    ref = as_float(Colorizer.load(models["keras"]).colorize(image))
+    ref = as_float(raw(models["keras"]).colorize(image))
     assert np.abs(as_float(fixed.colorize(image)) - ref).max() <= 1
 
 
 def test_fixed_size_model_keeps_any_size_and_alpha(models):
-    fixed = Colorizer.load(models["tflite_64"])
+    fixed = raw(models["tflite_64"])
     rgba = np.dstack([sketch(50, 130), np.full((50, 130), 77, np.uint8)])
     out = fixed.colorize(rgba)
     assert out.size == (130, 50) and (np.asarray(out)[..., 3] == 77).all()
@@ -138,13 +144,13 @@ def test_run_folder_loads_the_checkpoints_generators(models):
     from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
     picture = sketch(40, 48)
-    for translator, direction in ((Colorizer, "colorize"), (LineExtractor, "lines")):
-        out = np.asarray(translator.load(models["run"]).translate(picture))
+    for translator, direction in ((raw, "colorize"), (LineExtractor.load, "lines")):
+        out = np.asarray(translator(models["run"]).translate(picture))
         assert out.shape == picture.shape
         net = load_generator(models["run"], direction).model
         expected = to_uint8(np.asarray(net(to_float(picture)[None], training=False))[0])
         assert np.abs(out.astype(int) - expected.astype(int)).max() <= 1, direction
-    g = np.asarray(Colorizer.load(models["run"]).colorize(picture), np.float32)
+    g = np.asarray(raw(models["run"]).colorize(picture), np.float32)
     f = np.asarray(LineExtractor.load(models["run"]).extract(picture), np.float32)
     assert np.abs(g - f).mean() > 1  # two different networks
 
@@ -154,25 +160,25 @@ def test_wrong_model_is_a_clear_error(models, tmp_path):
         with pytest.raises(ValueError, match="colorize"):
             LineExtractor.load(models[name])
     with pytest.raises(ValueError, match="discriminator"):
-        Colorizer.load(models["discriminator"])
+        raw(models["discriminator"])
     with pytest.raises(FileNotFoundError):
-        Colorizer.load(tmp_path / "missing.keras")
+        raw(tmp_path / "missing.keras")
     (tmp_path / "notes.txt").write_text("hi")
     with pytest.raises(ValueError, match="not a model"):
-        Colorizer.load(tmp_path / "notes.txt")
+        raw(tmp_path / "notes.txt")
 
 
 def test_batches_give_the_same_results_as_one_by_one(models):
     images = [sketch(48, 64, seed=s) for s in range(3)] + [sketch(40, 40)]
     for name in ("keras", "tflite"):
-        c = Colorizer.load(models[name], batch_size=3)
+        c = raw(models[name], batch_size=3)
         batched = [as_float(x) for x in c.colorize_many(images)]
         for image, out in zip(images, batched):
             assert np.abs(out - as_float(c.colorize(image))).max() <= 1, name
 
 
 def test_max_side_keeps_the_size(colorizer, models):
-    c = Colorizer.load(models["keras"], max_side=64)
+    c = raw(models["keras"], max_side=64)
     image = sketch(90, 150)
     out = as_float(c.colorize(image))
     assert out.shape == (90, 150, 3)
@@ -215,10 +221,10 @@ def _border_steps(out, whole, plan):
 def test_tiled_matches_whole_without_seams(models, kind):
     sample = synthetic_sample(256, 384, seed=1)
     image = sample.lines if kind == "lines" else sample.color
-    whole = as_float(Colorizer.load(models["keras"]).colorize(image))
+    whole = as_float(raw(models["keras"]).colorize(image))
     # A budget of 300x256 pixels: 192-pixel tiles, statistics from a 0.88x thumbnail.
     options = dict(max_pixels=300 * 256, tile_size=192, tile_overlap=64)
-    tiled_c = Colorizer.load(models["keras"], **options)
+    tiled_c = raw(models["keras"], **options)
     tiled = as_float(tiled_c.colorize(image))
     plan = TilePlan.make(256, 384, 4, max_pixels=300 * 256, tile=192, overlap=64)
     assert len(plan.starts) == 6
@@ -227,6 +233,6 @@ def test_tiled_matches_whole_without_seams(models, kind):
     assert border < 1.5 * inside, (border, inside)  # measured: 1.29 vs 1.13 (lines), 1.37 vs 1.15 (colour)
 
     # The check sees seams: abutting tiles (no overlap to cross-fade) leave them.
-    seamed = as_float(Colorizer(tiled_c.runner, **{**options, "tile_overlap": 0}).colorize(image))
+    seamed = as_float(Colorizer(tiled_c.runner, flat=False, **{**options, "tile_overlap": 0}).colorize(image))
     border, inside = _border_steps(seamed, whole, TilePlan.make(256, 384, 4, 300 * 256, 192, 0))
     assert border > 4 * inside, (border, inside)  # measured: 12.9 vs 1.50, 14.3 vs 1.55

@@ -23,12 +23,14 @@ import keras
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
 from keras_anime_cyclegan.artifacts import pretrained
 from keras_anime_cyclegan.config import GeneratorConfig
 from keras_anime_cyclegan.data.synthetic import synthetic_sample
 from keras_anime_cyclegan.export.tfjs import export_tfjs
 from keras_anime_cyclegan.inference import read_image
+from keras_anime_cyclegan.inference.flats import flatten
 from keras_anime_cyclegan.inference.hints import hint_channels
 from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator, weights_sha256
@@ -46,6 +48,7 @@ CASES = {
     "colorize": dict(direction="colorize", size=(60, 90), seed=1),
     "lines": dict(direction="lines", size=(53, 77), seed=2, offline=True),
     "colorize_cpu": dict(direction="colorize", size=(60, 90), seed=1, backend="cpu"),
+    "colorize_no_flats": dict(direction="colorize", size=(60, 90), seed=1, flat=False),
     "lines_webgl": dict(direction="lines", size=(53, 77), seed=2, backend="webgl"),
     "colorize_uint8": dict(direction="colorize", size=(60, 90), seed=1, quantize="uint8"),
     "phone": dict(direction="lines", size=(200, 300), seed=3, phone=True, page_size="128"),
@@ -74,11 +77,12 @@ def _picture(case: dict) -> np.ndarray:
     return sample.lines if case["direction"] == "colorize" else sample.color
 
 
-def _keras_reference(model, picture: np.ndarray, multiple: int) -> np.ndarray:
-    """What the page computes: reflect-pad bottom/right to the multiple, run, crop."""
+def _keras_reference(model, picture: np.ndarray, multiple: int, flat: bool = False) -> np.ndarray:
+    """What the page computes: reflect-pad bottom/right to the multiple, run, crop (and the flat colours)."""
     h, w = picture.shape[:2]
     x = np.pad(to_float(picture), [(0, (-h) % multiple), (0, (-w) % multiple), (0, 0)], mode="reflect")
-    return to_uint8(np.asarray(model(x[None], training=False))[0, :h, :w])
+    out = to_uint8(np.asarray(model(x[None], training=False))[0, :h, :w])
+    return flatten(out, picture) if flat else out
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -120,7 +124,7 @@ def browser_run(tmp_path_factory):
         plan_cases.append({"name": name, "file": str(path), "direction": case["direction"],
                            "size": case.get("page_size", "original"), "backend": case.get("backend"),
                            "offline": case.get("offline", False), "phone": case.get("phone", False),
-                           "hint": case.get("hint"),
+                           "hint": case.get("hint"), "flat": case.get("flat", True),
                            "models": f"models-{case['quantize']}/" if "quantize" in case
                            else "models-shipped/" if case.get("shipped") else None})
     not_image = root / "notes.txt"
@@ -152,13 +156,19 @@ def _page_output(case: dict) -> np.ndarray:
     return rgba[..., :3]
 
 
-@pytest.mark.parametrize("name", ["colorize", "lines", "colorize_cpu", "lines_webgl"])
+def _flat(spec: dict) -> bool:
+    """The page gives flat colours (flats.js) for colorize unless ?flat=0."""
+    return spec["direction"] == "colorize" and spec.get("flat", True)
+
+
+@pytest.mark.parametrize("name", ["colorize", "lines", "colorize_cpu", "lines_webgl", "colorize_no_flats"])
 def test_browser_output_equals_keras(browser_run, name):
+    """The page equals Keras (then `inference.flats.flatten` where the page flattens: flats.js is its twin)."""
     case, spec = browser_run["cases"][name], CASES[name]
     picture = _picture(spec)
     page = _page_output(case)
     assert page.shape == picture.shape
-    reference = _keras_reference(browser_run["models"][spec["direction"]], picture, 2**TINY.levels)
+    reference = _keras_reference(browser_run["models"][spec["direction"]], picture, 2**TINY.levels, _flat(spec))
     assert reference.std() > 20, "the tiny model's output is too flat to prove anything"
     diff = np.abs(page.astype(np.int16) - reference.astype(np.int16))
     print(f"{name} on {case['backend']}: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255")
@@ -169,11 +179,11 @@ def test_browser_output_equals_keras(browser_run, name):
 
 
 def _hinted_reference(model, picture: np.ndarray, hints: list) -> np.ndarray:
-    """Keras on the picture with hints given as (x, y) fractions and "#rrggbb", as the page sends them."""
+    """Keras on the picture with hints given as (x, y) fractions and "#rrggbb", as the page sends them, flattened."""
     h, w = picture.shape[:2]
     channels = hint_channels([(p["x"], p["y"], p["colour"]) for p in hints], (w, h), (w, h))
     x = np.concatenate([to_float(picture), channels], axis=-1)
-    return to_uint8(np.asarray(model(x[None], training=False))[0])
+    return flatten(to_uint8(np.asarray(model(x[None], training=False))[0]), picture)
 
 
 def test_shipped_colourizer_in_the_browser(browser_run):
@@ -202,9 +212,12 @@ def test_a_tapped_hint_changes_the_colour_near_it(browser_run):
     print(f"shipped colourizer with a hint: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255; page {case['timing']}")
     assert diff.mean() <= PARITY_LIMIT
     cy, cx = int(hint["y"] * 256), int(hint["x"] * 256)
-    near = (slice(cy - 8, cy + 9), slice(cx - 8, cx + 9))
-    change = np.abs(after.astype(np.int16) - before.astype(np.int16))
-    assert change[near].mean() > 10 and change[near].mean() > 3 * change.mean(), (change[near].mean(), change.mean())
+    change = np.abs(after.astype(np.int16) - before.astype(np.int16)).mean(axis=-1)
+    # The page gives flat colours: the dot recolours the area the lines enclose around it.
+    regions, _ = ndimage.label(picture @ np.float32([0.299, 0.587, 0.114]) >= 128)
+    hinted = regions == regions[cy, cx]
+    assert regions[cy, cx] and change[hinted].mean() > 10, change[hinted].mean()
+    assert change[hinted].mean() > 3 * change[~hinted].mean(), (change[hinted].mean(), change[~hinted].mean())
     # The downloaded hint layer is the one kac colorize --hints takes: same picture size, the dot opaque in its colour.
     assert case["hintLayerName"].endswith("-hints.png")
     layer = np.asarray(Image.open(case["hintLayer"]).convert("RGBA"))
@@ -230,7 +243,7 @@ def test_a_hint_tapped_on_a_phone_works_as_on_a_desktop(browser_run):
 def test_uint8_weights_stay_close_in_the_browser(browser_run):
     case, spec = browser_run["cases"]["colorize_uint8"], CASES["colorize_uint8"]
     picture = _picture(spec)
-    reference = _keras_reference(browser_run["models"]["colorize"], picture, 2**TINY.levels)
+    reference = _keras_reference(browser_run["models"]["colorize"], picture, 2**TINY.levels, _flat(spec))
     diff = np.abs(_page_output(case).astype(np.int16) - reference.astype(np.int16))
     print(f"colorize, uint8 weights, on {case['backend']}: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255")
     assert diff.mean() <= UINT8_LIMIT

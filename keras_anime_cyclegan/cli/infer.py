@@ -44,6 +44,13 @@ def add_parser(sub):
                 "written with a decimal point) or an RGBA PNG layer the size of the pictures (opaque pixels are hints)",
             )
             p.add_argument(
+                "--no-flat",
+                dest="flat",
+                action="store_false",
+                help="G's own colours; by default each region the lines enclose gets one flat colour "
+                "and the sketch's lines are multiplied over it",
+            )
+            p.add_argument(
                 "--confidence",
                 action="store_true",
                 help="also write NAME.confidence.png (white where F gives the sketch back, darker where not) "
@@ -73,8 +80,10 @@ def run(args):
     from keras_anime_cyclegan.inference.translator import PIXELS_PER_CALL
 
     cls = Colorizer if args.direction == "colorize" else LineExtractor
+    options = {"flat": args.flat} if args.direction == "colorize" else {}
     translator = cls.load(
         args.model,
+        **options,
         max_side=args.max_side,
         max_pixels=args.max_pixels or PIXELS_PER_CALL,
         tile_size=args.tile_size,

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from keras_anime_cyclegan.artifacts.layout import CONFIG_FILE, GENERATOR_FILES
+from keras_anime_cyclegan.inference.flats import flatten
 from keras_anime_cyclegan.inference.hints import Hints, hint_channels
 from keras_anime_cyclegan.inference.io import ImageInput, read_image
 from keras_anime_cyclegan.inference.runners import Runner, open_runner
@@ -52,6 +53,7 @@ class _Job:
     patches: list[np.ndarray]  # float32 model inputs
     assemble: Callable[[list[np.ndarray]], np.ndarray]  # model outputs -> uint8 (h, w, 3)
     stats_from: Optional[np.ndarray] = None  # a thumbnail giving the tiles' normalisation statistics
+    picture: Optional[np.ndarray] = None  # the uint8 RGB input as read, for `_finish`
 
 
 class ImageTranslator:
@@ -155,20 +157,26 @@ class ImageTranslator:
             out = Image.fromarray(rgb)
             if out.size != job.size:
                 out = out.resize(job.size, Image.BICUBIC)
+            out = self._finish(out, job.picture)
             if job.alpha is not None:
                 out.putalpha(Image.fromarray(job.alpha))
             yield out
 
+    def _finish(self, out: Image.Image, picture: np.ndarray) -> Image.Image:
+        """The result at the input's size, before its alpha goes back on."""
+        return out
+
     def _prepare(self, image: ImageInput) -> _Job:
         hinted = image if isinstance(image, Hinted) else Hinted(image)
         rgb, alpha = read_image(hinted.image)
+        picture = rgb
         size = (rgb.shape[1], rgb.shape[0])
         if self.max_side and max(size) > self.max_side:
             rgb = _fit_within(rgb, self.max_side, self.max_side)
         if hinted.hints is not None and not self.runner.hint_channels:
             raise ValueError(f"{self.runner.source}: this model takes no colour hints")
         if self.runner.fixed_size:
-            return _Job(size, alpha, *self._letterbox(rgb, hinted, size))
+            return _Job(size, alpha, *self._letterbox(rgb, hinted, size), picture=picture)
         hints = None
         if hinted.hints is not None:
             hints = hint_channels(hinted.hints, size, (rgb.shape[1], rgb.shape[0]), hinted.source)
@@ -176,7 +184,7 @@ class ImageTranslator:
         m = self.runner.multiple
         x = to_float(rgb) if hints is None else np.concatenate([to_float(rgb), hints], axis=-1)
         plan = TilePlan.make(h, w, m, self.max_pixels, self.tile_size, self.tile_overlap)
-        job = _Job(size, alpha, plan.cut(x), lambda outs: to_uint8(plan.blend(outs)))
+        job = _Job(size, alpha, plan.cut(x), lambda outs: to_uint8(plan.blend(outs)), picture=picture)
         if len(plan.starts) > 1 and self.runner.shares_stats:
             side = math.sqrt(self.max_pixels / (h * w))
             # Area averaging keeps each region's mean, so the statistics
@@ -280,6 +288,10 @@ class Colorizer(ImageTranslator):
     >>> result = colorizer.colorize("sketch.png", return_confidence=True)   # .image, .confidence, .confidence_map
 
     Args:
+        flat: bool; True (the default) gives flat colours: each region the
+            sketch's lines enclose takes one colour (the median of G's
+            there) and the sketch is multiplied over them, so its lines stay
+            as drawn (`inference.flats`); False gives G's own result.
         line_extractor: the F to judge G's results with (`return_confidence`);
             by default the one that comes with G (the same shipped model or
             run folder, or generator_f.keras beside generator_g.keras).
@@ -288,9 +300,17 @@ class Colorizer(ImageTranslator):
 
     direction = "colorize"
 
-    def __init__(self, runner: Runner, *args, line_extractor: Optional["LineExtractor"] = None, **options):
+    def __init__(
+        self, runner: Runner, *args, flat: bool = True, line_extractor: Optional["LineExtractor"] = None, **options
+    ):
         super().__init__(runner, *args, **options)
+        self.flat = flat
         self._line_extractor = line_extractor
+
+    def _finish(self, out: Image.Image, picture: np.ndarray) -> Image.Image:
+        if not self.flat:
+            return out
+        return Image.fromarray(flatten(np.asarray(out.convert("RGB")), picture))
 
     @property
     def line_extractor(self) -> "LineExtractor":

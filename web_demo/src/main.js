@@ -4,6 +4,7 @@
 // sketch drop colour dots (undo, clear, download as the RGBA hint layer
 // `kac colorize --hints` takes). Query parameters, for tests and for hosting the
 // models elsewhere on the same origin: ?models=URL/ ?backend=wasm ?size=original
+// ?flat=0 (G's own colours instead of flat colours; flats.js).
 import { fitToModel, hintSquare } from "./geometry.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +22,8 @@ const state = {
   failedBackends: [], // tried before the one in use, and unusable or too slow here
   hints: [], // colour dots: {x, y} fractions of the picture's size, colour "#rrggbb"
 };
+
+if (params.get("flat") === "0") $("flat").checked = false;
 
 // Settings from the query string, when they name an option.
 for (const [param, select] of [["backend", $("backend")], ["size", $("size")]]) {
@@ -74,6 +77,7 @@ const hintsEnabled = () => state.direction === "colorize" && Boolean(state.metad
 function updateHintTools() {
   const on = hintsEnabled();
   $("hint-tools").hidden = !on;
+  $("flat-setting").hidden = state.direction !== "colorize";
   $("hints").hidden = !on;
   for (const id of ["hint-undo", "hint-clear", "hint-download"]) $(id).disabled = !state.hints.length;
   document.body.dataset.hints = JSON.stringify(state.hints);
@@ -265,6 +269,7 @@ $("backend").addEventListener("change", (e) => {
   worker.postMessage({ type: "backend", backend: e.target.value });
 });
 $("size").addEventListener("change", () => state.picture && state.ready && run());
+$("flat").addEventListener("change", () => state.picture && state.ready && run());
 
 // ---- running the model ------------------------------------------------------
 
@@ -292,7 +297,8 @@ async function run() {
     const result = await new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
       const hints = hintsEnabled() ? state.hints.map((h) => [h.x, h.y, ...rgbOf(h.colour)]) : [];
-      worker.postMessage({ type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels, hints }, [pixels]);
+      const flat = state.direction === "colorize" && $("flat").checked;
+      worker.postMessage({ type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels, hints, flat }, [pixels]);
     });
     if (id !== state.runId) return; // a newer run replaced this one
     show(result, bitmap.width, bitmap.height);
@@ -319,7 +325,7 @@ function show(result, width, height) {
   state.runs += 1;
   document.body.dataset.runs = String(state.runs);
   document.body.dataset.direction = result.direction;
-  $("timing").textContent = `(${result.width}×${result.height}: model ${result.modelMs.toFixed(0)} ms on ${LABELS[result.backend]})`;
+  $("timing").textContent = `(${result.width}×${result.height}: model ${result.modelMs.toFixed(0)} ms on ${LABELS[result.backend]}${result.flatMs ? `, flat colours ${result.flatMs.toFixed(0)} ms` : ""})`;
   setBackendLabel(result.backend);
   $("download").disabled = false;
   setProgress("Done.", 1);

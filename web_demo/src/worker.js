@@ -10,6 +10,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { flatten } from "./flats.js";
 import { hintSquare } from "./geometry.js";
 
 // The order "auto" tries: fastest first, the CPU always works.
@@ -102,7 +103,7 @@ function hintPlanes(hints, width, height, radius) {
   return planes;
 }
 
-async function translate({ id, direction, width, height, pixels, hints }) {
+async function translate({ id, direction, width, height, pixels, hints, flat }) {
   const entry = models[direction];
   if (!entry) throw new Error(`The "${direction}" model is not loaded.`);
   const multiple = entry.metadata.input.multiple || 1;
@@ -127,9 +128,16 @@ async function translate({ id, direction, width, height, pixels, hints }) {
   const data = await rgba.data();
   const modelMs = performance.now() - start;
   tf.dispose([input, output, rgba]);
+  let out = new Uint8ClampedArray(data);
+  let flatMs = 0;
+  if (flat && direction === "colorize") {
+    progress("Flat colours", 0.8, id);
+    const flatStart = performance.now();
+    out = flatten(out, new Uint8Array(pixels), width, height);
+    flatMs = performance.now() - flatStart;
+  }
   progress("Drawing the result", 0.9, id);
-  const out = new Uint8ClampedArray(data);
-  post({ type: "result", id, direction, width, height, pixels: out.buffer, modelMs, backend: tf.getBackend() }, [out.buffer]);
+  post({ type: "result", id, direction, width, height, pixels: out.buffer, modelMs, flatMs, backend: tf.getBackend() }, [out.buffer]);
 }
 
 async function init({ modelsUrl, wasmUrl, backend, directions }) {

@@ -6,7 +6,7 @@
 //   node tests/browser_check.mjs plan.json
 //
 // plan.json: {url, out, chromium, cases: [{name, file, direction, size,
-// backend?, models?, offline?, phone?, hint?: {x, y, colour}}], notImage: path}
+// backend?, models?, offline?, phone?, flat?, hint?: {x, y, colour}}], notImage: path}
 // A case with a hint runs once, then taps the sketch at (x, y) (fractions)
 // with that colour, records the second output and downloads the hint layer.
 import { chromium } from "playwright-core";
@@ -53,6 +53,7 @@ async function runCase(context, c) {
   const query = { size: c.size || "original" };
   if (c.backend) query.backend = c.backend;
   if (c.models) query.models = c.models;
+  if (c.flat === false) query.flat = "0";
   const page = await openPage(context, query);
   const record = { ready: await bodyData(page), error: await errorText(page) };
   results.cases[c.name] = record;
