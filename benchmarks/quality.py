@@ -22,7 +22,8 @@ paper), drawn as `kac.Colorizer.colorize(hints=...)` draws them. Each dot
 speaks for its hinted region (the connected area of the true picture
 within CIEDE2000 10 of its colour, the dot itself left out); the figures
 are the CIEDE2000 error inside those regions, with and without the hints,
-over the whole picture, and SSIM. A contact sheet shows 10 hints drawn on
+over the whole picture, and SSIM; with flat colours (where a dot gives its
+line-enclosed area its colour) and, in `hints_no_flats`, G's own result. A contact sheet shows 10 hints drawn on
 the line art.
 
 For a model with both directions, the cycle confidence (1 - mean
@@ -261,7 +262,8 @@ def main(argv=None):
             extractor = None
         g_lines = [np.asarray(im.convert("RGB")) for im in colorizer.colorize_many(lines)]
         g_xdog = [np.asarray(im.convert("RGB")) for im in colorizer.colorize_many(xdog)]
-        g_own = [np.asarray(im.convert("RGB")) for im in kac.Colorizer(colorizer.runner, flat=False).colorize_many(lines)]
+        own = kac.Colorizer(colorizer.runner, flat=False)
+        g_own = [np.asarray(im.convert("RGB")) for im in own.colorize_many(lines)]
         entry = {
             "G_artist_lines": colour_scores(g_lines, colours),
             "G_artist_lines_no_flats": colour_scores(g_own, colours),
@@ -275,6 +277,7 @@ def main(argv=None):
         if getattr(colorizer.runner, "hint_channels", 0):
             counts = [int(c) for c in args.hint_counts.split(",")]
             entry["hints"], hinted = hint_scores(colorizer, lines, colours, g_lines, counts)
+            entry["hints_no_flats"], _ = hint_scores(own, lines, colours, g_own, counts)
             doc["sheets"][f"{label}_hints"] = contact_sheet(out / f"{label}_hints.png", [hinted["drawn"], g_lines, hinted["output"], colours], names)
         doc["models"][label] = entry
         columns = [lines, g_own, g_lines, colours] + ([f_out] if f_out else []) + [lines]

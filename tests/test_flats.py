@@ -71,3 +71,16 @@ def test_colorizer_flattens_by_default_and_gives_g_its_own_result_when_asked(tmp
     np.testing.assert_array_equal(flat, flatten(raw, sketch))
     region = flat[20:60, 20:60].reshape(-1, 3)
     assert (region == region[0]).all() and len(np.unique(raw[20:60, 20:60].reshape(-1, 3), axis=0)) > 1
+
+
+def test_a_hint_gives_its_region_exactly_its_colour():
+    from keras_anime_cyclegan.inference.hints import hint_channels
+
+    sketch = boxes_sketch()
+    colours = noisy(80, 100, (200, 40, 40), (40, 60, 200))
+    hints = hint_channels([(30, 30, "#14c828"), (32, 34, "#14c828")], (100, 80), (100, 80))
+    out = flatten(colours, sketch, hints=hints)
+    assert tuple(out[50, 50]) == (0x14, 0xC8, 0x28)  # the whole box, not just the dots
+    np.testing.assert_array_equal(out[:, 80:], flatten(colours, sketch)[:, 80:])  # the outside keeps G's median
+    two = hint_channels([(30, 30, "#ff0000"), (50, 50, "#0000ff")], (100, 80), (100, 80))
+    assert tuple(flatten(colours, sketch, hints=two)[40, 40]) == (128, 0, 128)  # two colours in one region: their mean

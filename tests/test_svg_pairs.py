@@ -145,7 +145,9 @@ def test_kac_data_svg_pairs_and_quality_benchmark_end_to_end(svg_dir, tmp_path):
     # Identity has no colour: zero colourfulness and hue spread.
     assert doc["baselines"]["identity"]["G_artist_lines"]["median"]["hue_spread"] == 0
     sheet = Image.open(report / "run.png")
-    assert sheet.size == (5 * 128, 3 * 128)
+    assert sheet.size == (6 * 128, 3 * 128)  # line art | G's own | G flat | colour | F | true lines
+    for key in ("ssim", "area_colour_error"):
+        assert np.isfinite(model["G_artist_lines_no_flats"]["median"][key])
 
 
 def test_fragment_renders_one_element(tmp_path):

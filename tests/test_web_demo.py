@@ -183,7 +183,7 @@ def _hinted_reference(model, picture: np.ndarray, hints: list) -> np.ndarray:
     h, w = picture.shape[:2]
     channels = hint_channels([(p["x"], p["y"], p["colour"]) for p in hints], (w, h), (w, h))
     x = np.concatenate([to_float(picture), channels], axis=-1)
-    return flatten(to_uint8(np.asarray(model(x[None], training=False))[0]), picture)
+    return flatten(to_uint8(np.asarray(model(x[None], training=False))[0]), picture, hints=channels if hints else None)
 
 
 def test_shipped_colourizer_in_the_browser(browser_run):

@@ -12,13 +12,15 @@ colour with its neighbour, the background included.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 from scipy import ndimage
 
 INK_BELOW = 128  # luma under this is ink: the same split as HintSpread's (sketch < 0 in [-1, 1])
 
 
-def flatten(coloured: np.ndarray, sketch: np.ndarray, gap: int = 2) -> np.ndarray:
+def flatten(coloured: np.ndarray, sketch: np.ndarray, gap: int = 2, hints: Optional[np.ndarray] = None) -> np.ndarray:
     """Flat colours of `coloured` in the regions of `sketch`, lines multiplied over.
 
     Args:
@@ -27,11 +29,16 @@ def flatten(coloured: np.ndarray, sketch: np.ndarray, gap: int = 2) -> np.ndarra
         gap: int, pixels; gaps in the lines up to about twice this wide are
             closed when finding regions (0: regions are exactly the
             4-connected paper areas).
+        hints: float32 (H, W, 4) or None, colour hints as
+            `inference.hints.hint_channels` draws them at this size (RGB in
+            [-1, 1] and a 0/1 mask). A region with hint pixels on its paper
+            takes their mean colour, as a paint bucket would: the artist's
+            colour, exactly.
 
     Returns:
-        uint8 (H, W, 3): each region the median colour of `coloured` over it,
-        times the sketch's lightness (ink stays ink); `coloured` unchanged
-        where the sketch has no paper.
+        uint8 (H, W, 3): each region the median colour of `coloured` over it
+        (or its hints' colour), times the sketch's lightness (ink stays
+        ink); `coloured` unchanged where the sketch has no paper.
     """
     if coloured.shape[:2] != sketch.shape[:2]:
         raise ValueError(f"flatten: colours {coloured.shape[:2]} and sketch {sketch.shape[:2]} differ in size")
@@ -52,6 +59,12 @@ def flatten(coloured: np.ndarray, sketch: np.ndarray, gap: int = 2) -> np.ndarra
     if unread[1:].any():
         for c in range(3):
             flats[1:, c] = np.where(unread[1:], ndimage.mean(coloured[..., c], labels, index), flats[1:, c])
+    if hints is not None:
+        dots = (hints[..., 3] > 0) & (inside > 0)
+        counts = np.bincount(inside[dots], minlength=count + 1)
+        for c in range(3):
+            sums = np.bincount(inside[dots], weights=(hints[..., c][dots] + 1.0) * 127.5, minlength=count + 1)
+            flats[:, c] = np.where(counts > 0, sums / np.maximum(counts, 1), flats[:, c])
     shade = (sketch if sketch.ndim == 3 else sketch[..., None]) / 255.0
     return np.clip(np.rint(flats[labels] * shade), 0, 255).astype(np.uint8)
 

@@ -54,6 +54,7 @@ class _Job:
     assemble: Callable[[list[np.ndarray]], np.ndarray]  # model outputs -> uint8 (h, w, 3)
     stats_from: Optional[np.ndarray] = None  # a thumbnail giving the tiles' normalisation statistics
     picture: Optional[np.ndarray] = None  # the uint8 RGB input as read, for `_finish`
+    hinted: Optional[Hinted] = None  # its hints, for `_finish`
 
 
 class ImageTranslator:
@@ -157,12 +158,12 @@ class ImageTranslator:
             out = Image.fromarray(rgb)
             if out.size != job.size:
                 out = out.resize(job.size, Image.BICUBIC)
-            out = self._finish(out, job.picture)
+            out = self._finish(out, job)
             if job.alpha is not None:
                 out.putalpha(Image.fromarray(job.alpha))
             yield out
 
-    def _finish(self, out: Image.Image, picture: np.ndarray) -> Image.Image:
+    def _finish(self, out: Image.Image, job: _Job) -> Image.Image:
         """The result at the input's size, before its alpha goes back on."""
         return out
 
@@ -176,7 +177,7 @@ class ImageTranslator:
         if hinted.hints is not None and not self.runner.hint_channels:
             raise ValueError(f"{self.runner.source}: this model takes no colour hints")
         if self.runner.fixed_size:
-            return _Job(size, alpha, *self._letterbox(rgb, hinted, size), picture=picture)
+            return _Job(size, alpha, *self._letterbox(rgb, hinted, size), picture=picture, hinted=hinted)
         hints = None
         if hinted.hints is not None:
             hints = hint_channels(hinted.hints, size, (rgb.shape[1], rgb.shape[0]), hinted.source)
@@ -184,7 +185,7 @@ class ImageTranslator:
         m = self.runner.multiple
         x = to_float(rgb) if hints is None else np.concatenate([to_float(rgb), hints], axis=-1)
         plan = TilePlan.make(h, w, m, self.max_pixels, self.tile_size, self.tile_overlap)
-        job = _Job(size, alpha, plan.cut(x), lambda outs: to_uint8(plan.blend(outs)), picture=picture)
+        job = _Job(size, alpha, plan.cut(x), lambda outs: to_uint8(plan.blend(outs)), picture=picture, hinted=hinted)
         if len(plan.starts) > 1 and self.runner.shares_stats:
             side = math.sqrt(self.max_pixels / (h * w))
             # Area averaging keeps each region's mean, so the statistics
@@ -307,10 +308,13 @@ class Colorizer(ImageTranslator):
         self.flat = flat
         self._line_extractor = line_extractor
 
-    def _finish(self, out: Image.Image, picture: np.ndarray) -> Image.Image:
+    def _finish(self, out: Image.Image, job: _Job) -> Image.Image:
         if not self.flat:
             return out
-        return Image.fromarray(flatten(np.asarray(out.convert("RGB")), picture))
+        hints = None
+        if job.hinted.hints is not None:
+            hints = hint_channels(job.hinted.hints, job.size, job.size, job.hinted.source)
+        return Image.fromarray(flatten(np.asarray(out.convert("RGB")), job.picture, hints=hints))
 
     @property
     def line_extractor(self) -> "LineExtractor":

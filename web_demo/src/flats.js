@@ -5,7 +5,8 @@
 // ink is luma < 128; `gap` rounds of 4-neighbour dilation close small gaps;
 // 4-connected regions are numbered in raster order; unlabelled pixels take
 // the largest neighbouring label, round by round; a region's colour is read
-// on its paper pixels only.
+// on its paper pixels only, and a region with hint dots on its paper takes
+// their mean colour (the artist's colour, as a paint bucket).
 
 const INK_BELOW = 128;
 
@@ -82,9 +83,11 @@ function histogramMedian(hist, offset, n) {
   return 0;
 }
 
-// coloured, sketch: RGBA bytes (Uint8 arrays) of width x height. Returns the
-// flat RGBA result (alpha 255), or `coloured` itself when there is no paper.
-export function flatten(coloured, sketch, width, height, gap = 2) {
+// coloured, sketch: RGBA bytes (Uint8 arrays) of width x height; hints:
+// null or the model's hint planes (Float32Array, RGB in [-1, 1] and a mask,
+// 4 per pixel). Returns the flat RGBA result (alpha 255), or `coloured`
+// itself when there is no paper.
+export function flatten(coloured, sketch, width, height, gap = 2, hints = null) {
   const n = width * height;
   const ink = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -117,6 +120,20 @@ export function flatten(coloured, sketch, width, height, gap = 2) {
   }
   for (let r = 1; r <= count; r++) {
     if (!paper[r] && sizes[r]) for (let c = 0; c < 3; c++) flats[3 * r + c] = sums[3 * r + c] / sizes[r];
+  }
+
+  if (hints) {
+    const dotSums = new Float64Array(3 * (count + 1));
+    const dots = new Int32Array(count + 1);
+    for (let i = 0; i < n; i++) {
+      if (ink[i] || !(hints[4 * i + 3] > 0)) continue;
+      const r = labels[i];
+      dots[r] += 1;
+      for (let c = 0; c < 3; c++) dotSums[3 * r + c] += (hints[4 * i + c] + 1) * 127.5;
+    }
+    for (let r = 1; r <= count; r++) {
+      if (dots[r]) for (let c = 0; c < 3; c++) flats[3 * r + c] = dotSums[3 * r + c] / dots[r];
+    }
   }
 
   const out = new Uint8ClampedArray(4 * n);

@@ -111,10 +111,11 @@ async function translate({ id, direction, width, height, pixels, hints, flat }) 
   const padW = (multiple - (width % multiple)) % multiple;
   progress("Preparing the picture", 0.15, id);
   const hintChannels = entry.metadata.input.hint_channels || 0;
+  const planes = hintChannels ? hintPlanes(hints || [], width, height, entry.metadata.hints.dot_radius) : null;
   const input = tf.tidy(() => {
     const rgba = tf.tensor3d(new Uint8Array(pixels), [height, width, 4], "int32");
     let x = tf.expandDims(tf.sub(tf.div(tf.cast(tf.slice(rgba, [0, 0, 0], [height, width, 3]), "float32"), 127.5), 1), 0);
-    if (hintChannels) x = tf.concat([x, tf.tensor4d(hintPlanes(hints || [], width, height, entry.metadata.hints.dot_radius), [1, height, width, 4])], 3);
+    if (hintChannels) x = tf.concat([x, tf.tensor4d(planes, [1, height, width, 4])], 3);
     return padH || padW ? tf.mirrorPad(x, [[0, 0], [0, padH], [0, padW], [0, 0]], "reflect") : x;
   });
   progress(`Running the model (${tf.getBackend()})`, 0.35, id);
@@ -133,7 +134,7 @@ async function translate({ id, direction, width, height, pixels, hints, flat }) 
   if (flat && direction === "colorize") {
     progress("Flat colours", 0.8, id);
     const flatStart = performance.now();
-    out = flatten(out, new Uint8Array(pixels), width, height);
+    out = flatten(out, new Uint8Array(pixels), width, height, 2, hints && hints.length ? planes : null);
     flatMs = performance.now() - flatStart;
   }
   progress("Drawing the result", 0.9, id);
