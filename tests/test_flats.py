@@ -84,3 +84,15 @@ def test_a_hint_gives_its_region_exactly_its_colour():
     np.testing.assert_array_equal(out[:, 80:], flatten(colours, sketch)[:, 80:])  # the outside keeps G's median
     two = hint_channels([(30, 30, "#ff0000"), (50, 50, "#0000ff")], (100, 80), (100, 80))
     assert tuple(flatten(colours, sketch, hints=two)[40, 40]) == (128, 0, 128)  # two colours in one region: their mean
+
+
+def test_a_hint_in_a_region_open_to_the_edge_leaves_g_s_colours_there():
+    """A bucket would flood the page through an open line: that region keeps G's own colours."""
+    from keras_anime_cyclegan.inference.hints import hint_channels
+
+    sketch = boxes_sketch(gap=8)  # the box is open to the paper around it, which reaches the edge
+    colours = noisy(80, 100, (200, 40, 40), (40, 60, 200))
+    hints = hint_channels([(30, 30, "#14c828")], (100, 80), (100, 80))
+    out = flatten(colours, sketch, hints=hints)
+    np.testing.assert_array_equal(out[20:60, 20:60], colours[20:60, 20:60])
+    np.testing.assert_array_equal(out[:, 80:], colours[:, 80:])

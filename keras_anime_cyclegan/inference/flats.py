@@ -33,7 +33,8 @@ def flatten(coloured: np.ndarray, sketch: np.ndarray, gap: int = 2, hints: Optio
             `inference.hints.hint_channels` draws them at this size (RGB in
             [-1, 1] and a 0/1 mask). A region with hint pixels on its paper
             takes their mean colour, as a paint bucket would: the artist's
-            colour, exactly.
+            colour, exactly; unless the region reaches the picture's edge
+            (open to the background, most likely), where `coloured` stays.
 
     Returns:
         uint8 (H, W, 3): each region the median colour of `coloured` over it
@@ -42,9 +43,11 @@ def flatten(coloured: np.ndarray, sketch: np.ndarray, gap: int = 2, hints: Optio
     """
     if coloured.shape[:2] != sketch.shape[:2]:
         raise ValueError(f"flatten: colours {coloured.shape[:2]} and sketch {sketch.shape[:2]} differ in size")
+    # Luma in integers (x1000), so the page's JavaScript splits ink from paper identically.
+    wide = sketch.astype(np.int32)
+    luma = 1000 * wide if wide.ndim == 2 else wide @ np.int32([299, 587, 114])
+    ink = luma < 1000 * INK_BELOW
     sketch = sketch.astype(np.float32)
-    luma = sketch if sketch.ndim == 2 else sketch @ np.float32([0.299, 0.587, 0.114])
-    ink = luma < INK_BELOW
     closed = ndimage.binary_dilation(ink, iterations=gap) if gap > 0 else ink  # 4-neighbour steps
     labels, count = ndimage.label(~closed)  # 4-connected, numbered in raster order
     if count == 0:
@@ -59,14 +62,21 @@ def flatten(coloured: np.ndarray, sketch: np.ndarray, gap: int = 2, hints: Optio
     if unread[1:].any():
         for c in range(3):
             flats[1:, c] = np.where(unread[1:], ndimage.mean(coloured[..., c], labels, index), flats[1:, c])
+    own = np.zeros(count + 1, bool)  # regions left as G coloured them
     if hints is not None:
         dots = (hints[..., 3] > 0) & (inside > 0)
         counts = np.bincount(inside[dots], minlength=count + 1)
         for c in range(3):
             sums = np.bincount(inside[dots], weights=(hints[..., c][dots] + 1.0) * 127.5, minlength=count + 1)
             flats[:, c] = np.where(counts > 0, sums / np.maximum(counts, 1), flats[:, c])
+        # A hinted region that reaches the picture's edge is likely open to
+        # the background: a bucket would flood the page, so G's own colours
+        # (which follow the hint near it) stay there.
+        edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+        own[edge] = counts[edge] > 0
     shade = (sketch if sketch.ndim == 3 else sketch[..., None]) / 255.0
-    return np.clip(np.rint(flats[labels] * shade), 0, 255).astype(np.uint8)
+    out = np.clip(np.rint(flats[labels] * shade), 0, 255).astype(np.uint8)
+    return np.where(own[labels][..., None], coloured, out) if own.any() else out
 
 
 def grow(labels: np.ndarray) -> np.ndarray:

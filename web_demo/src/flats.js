@@ -6,7 +6,8 @@
 // 4-connected regions are numbered in raster order; unlabelled pixels take
 // the largest neighbouring label, round by round; a region's colour is read
 // on its paper pixels only, and a region with hint dots on its paper takes
-// their mean colour (the artist's colour, as a paint bucket).
+// their mean colour (the artist's colour, as a paint bucket), unless it
+// reaches the picture's edge, where the model's own colours stay.
 
 const INK_BELOW = 128;
 
@@ -91,8 +92,8 @@ export function flatten(coloured, sketch, width, height, gap = 2, hints = null) 
   const n = width * height;
   const ink = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const luma = 0.299 * sketch[4 * i] + 0.587 * sketch[4 * i + 1] + 0.114 * sketch[4 * i + 2];
-    ink[i] = luma < INK_BELOW ? 1 : 0;
+    const luma = 299 * sketch[4 * i] + 587 * sketch[4 * i + 1] + 114 * sketch[4 * i + 2]; // x1000, exact
+    ink[i] = luma < 1000 * INK_BELOW ? 1 : 0;
   }
   let closed = ink;
   for (let k = 0; k < gap; k++) closed = dilate(closed, width, height);
@@ -122,6 +123,7 @@ export function flatten(coloured, sketch, width, height, gap = 2, hints = null) 
     if (!paper[r] && sizes[r]) for (let c = 0; c < 3; c++) flats[3 * r + c] = sums[3 * r + c] / sizes[r];
   }
 
+  const own = new Uint8Array(count + 1); // regions left as the model coloured them
   if (hints) {
     const dotSums = new Float64Array(3 * (count + 1));
     const dots = new Int32Array(count + 1);
@@ -134,12 +136,22 @@ export function flatten(coloured, sketch, width, height, gap = 2, hints = null) 
     for (let r = 1; r <= count; r++) {
       if (dots[r]) for (let c = 0; c < 3; c++) flats[3 * r + c] = dotSums[3 * r + c] / dots[r];
     }
+    // A hinted region reaching the picture's edge is likely open to the
+    // background: the model's own colours stay there (no flooded page).
+    for (let x = 0; x < width; x++) {
+      for (const i of [x, (height - 1) * width + x]) if (dots[labels[i]]) own[labels[i]] = 1;
+    }
+    for (let y = 0; y < height; y++) {
+      for (const i of [y * width, y * width + width - 1]) if (dots[labels[i]]) own[labels[i]] = 1;
+    }
   }
 
   const out = new Uint8ClampedArray(4 * n);
   for (let i = 0; i < n; i++) {
     const r = labels[i];
-    for (let c = 0; c < 3; c++) out[4 * i + c] = Math.round((flats[3 * r + c] * sketch[4 * i + c]) / 255);
+    for (let c = 0; c < 3; c++) {
+      out[4 * i + c] = own[r] ? coloured[4 * i + c] : Math.round((flats[3 * r + c] * sketch[4 * i + c]) / 255);
+    }
     out[4 * i + 3] = 255;
   }
   return out;
