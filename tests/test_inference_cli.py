@@ -67,3 +67,18 @@ def test_bad_model_is_one_line(model_dir, tmp_path, capsys, command, model, mess
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert message in err and "Traceback" not in err and len(err.splitlines()) == 1, err
+
+
+def test_flat_colours_by_default_and_no_flat_gives_g_s_own(model_dir, tmp_path):
+    from keras_anime_cyclegan.inference import Colorizer
+
+    picture = tmp_path / "in" / "s.png"
+    picture.parent.mkdir()
+    Image.fromarray(synthetic_sample(48, 64, seed=5).lines).save(picture)
+    model = str(model_dir / "generator_g.keras")
+    assert main(["colorize", str(picture), "-m", model, "-o", str(tmp_path / "flat")]) == 0
+    assert main(["colorize", str(picture), "-m", model, "--no-flat", "-o", str(tmp_path / "own")]) == 0
+    for folder, flat in (("flat", True), ("own", False)):
+        written = np.asarray(Image.open(tmp_path / folder / "s.png").convert("RGB"))
+        np.testing.assert_array_equal(written, np.asarray(Colorizer.load(model, flat=flat).colorize(picture)))
+    assert (np.asarray(Image.open(tmp_path / "flat" / "s.png")) != np.asarray(Image.open(tmp_path / "own" / "s.png"))).any()
