@@ -23,8 +23,8 @@ speaks for its hinted region (the connected area of the true picture
 within CIEDE2000 10 of its colour, the dot itself left out); the figures
 are the CIEDE2000 error inside those regions, with and without the hints,
 over the whole picture, and SSIM; with flat colours (where a dot gives its
-line-enclosed area its colour) and, in `hints_no_flats`, G's own result. A contact sheet shows 10 hints drawn on
-the line art.
+line-enclosed area its colour) and, in `hints_no_flats`, G's own result. A
+contact sheet shows 10 hints drawn on the line art.
 
 For a model with both directions, the cycle confidence (1 - mean
 |sketch - F(G(sketch))|) of each picture beside G's SSIM and area colour

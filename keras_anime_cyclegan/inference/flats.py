@@ -4,10 +4,11 @@ A colourist's "flats": every area the line art closes gets one colour, and
 the line art is laid over it in multiply mode. `flatten` does that to G's
 result: each region takes the median of G's colours inside it, and the
 sketch multiplies the flats, so its lines stay exactly as drawn. It removes
-the grain and blotches G leaves inside areas (measured in
-`benchmarks/quality.py`, `--flat`), and it is only as good as the lines are
-closed: a region the lines leave open (a gap wider than `gap`) shares one
-colour with its neighbour, the background included.
+the grain and blotches G leaves inside areas (`benchmarks/quality.py`
+reports G with it, `G_artist_lines`, and without, `G_artist_lines_no_flats`),
+and it is only as good as the lines are closed: a region the lines leave
+open (a gap wider than `gap`) shares one colour with its neighbour, the
+background included.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Optional
 import numpy as np
 from scipy import ndimage
 
-INK_BELOW = 128  # luma under this is ink: the same split as HintSpread's (sketch < 0 in [-1, 1])
+INK_BELOW = 128  # luma under this is ink: mid-grey, where HintSpread also splits (it on the channels' mean)
 
 
 def flatten(coloured: np.ndarray, sketch: np.ndarray, gap: int = 2, hints: Optional[np.ndarray] = None) -> np.ndarray:
