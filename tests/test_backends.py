@@ -24,6 +24,15 @@ needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="
 needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 
 
+# The same float32 weights through two backends' kernels (XLA's, PyTorch's
+# or oneDNN's and Eigen's convolutions sum in other orders): a few float32
+# roundings (1.2e-7 relative) per layer over a dozen layers with instance
+# normalisation, on a tanh output in [-1, 1]: about 1e-6, and 1e-4 leaves a
+# hundredfold margin. Loading the wrong weights or dropping a layer's
+# statistics moves outputs by 1e-2 and more.
+CROSS_BACKEND = 1e-4
+
+
 def _run(backend, *args, env=None):
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     r = subprocess.run(
@@ -129,8 +138,8 @@ def test_jax_trains_and_its_weights_give_the_same_outputs_in_tensorflow(tmp_path
 
     loaded = _run("tensorflow", "load", run)
     assert loaded["backend"] == "tensorflow" and loaded["epoch"] == 1
-    assert loaded["keras_file_diff"] < 1e-4
-    assert loaded["checkpoint_diff"] < 1e-4
+    assert loaded["keras_file_diff"] < CROSS_BACKEND
+    assert loaded["checkpoint_diff"] < CROSS_BACKEND
 
 
 @needs_torch
@@ -146,8 +155,8 @@ def test_torch_trains_and_its_weights_give_the_same_outputs_in_tensorflow(tmp_pa
 
     loaded = _run("tensorflow", "load", run)
     assert loaded["backend"] == "tensorflow" and loaded["epoch"] == 1
-    assert loaded["keras_file_diff"] < 1e-4
-    assert loaded["checkpoint_diff"] < 1e-4
+    assert loaded["keras_file_diff"] < CROSS_BACKEND
+    assert loaded["checkpoint_diff"] < CROSS_BACKEND
 
 
 @needs_jax
@@ -156,6 +165,8 @@ def test_jax_data_parallel_over_two_devices_matches_one():
     assert r["devices"] == 2
     assert r["one"]["kernel_devices"] == 1 and r["two"]["kernel_devices"] == 2  # replicated over both
     assert len(r["one"]["steps"]) == len(r["two"]["steps"]) == 2
+    # As tests/test_distribute.py: summation order is float32 rounding
+    # (about 1e-7 of a loss); replicas out of step move losses by percent.
     for step_one, step_two in zip(r["one"]["steps"], r["two"]["steps"]):
         for name, value in step_one.items():
             assert abs(step_two[name] - value) <= 1e-4 * max(1.0, abs(value)), (name, value, step_two[name])

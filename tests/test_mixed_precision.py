@@ -61,17 +61,40 @@ def test_overflowing_loss_scale_skips_the_step_and_halves_the_scale():
     assert float(model.optimizer.dynamic_scale) == 2.0**39
 
 
+def _sgd_step(mixed, scale=None):
+    """The change of F's and D_X's weights after one plain-SGD step (lr 0.1)."""
+    keras.utils.set_random_seed(3)
+    model = build_model(tiny_config(mixed_precision=mixed, pool_size=0))
+    optimizer = keras.optimizers.SGD(0.1)
+    if scale is not None:
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer, initial_scale=scale)
+    model.compile(optimizer, loss_scaling=scale is not None)
+    weights = model.generator_f.trainable_weights + model.discriminator_x.trainable_weights
+    before = [w.numpy() for w in weights]
+    model.train_step(_batch())
+    return np.concatenate([(w.numpy() - b).ravel() for w, b in zip(weights, before)])
+
+
 def test_the_loss_scale_is_divided_out():
-    """Plain SGD inside: the step is the same whatever the (finite) loss scale."""
-    results = []
-    for scale in (2.0**10, 2.0**14):  # both far from float16 under- and overflow
-        keras.utils.set_random_seed(3)
-        model = build_model(tiny_config(mixed_precision="float16", pool_size=0))
-        model.compile(keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=scale), loss_scaling=True)
-        model.train_step(_batch())
-        results.append([w.numpy() for w in model.generator_f.trainable_weights + model.discriminator_x.trainable_weights])
-    for a, b in zip(*results):
-        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-6)
+    """Plain SGD inside: the step is the same whatever the (finite) loss scale.
+
+    A power-of-two scale is exact in float16, so two scales give different
+    steps only where the float16 backward pass rounds (or underflows)
+    differently; how much that is depends on the CPU's float16 kernels:
+    on Intel AVX-512-FP16 with oneDNN the two steps agree to 1e-10, with
+    Eigen's kernels (TF_ENABLE_ONEDNN_OPTS=0, and AMD EPYC) they differ by
+    up to 4e-4 of a largest step of 0.26. So the bound is measured here,
+    on this CPU: float16 compute moves the step by max|f16 - f32| (0.012 to
+    0.013 on both), and the two scales may not differ by more than that.
+    A scale left in the step would multiply it by 16 (2**14 / 2**10).
+    """
+    full = _sgd_step(None)
+    low, high = _sgd_step("float16", 2.0**10), _sgd_step("float16", 2.0**14)  # far from under- and overflow
+    assert np.linalg.norm(full) > 1.0, "SGD moved no weight: nothing compared"
+    # The whole step's size: rounding averages out (measured 1 +- 1e-4).
+    assert np.linalg.norm(high) / np.linalg.norm(low) == pytest.approx(1.0, abs=0.01)
+    float16_noise = max(np.max(np.abs(low - full)), np.max(np.abs(high - full)))
+    assert np.max(np.abs(high - low)) <= float16_noise
 
 
 def test_mixed_precision_run_saves_float32_generators(tmp_path):
