@@ -2,30 +2,31 @@
 
 G colours sketches (X -> Y); F extracts lines (Y -> X). See README.md.
 
-Importing the package registers every network and layer it saves with
-Keras, so `keras.saving.load_model` opens any `.keras` file it writes (the
-Keras contract; KerasHub works the same way). That imports Keras and its
-backend; the other submodules and names load on first use.
+The package registers every network and layer it saves with Keras, so
+`keras.saving.load_model` opens any `.keras` file it writes (the Keras
+contract; KerasHub works the same way). Importing the package itself stays
+light, so that `kac --help` and argument errors answer at once: if Keras is
+already imported, the registration happens now; otherwise it happens right
+after Keras's own first import (`utils.startup.register_with_keras`). The
+other submodules and names load on first use.
 
 TensorFlow's start-up logging ("oneDNN custom operations are on", absl
-notices) is turned down to errors unless KAC_VERBOSE=1
-(`utils.startup`): it must happen before TensorFlow is first imported, so
-here, and a user error on the command line stays one line on any CPU.
+notices) is turned down to errors unless KAC_VERBOSE=1: the first import of
+Keras after the package's brings TensorFlow in quietly (`utils.startup`),
+so a user error on the command line stays one line on any CPU.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from keras_anime_cyclegan.utils.startup import import_tensorflow_quietly
+from keras_anime_cyclegan.utils.startup import register_with_keras
 
 __version__ = "0.1.0"
 
-import_tensorflow_quietly()
+register_with_keras("keras_anime_cyclegan.models")  # the serialisable classes, when Keras loads
 
-from keras_anime_cyclegan import models  # noqa: E402  (registers the serialisable classes)
-
-_SUBMODULES = {"config", "data", "export", "inference", "models", "sketch", "training", "utils"}
+_SUBMODULES = {"artifacts", "config", "data", "export", "inference", "models", "sketch", "training", "utils"}
 _NAMES = {
     "Colorizer": "keras_anime_cyclegan.inference",
     "CycleGAN": "keras_anime_cyclegan.training.cyclegan",

@@ -57,6 +57,53 @@ def test_missing_litert_is_a_one_line_error_naming_the_extra(tmp_path):
     assert 'pip install "keras-anime-cyclegan[litert]"' in proc.stderr
 
 
+def test_help_version_and_argument_errors_answer_without_starting_tensorflow():
+    """`kac --help`, `kac colorize --help`, `kac --version` and a wrong
+    argument are answered before TensorFlow or Keras is imported (they take
+    seconds to start); heavy parts are imported where they are used."""
+    code = (
+        "import sys\n"
+        "from keras_anime_cyclegan.cli import main\n"
+        "for argv in (['--help'], ['colorize', '--help'], ['export', '--help'], ['--version'], ['colorize'], ['export', '--formats']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as e:\n"
+        "        print('exit', e.code)\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules))\n"
+    )
+    proc = _python(code)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[-1] == "[]", proc.stdout
+    assert [line for line in lines if line.startswith("exit")] == ["exit 0"] * 4 + ["exit 2"] * 2
+    assert "kac 0.1.0" in lines
+    assert "kac colorize: error: the following arguments are required: INPUT, -o/--out" in proc.stderr
+
+
+def test_a_door_that_needs_missing_tensorflow_names_the_extra_in_one_line(tmp_path):
+    code = (
+        "import sys; sys.modules['tensorflow'] = None\n"  # Python's "not installed"
+        "from keras_anime_cyclegan.cli import main\n"
+        f"sys.exit(main(['train', '--demo', '--out', {str(tmp_path / 'run')!r}]))"
+    )
+    proc = _python(code)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("kac train: error: this needs tensorflow, which is not installed")
+    assert 'pip install "keras-anime-cyclegan[cpu]"' in proc.stderr
+
+
+def test_import_order_does_not_matter_and_stays_quiet(tmp_path):
+    """The classes register whether Keras comes before or after the package,
+    or through TensorFlow first; TensorFlow's start-up chatter stays off."""
+    for first in ("import keras_anime_cyclegan, keras", "import keras_anime_cyclegan, tensorflow, keras"):
+        proc = _python(f"{first}\nimport sys\nprint('keras_anime_cyclegan.models' in sys.modules)")
+        assert proc.returncode == 0 and proc.stdout.strip() == "True", (first, proc.stderr)
+        assert proc.stderr == "", (first, proc.stderr)
+    late = _python("import keras, keras_anime_cyclegan, sys\nprint('keras_anime_cyclegan.models' in sys.modules)")
+    assert late.returncode == 0 and late.stdout.strip() == "True", late.stderr
+
+
 def test_xla_default_follows_the_cpu_kernels():
     """Auto XLA: off where TensorFlow runs oneDNN kernels (faster without XLA there), on elsewhere."""
     import tensorflow as tf

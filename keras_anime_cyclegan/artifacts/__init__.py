@@ -11,8 +11,14 @@ Imports run one way: config, sketch, utils -> data, models ->
 artifacts -> training, inference -> export -> cli (`tests/test_layers.py`).
 """
 
-from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, describe, load_generator, weights_sha256
+
+import importlib
+
 from keras_anime_cyclegan.artifacts.layout import CHECKPOINT, CONFIG_FILE, DIRECTIONS, GENERATOR_FILES, NETWORKS
+
+# `generators` reads networks with Keras: loaded on first use, so the
+# command line can read the layout's names without starting TensorFlow.
+_LAZY = {name: "generators" for name in ("LoadedGenerator", "describe", "load_generator", "weights_sha256")}
 
 __all__ = [
     "CHECKPOINT",
@@ -25,3 +31,9 @@ __all__ = [
     "load_generator",
     "weights_sha256",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

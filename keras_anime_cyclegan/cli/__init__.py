@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from keras_anime_cyclegan.cli import data, demo, export, infer, synth, train
-from keras_anime_cyclegan.utils.deps import MissingDependency
+from keras_anime_cyclegan.utils.deps import MissingDependency, missing_extra
 from keras_anime_cyclegan.utils.tf_compat import UnsupportedTensorFlow
 
 COMMANDS = [demo, infer, train, synth, data, export]
@@ -23,9 +23,12 @@ class CLIError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """The `kac` parser with every subcommand."""
+    from keras_anime_cyclegan import __version__
+
     parser = argparse.ArgumentParser(
         prog="kac", description="Colour anime sketches and extract line art with an unpaired CycleGAN."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
@@ -54,7 +57,14 @@ def run_guarded(prog: str, action) -> int:
     `kac` and the scripts under `export/` report errors the same way through this.
     """
     try:
-        return int(action() or 0)
+        try:
+            return int(action() or 0)
+        except ModuleNotFoundError as e:
+            # An optional package imported where it is used: one line naming its extra.
+            explained = missing_extra(e)
+            if explained is None:
+                raise
+            raise explained from e
     except (CLIError, MissingDependency, UnsupportedTensorFlow, FileNotFoundError, FileExistsError, ValueError) as e:
         if not _raised_by_the_package(e):
             raise  # a ValueError deep in TensorFlow or Keras is a bug to report, with its traceback

@@ -24,3 +24,27 @@ def require(module: str, extra: str, purpose: str):
         raise MissingDependency(
             f"{purpose} needs {top}, which is not installed: pip install \"keras-anime-cyclegan[{extra}]\""
         ) from e
+
+
+# The extra that brings each optional top-level module (setup.cfg).
+EXTRAS = {
+    "tensorflow": "cpu",
+    "ai_edge_litert": "litert",
+    "resvg_py": "svg",
+    "skimage": "benchmarks",
+    "torch": "torch",
+}
+
+
+def missing_extra(error: BaseException) -> MissingDependency | None:
+    """A `MissingDependency` naming the extra for a ModuleNotFoundError of an
+    optional package (`error.name`), or None for anything else."""
+    if isinstance(error, MissingDependency) or not isinstance(error, ModuleNotFoundError) or not error.name:
+        return None
+    top = error.name.split(".")[0]
+    if top not in EXTRAS:
+        return None
+    return MissingDependency(
+        f"this needs {top}, which is not installed: pip install \"keras-anime-cyclegan[{EXTRAS[top]}]\""
+        + (' (or [gpu] on a CUDA machine)' if top == "tensorflow" else "")
+    )
