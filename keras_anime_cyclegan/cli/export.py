@@ -26,22 +26,32 @@ def add_parser(sub):
         "(default: pretrained, the model the package ships)",
     )
     p.add_argument("--direction", default=COLORIZE, choices=list(DIRECTIONS))
-    p.add_argument("--formats", default="all", help='"all" or a comma-separated list (see --list-formats)')
+    p.add_argument(
+        "--formats",
+        nargs="+",
+        default=["all"],
+        metavar="FORMAT",
+        help='"all" (the default), or format names separated by commas or spaces, such as '
+        "tflite_int8,tfjs_float16 (a wrong name lists them all)",
+    )
     p.add_argument("--size", type=int, default=256, help="input height and width of the fixed-size TFLite files")
     p.add_argument("--out", required=True, help="folder that receives one sub-folder per format")
     p.add_argument("--no-check", action="store_true", help="skip the parity and latency checks")
     p.set_defaults(run=run)
 
 
-def _chosen(formats: str, known) -> list[str]:
+def _chosen(formats: list[str], known) -> list[str]:
+    """The formats named in `--formats a,b` or `--formats a b` (or both), in order, once each."""
     from keras_anime_cyclegan.cli import CLIError
 
-    if formats == "all":
+    names = list(dict.fromkeys(n.strip() for item in formats for n in item.split(",") if n.strip()))
+    if names == ["all"]:
         return list(known)
-    names = [f.strip() for f in formats.split(",") if f.strip()]
     unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise CLIError(f"unknown format(s) {', '.join(unknown) or repr(formats)}; choose from all, {', '.join(known)}")
+        raise CLIError(
+            f"unknown format(s) {', '.join(unknown) or repr(' '.join(formats))}; choose from all, {', '.join(known)}"
+        )
     return names
 
 

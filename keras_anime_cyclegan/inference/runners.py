@@ -14,6 +14,7 @@ import numpy as np
 
 from keras_anime_cyclegan.models.layers import with_no_hints
 from keras_anime_cyclegan.utils.deps import require
+from keras_anime_cyclegan.utils.startup import converter_quietly
 from keras_anime_cyclegan.inference.shared_norm import shared_stats_models
 from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator
 from keras_anime_cyclegan.artifacts.layout import CONFIG_FILE, check_direction
@@ -145,7 +146,8 @@ class TFLiteRunner(Runner):
         Interpreter = require("ai_edge_litert.interpreter", "litert", "running .tflite files").Interpreter
         self.source = path
         try:
-            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+            with converter_quietly():
+                self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
             (inp,) = self._interpreter.get_input_details()
             (out,) = self._interpreter.get_output_details()
         except Exception as e:  # LiteRT raises ValueError/RuntimeError for a bad file
@@ -178,7 +180,8 @@ class TFLiteRunner(Runner):
     def _invoke(self, batch):
         if batch.shape != self._shape:
             self._interpreter.resize_tensor_input(self._input["index"], list(batch.shape))
-            self._interpreter.allocate_tensors()
+            with converter_quietly():  # LiteRT announces its XNNPACK delegate here
+                self._interpreter.allocate_tensors()
             self._shape = batch.shape
         self._interpreter.set_tensor(self._input["index"], _quantize(batch, self._input))
         self._interpreter.invoke()
