@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from keras_anime_cyclegan.inference import Colorizer
+from keras_anime_cyclegan.inference.translator import Hinted
 from keras_anime_cyclegan.inference.flats import flatten
 
 
@@ -71,6 +72,14 @@ def test_colorizer_flattens_by_default_and_gives_g_its_own_result_when_asked(tmp
     np.testing.assert_array_equal(flat, flatten(raw, sketch))
     region = flat[20:60, 20:60].reshape(-1, 3)
     assert (region == region[0]).all() and len(np.unique(raw[20:60, 20:60].reshape(-1, 3), axis=0)) > 1
+    # Per call, as the README shows it: the call's `flat` wins over the constructor's.
+    colorizer = Colorizer.load(path)
+    np.testing.assert_array_equal(np.asarray(colorizer.colorize(sketch, flat=False)), raw)
+    np.testing.assert_array_equal(np.asarray(colorizer.colorize(sketch)), flat)
+    np.testing.assert_array_equal(np.asarray(Colorizer.load(path, flat=False).colorize(sketch, flat=True)), flat)
+    both = list(colorizer.colorize_many([sketch, Hinted(sketch, flat=True)], flat=False))
+    np.testing.assert_array_equal(np.asarray(both[0]), raw)
+    np.testing.assert_array_equal(np.asarray(both[1]), flat)  # a picture's own option wins over the call's
 
 
 def test_a_hint_gives_its_region_exactly_its_colour():

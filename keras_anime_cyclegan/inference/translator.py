@@ -9,6 +9,7 @@ memory budget, batching same-shaped inputs, and putting the alpha back.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -33,15 +34,17 @@ PIXELS_PER_CALL = 1024 * 1024
 
 @dataclass
 class Hinted:
-    """A picture with its own colour hints, for `Colorizer.colorize_many`.
+    """A picture with its own options, for `Colorizer.colorize_many`.
 
     `hints` is anything `colorize(hints=...)` takes; `source` names them in
-    error messages (a hint file, for example).
+    error messages (a hint file, for example); `flat` overrides the
+    Colorizer's `flat` for this picture (None: the Colorizer's).
     """
 
     image: ImageInput
     hints: Hints = None
     source: str = "hints"
+    flat: Optional[bool] = None
 
 
 @dataclass
@@ -309,7 +312,7 @@ class Colorizer(ImageTranslator):
         self._line_extractor = line_extractor
 
     def _finish(self, out: Image.Image, job: _Job) -> Image.Image:
-        if not self.flat:
+        if not (self.flat if job.hinted.flat is None else job.hinted.flat):
             return out
         hints = None
         if job.hinted.hints is not None:
@@ -338,7 +341,9 @@ class Colorizer(ImageTranslator):
             )
         return self._line_extractor
 
-    def colorize(self, image: ImageInput, hints: Hints = None, return_confidence: bool = False):
+    def colorize(
+        self, image: ImageInput, hints: Hints = None, flat: Optional[bool] = None, return_confidence: bool = False
+    ):
         """The coloured picture, the same size (and alpha) as `image`.
 
         Args:
@@ -348,10 +353,12 @@ class Colorizer(ImageTranslator):
                 "#rrggbb", "#rgb", a CSS name or (r, g, b)), an RGBA hint
                 layer (path, PIL image or array; opaque pixels are hints),
                 or a JSON hint file. See `inference.hints`.
+            flat: flat colours (True) or G's own (False) for this picture;
+                None: the Colorizer's `flat`.
             return_confidence: also run F on the result and return a
                 `Colorized` (picture, score, map) instead of the picture.
         """
-        (result,) = self.colorize_many([Hinted(image, hints)], return_confidence=return_confidence)
+        (result,) = self.colorize_many([image], hints=hints, flat=flat, return_confidence=return_confidence)
         return result
 
     def colorize_many(
@@ -360,14 +367,16 @@ class Colorizer(ImageTranslator):
         hints: Hints = None,
         return_exceptions: bool = False,
         return_confidence: bool = False,
+        flat: Optional[bool] = None,
     ) -> Iterator:
         """`colorize` over many pictures, in batches; see `translate_many`.
 
-        `hints` apply to every picture; give a picture its own by passing
-        it as `Hinted(image, hints)`.
+        `hints` and `flat` apply to every picture (None: no hints, and the
+        Colorizer's `flat`); give a picture its own by passing it as
+        `Hinted(image, hints, flat=...)`, whose values win.
         """
-        if hints is not None:
-            images = (im if isinstance(im, Hinted) else Hinted(im, hints) for im in images)
+        if hints is not None or flat is not None:
+            images = (_with_defaults(im, hints, flat) for im in images)
         if not return_confidence:
             yield from self.translate_many(images, return_exceptions)
             return
@@ -383,6 +392,15 @@ class Colorizer(ImageTranslator):
                 continue
             sketch = read_image(image.image if isinstance(image, Hinted) else image)[0]
             yield cycle_confidence(sketch, np.asarray(next(back).convert("RGB")), result)
+
+
+def _with_defaults(image, hints: Hints, flat: Optional[bool]) -> Hinted:
+    """`image` as `Hinted`, its own hints and `flat` kept where it has them."""
+    if not isinstance(image, Hinted):
+        return Hinted(image, hints, flat=flat)
+    return dataclasses.replace(
+        image, hints=hints if image.hints is None else image.hints, flat=flat if image.flat is None else image.flat
+    )
 
 
 def cycle_confidence(sketch: np.ndarray, returned: np.ndarray, image: Image.Image) -> Colorized:
