@@ -338,3 +338,56 @@ def test_kac_synth_sketches_keeps_relative_paths(folders, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "broken.png" in err and "skipped" in err
     assert kac(["synth-sketches", "--input", str(tmp_path / "nowhere"), "--output", str(out)]) == 2
+
+
+def _screen(raw: str) -> list[str]:
+    """The lines a terminal shows for `raw`: a carriage return goes back to the
+    line's start and what follows overwrites it (ANSI escapes dropped)."""
+    import re
+
+    shown = []
+    for line in re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", raw.replace("\r\n", "\n")).split("\n"):
+        screen = ""
+        for part in line.split("\r"):
+            screen = part + screen[len(part) :]
+        shown.append(screen.rstrip())
+    return shown
+
+
+def test_skipped_files_print_above_the_progress_bar_not_into_it(tmp_path):
+    """In a terminal the bar redraws itself with carriage returns; a warning
+    written beside it would land on the bar's line ("decoding: 33%|...skipped")."""
+    import fcntl
+    import os
+    import pty
+    import subprocess
+    import sys
+    import termios
+
+    Image.new("RGB", (8, 8), RED).save(tmp_path / "a.png")
+    (tmp_path / "b.png").write_text("not a picture")
+    Image.new("RGB", (8, 8), BLUE).save(tmp_path / "c.png")
+    code = (
+        "from pathlib import Path\n"
+        "from keras_anime_cyclegan.data.decode import decode_files, find_images, resize_square\n"
+        f"decode_files(find_images(Path({str(tmp_path)!r})), lambda im: resize_square(im, 8), desc='decoding', workers=1)\n"
+    )
+    leader, follower = pty.openpty()  # a terminal, so that tqdm draws its bar
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns wide
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=follower, stderr=follower)
+    os.close(follower)
+    raw = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        raw += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0, raw.decode(errors="replace")
+    shown = _screen(raw.decode(errors="replace"))
+    assert any("decoding:" in line and "|" in line for line in shown), shown  # the bar was drawn
+    warnings = [line for line in shown if "b.png" in line]
+    assert warnings and all(line.startswith("skipped") for line in warnings), shown

@@ -22,6 +22,7 @@ from typing import Callable, Optional
 import numpy as np
 from PIL import Image, ImageOps
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from keras_anime_cyclegan.config import MAX_IMAGE_PIXELS
 
@@ -161,7 +162,9 @@ def decode_files(
     # Pillow releases the GIL while decoding and resizing: threads scale.
     workers = workers or min(8, os.cpu_count() or 1)
     images, kept, skipped = [], [], []
-    with ThreadPoolExecutor(workers) as pool:
+    # The warnings go through tqdm.write (logging_redirect_tqdm), which
+    # prints them above the bar instead of into it.
+    with ThreadPoolExecutor(workers) as pool, logging_redirect_tqdm():
         results = pool.map(one, paths)
         for path, (image, reason) in tqdm(zip(paths, results), total=len(paths), desc=desc, unit="img", disable=None):
             if reason is None:
