@@ -6,12 +6,18 @@ VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 PIP := $(PYTHON) -m pip
 
-.PHONY: install demo train-demo test test-fast web web-deps
+.PHONY: install install-test demo train-demo test test-fast web web-deps
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV) || { echo "python3 -m venv failed: on Debian/Ubuntu install it with: sudo apt-get install python3-venv"; exit 1; }
 
+# What the main job needs: the package with TensorFlow for the CPU (and LiteRT).
 install: $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/bin/python)
+	$(PIP) install --quiet --disable-pip-version-check -e ".[cpu]"
+
+# What the test suite needs on top: pytest, the JAX and PyTorch backends,
+# the SVG renderer, notebooks, scikit-image.
+install-test: $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/bin/python)
 	$(PIP) install --quiet --disable-pip-version-check -e ".[cpu,test,torch]"
 
 # The main job: the shipped models colour the bundled sample line art and
@@ -26,12 +32,12 @@ train-demo: install
 	$(PYTHON) -m keras_anime_cyclegan train --demo --out runs/demo
 
 # The whole test suite (CI runs exactly this).
-test: install web-deps
+test: install-test web-deps
 	$(PYTHON) -m pytest -n 2 --dist loadfile tests
 
 # The fast tier for daily work: everything but the tests marked slow
 # (training runs, every export conversion, notebooks, Chromium).
-test-fast: install
+test-fast: install-test
 	$(PYTHON) -m pytest -n 2 --dist loadfile -m "not slow" tests
 
 # The browser demo: exports WEB_MODEL's two generators to TF.js (default:

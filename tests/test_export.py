@@ -172,7 +172,7 @@ def test_int8_io_is_int8_with_its_quantisation_in_metadata(exported):
         assert detail["dtype"] == np.int8 and spec["dtype"] == "int8"
         scale, zero_point = detail["quantization"]
         assert spec["quantization"] == {"scale": pytest.approx(scale), "zero_point": zero_point}
-    assert meta["float_ops"]
+    assert meta["float_ops"] and "hint_spread" in meta["float_layers"]
 
 
 def test_metadata_contents(exported, loaded):

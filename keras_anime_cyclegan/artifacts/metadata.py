@@ -24,6 +24,8 @@ Schema (version 1)::
       },
       "output": { same keys as "input" },
       "signatures": {...},               # SavedModel only: each signature's input and output, as above plus "name"
+      "float_ops": ["MEAN", ...],        # TFLite int8 only: op types kept float32
+      "float_layers": ["stem", ...],     # TFLite int8 only: layers (name prefixes) kept float32
       "package": "keras-anime-cyclegan",
       "package_version": "0.1.0",
       "generator": {GeneratorConfig fields} | null,  # null: a .keras file of unknown origin

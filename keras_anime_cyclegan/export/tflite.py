@@ -8,8 +8,9 @@ hints, `images` has 3 + 4 channels: the picture, then the hints (RGB and a
 - float32 / float16 / dynamic: float32 in [-1, 1] (pixel / 127.5 - 1) in,
   float32 in [-1, 1] out. float16 stores the weights in half precision;
   dynamic stores them as int8 and computes in float.
-- int8: int8 in and int8 out; int8 weights and int8 convolutions, with
-  instance normalisation kept in float32 (see `INT8_FLOAT_OPS`). The real
+- int8: int8 in and int8 out; int8 weights and convolutions, with
+  instance normalisation, LeakyReLU and the layers that round the picture
+  most kept in float32 (see `INT8_FLOAT_OPS` and `INT8_FLOAT_LAYERS`). The real
   value is `(q - zero_point) * scale`; both pairs are in the tensor details
   and in `metadata.json` (`input.quantization`, `output.quantization`).
 
@@ -40,16 +41,18 @@ MODEL_FILE = "model.tflite"
 REPRESENTATIVE_COUNT = 32
 # What stays float32 in the int8 file, by op type (`INT8_FLOAT_OPS`) and by
 # layer (`INT8_FLOAT_LAYERS`, matched in the converted graph's node names).
-# Measured on the shipped G (256 px, 6 synthetic sketches, half of them with
-# 1-30 hint dots; PSNR against Keras): everything int8 but instance
-# normalisation 30.1 dB without hints and 23.0 dB with them; LeakyReLU
-# float too 31.0 / 22.8; the encoder's residual blocks (`down`) and the
-# decoder's skip fusions (`fuse`) float 33.1 / 26.1; all three
-# 33.6 / 31.0 dB, for 0.90 MB instead of 0.66 MB and about the same
-# latency (XNNPACK runs float and int8 ops in one partition). Each int8
-# tensor has one scale for all its channels, and after a float
-# normalisation a quantised LeakyReLU and the full-resolution layers
-# round the hinted colours most (the hint regions stretch every range).
+# Each int8 tensor has one scale for all its channels; after a float
+# normalisation, a quantised LeakyReLU and the layers at the picture's
+# full and half resolution round the most, and hint regions stretch every
+# range. Measured on the shipped G (256 px, 6 synthetic sketches; PSNR
+# against Keras without hints / on the 3 of them given 1-30 hint dots):
+# only instance normalisation float 30.1 / about 23 dB; with LeakyReLU, the
+# encoder's residual blocks (`down`), the skip joins (`skip`) and the
+# decoder's fusions (`fuse`) float 33.6 / 29.7 dB; with the stem too
+# 34.3 / 31.7 dB, for 0.91 MB instead of 0.66 MB and the same latency
+# (XNNPACK runs float and int8 ops in one partition). A freshly initialised
+# `paper` G: 25.6 -> 30.4 dB (concatenated skips need `skip`: one int8
+# scale for both inputs), at 55.6 MB instead of 36.6 MB.
 # - Instance normalisation: its mean and variance of int8 activations and
 #   the division by a small per-channel standard deviation multiply
 #   rounding noise (TensorFlow issue 59922). ADD and MUL also cover the
@@ -58,7 +61,7 @@ INT8_FLOAT_OPS = ("MEAN", "SQUARED_DIFFERENCE", "RSQRT", "MUL", "SUB", "ADD", "L
 # - The hint spread (models.layers.HintSpread) compares pooled counts with
 #   0 and divides by them; quantised, it gave 10.8 dB on a generator with
 #   no hints at all.
-INT8_FLOAT_LAYERS = ("hint_spread", "down", "fuse")
+INT8_FLOAT_LAYERS = ("hint_spread", "stem", "down", "skip", "fuse")
 
 
 def representative_images(direction: str, count: int = REPRESENTATIVE_COUNT, size: int = 256, seed: int = 7) -> np.ndarray:
@@ -217,7 +220,7 @@ def export_tflite(
     extra: dict = {"signature": "serving_default"}
     if quantize == "int8":
         extra["float_ops"] = list(INT8_FLOAT_OPS)
-    if quantize == "int8":
+        extra["float_layers"] = list(INT8_FLOAT_LAYERS)
         extra["input"] = {
             **image_spec(size, multiple, "int8", quantization=_quantization(inp), hint_channels=loaded.hint_channels),
             "name": INPUT_NAME,
