@@ -2,7 +2,7 @@
 
 Every export starts from `load_generator` (a run folder or a `.keras` file)
 and is one folder: the model and `metadata.json` (schema in
-`export.metadata`). `FORMATS` names every variant `kac export --formats all`
+`artifacts.metadata`). `FORMATS` names every variant `kac export --formats all`
 writes; `check` runs exported files to prove them equal to Keras.
 
 Example:
