@@ -7,6 +7,13 @@ and, twice, "oneDNN custom operations are on ..." (tensorflow/tensorflow
 #100442). A command-line error would arrive four lines down. So the first
 import of TensorFlow runs with the C-level stderr captured, and only lines
 that are not absl INFO/WARNING records (or the absl preamble) are passed on.
+
+The package root does not import TensorFlow or Keras itself (`kac --help`
+answers at once): `register_with_keras` puts a finder on `sys.meta_path`
+that wraps TensorFlow's first import in that filter and imports the
+package's Keras classes right after Keras's first import. TFLite's
+converter and LiteRT print their own notices from C++ the same way;
+`converter_quietly` drops those.
 """
 
 from __future__ import annotations
