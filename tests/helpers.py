@@ -1,6 +1,7 @@
 """Small shared helpers for the tests: tiny configs and data."""
 
 import dataclasses
+import os
 
 import numpy as np
 
@@ -27,3 +28,10 @@ def tiny_config(**overrides):
 
 def random_images(n, h, w, seed=0):
     return np.random.default_rng(seed).uniform(-1, 1, (n, h, w, 3)).astype("float32")
+
+
+def user_env(**extra) -> dict:
+    """This process's environment without the logging switches a user would not
+    have set (TF_CPP_MIN_LOG_LEVEL, KAC_VERBOSE), plus `extra`: for subprocesses
+    whose output is asserted as a user sees it."""
+    return {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "KAC_VERBOSE")} | extra

@@ -115,12 +115,12 @@ def test_two_replicas_give_the_losses_and_weights_of_one(tmp_path):
         for name, value in step_one.items():
             assert abs(step_two[name] - value) <= 1e-4 * max(1.0, abs(value)), (name, value, step_two[name])
     # The weights after the first step (lr * gradient, so a replica's
-    # gradient summed instead of averaged doubles it): each
-    # tensor's change agrees within 1e-3 of its largest element. Summation
-    # order moves a float32 gradient by about 1e-5 of its scale (measured
-    # on one Intel Xeon: at most 3.5e-5 with oneDNN's AVX-512 kernels and
-    # with Eigen's, 2e-5 with oneDNN capped at AVX2, as on CPUs without
-    # AVX-512); a doubled gradient is off by 1. Not after the second step: it starts
+    # gradient summed instead of averaged doubles it): each tensor's change
+    # agrees within 1e-3 of its largest element. Summation order moves a
+    # float32 gradient by about 1e-5 of its scale (measured on one Intel
+    # Xeon: at most 3.5e-5 with oneDNN's AVX-512 kernels and with Eigen's,
+    # 2e-5 with oneDNN capped at AVX2, as on CPUs without AVX-512); a
+    # doubled gradient is off by 1. Not after the second step: it starts
     # from weights that already differ by that rounding, and this tiny GAN
     # amplifies it about a hundredfold (3e-3 with oneDNN capped at AVX2).
     # Biases just before an instance normalisation have a zero gradient up

@@ -5,7 +5,6 @@ One tiny run is trained once for the module; every export is converted once
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 
 from keras_anime_cyclegan.config import GeneratorConfig
+from tests.helpers import user_env
 
 pytestmark = pytest.mark.slow  # converts every TFLite variant
 
@@ -268,8 +268,7 @@ def test_formats_registry_names_every_variant():
 
 
 def _kac(*args):
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "KAC_VERBOSE")}
-    return subprocess.run([sys.executable, "-m", "keras_anime_cyclegan", *map(str, args)], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-m", "keras_anime_cyclegan", *map(str, args)], capture_output=True, text=True, env=user_env())
 
 
 def test_kac_export_prints_a_table_and_nothing_from_the_converter(model_file, tmp_path):

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import user_env
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _python(code, env=None):
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "KAC_VERBOSE")} | (env or {})
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=user_env(**(env or {})))
 
 
 def test_import_registers_classes_and_submodules_resolve(tmp_path):

@@ -163,9 +163,9 @@ def convert(model, quantize: str = "float32", size: Optional[int] = 256, represe
         # input and output, which the debugger's own method leaves float.
         from keras_anime_cyclegan.utils.tf_compat import quantize_selectively
 
-        with converter_quietly():
-            return quantize_selectively(converter, INT8_FLOAT_OPS, tf.int8, tf.int8, INT8_FLOAT_LAYERS)
     with converter_quietly():
+        if quantize == "int8":
+            return quantize_selectively(converter, INT8_FLOAT_OPS, tf.int8, tf.int8, INT8_FLOAT_LAYERS)
         return converter.convert()
 
 

@@ -20,10 +20,12 @@ def require(module: str, extra: str, purpose: str):
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        top = module.split(".")[0]
-        raise MissingDependency(
-            f"{purpose} needs {top}, which is not installed: pip install \"keras-anime-cyclegan[{extra}]\""
-        ) from e
+        raise _missing(purpose, module.split(".")[0], extra) from e
+
+
+def _missing(purpose: str, top: str, extra: str) -> MissingDependency:
+    hint = " (or [gpu] on a CUDA machine)" if top == "tensorflow" else ""
+    return MissingDependency(f"{purpose} needs {top}, which is not installed: pip install \"keras-anime-cyclegan[{extra}]\"{hint}")
 
 
 # The extra that brings each optional top-level module (setup.cfg).
@@ -42,9 +44,4 @@ def missing_extra(error: BaseException) -> MissingDependency | None:
     if isinstance(error, MissingDependency) or not isinstance(error, ModuleNotFoundError) or not error.name:
         return None
     top = error.name.split(".")[0]
-    if top not in EXTRAS:
-        return None
-    return MissingDependency(
-        f"this needs {top}, which is not installed: pip install \"keras-anime-cyclegan[{EXTRAS[top]}]\""
-        + (' (or [gpu] on a CUDA machine)' if top == "tensorflow" else "")
-    )
+    return _missing("this", top, EXTRAS[top]) if top in EXTRAS else None

@@ -45,9 +45,9 @@ _CONVERTER_NOISE = re.compile(
 
 
 @contextlib.contextmanager
-def native_stderr_filtered(noise: re.Pattern = _NOISE):
+def native_stderr_filtered(noise: re.Pattern | None = None):
     """Within the block, lines that native code writes to stderr (file
-    descriptor 2) and that match `noise` (or the absl start-up records) are
+    descriptor 2) and that are absl start-up records or match `noise` are
     dropped; the rest are passed on when the block ends.
 
     Python's own `sys.stderr` writes are captured the same way (it is the
@@ -73,7 +73,8 @@ def native_stderr_filtered(noise: re.Pattern = _NOISE):
             os.close(saved)
             captured.seek(0)
             text = captured.read().decode("utf-8", "replace")
-            kept = [line for line in text.splitlines() if not (_NOISE.match(line) or noise.match(line))]
+            patterns = [_NOISE] + ([noise] if noise else [])
+            kept = [line for line in text.splitlines() if not any(p.match(line) for p in patterns)]
             if kept:
                 sys.stderr.write("\n".join(kept) + "\n")
 
