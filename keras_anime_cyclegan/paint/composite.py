@@ -1,0 +1,55 @@
+"""Compositing: flat colours under the lines, as a colourist's layers.
+
+The flats (one colour per region, or per pixel where hints split one) are
+multiplied by the sketch divided by its paper colour, so the lines stay
+exactly as drawn and the paper itself adds no tint. The background keeps
+the paper as it is unless a source coloured it. Works in bands of rows, so
+a huge picture never holds more than its own size in floats.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keras_anime_cyclegan.paint.colours import Palette
+from keras_anime_cyclegan.paint.ink import Ink
+from keras_anime_cyclegan.paint.regions import Regions
+
+BAND = 256  # rows composited at a time
+
+
+def flats(regions: Regions, ink: Ink, palettes: list[Palette]) -> np.ndarray:
+    """uint8 (H, W, 3): each region's colour from the first palette that knows
+    it (split regions pixel by pixel); the background, where none does, the paper."""
+    n = regions.count
+    colours = np.repeat(ink.paper[None].astype(np.float32), n + 1, axis=0)
+    known = np.zeros(n + 1, bool)
+    splits = {}
+    for palette in palettes:
+        new = palette.known & ~known
+        colours[new] = palette.colours[new]
+        for region, pixels in palette.split.items():
+            if new[region]:
+                splits[region] = pixels
+        known |= new
+    table = np.clip(np.round(colours), 0, 255).astype(np.uint8)
+    out = table[regions.labels]
+    for ys, xs, rgb in splits.values():
+        out[ys, xs] = rgb
+    return out
+
+
+def multiply_lines(flat: np.ndarray, sketch: np.ndarray, paper: np.ndarray, keep=None) -> np.ndarray:
+    """uint8 (H, W, 3): `flat` times `sketch` / `paper` (lines as drawn, paper
+    neutral); where `keep` (bool (H, W)) is True, the sketch itself."""
+    sketch = sketch if sketch.ndim == 3 else np.repeat(sketch[..., None], 3, axis=-1)
+    out = np.empty_like(flat)
+    scale = (1.0 / paper).astype(np.float32)
+    for top in range(0, flat.shape[0], BAND):
+        rows = slice(top, top + BAND)
+        shade = np.minimum(sketch[rows].astype(np.float32) * scale, 1.0)
+        band = np.round(flat[rows].astype(np.float32) * shade)
+        if keep is not None:
+            band = np.where(keep[rows][..., None], sketch[rows], band)
+        out[rows] = np.clip(band, 0, 255).astype(np.uint8)
+    return out

@@ -1,0 +1,60 @@
+"""`paint`: every stage in order, for one sketch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from keras_anime_cyclegan.paint.colours import Hint, Palette, hint_colours, model_colours
+from keras_anime_cyclegan.paint.composite import flats, multiply_lines
+from keras_anime_cyclegan.paint.ink import Ink, find_ink
+from keras_anime_cyclegan.paint.regions import Regions, find_regions
+
+
+@dataclass
+class Painting:
+    """A painted sketch and its stages.
+
+    Attributes:
+        image: uint8 (H, W, 3), the flats with the lines multiplied over them.
+        flats: uint8 (H, W, 3), the flat colours alone.
+        ink: the sketch's `Ink` (darkness, mask, paper colour).
+        regions: its `Regions`.
+    """
+
+    image: np.ndarray
+    flats: np.ndarray
+    ink: Ink
+    regions: Regions
+
+
+def paint(
+    sketch: np.ndarray,
+    coloured: Optional[np.ndarray] = None,
+    hints: Optional[list[Hint]] = None,
+    sources: Optional[list[Palette]] = None,
+    regions: Optional[Regions] = None,
+) -> Painting:
+    """Flat colours for a uint8 (H, W, 3) sketch.
+
+    Args:
+        sketch: the line art, at the size the result should have.
+        coloured: uint8 (h, w, 3), a model's colouring of it at any size (G's
+            result); each region takes its median there. The background
+            (`Regions.background`) stays paper unless a hint lands on it.
+        hints: `Hint`s in the sketch's pixels; they win over every other source.
+        sources: further palettes (a reference picture's), asked after the
+            hints and before `coloured`.
+        regions: the sketch's regions, when already found.
+    """
+    ink = find_ink(sketch)
+    regions = regions if regions is not None else find_regions(ink.mask)
+    palettes = [hint_colours(regions, ink, hints or [])] + list(sources or [])
+    if coloured is not None:
+        g = model_colours(regions, ink, coloured)
+        g.known &= ~regions.background
+        palettes.append(g)
+    flat = flats(regions, ink, palettes)
+    return Painting(multiply_lines(flat, sketch, ink.paper), flat, ink, regions)

@@ -1,0 +1,134 @@
+"""Regions: the areas a sketch's lines enclose, found even where the lines leave gaps.
+
+A multi-scale fill, after the idea of style2paints V4: the lines are
+thickened and the picture halved, level by level, until its longest side
+is about `COARSEST` pixels, where every gap narrower than the thickened
+lines is closed; the paper's connected areas there are the first regions.
+Coming back up, each level's paper takes the labels of the level below,
+grows them through its own paper (never across a line), and gives a new
+label to an area of paper the coarser level did not see (a thin area: an
+eye, a ribbon) when it is at least `min_area` pixels of the picture, so
+the cells of hatching and specks of noise do not become regions. Only
+paper passes labels up. At the end, the pixels left over (the lines
+themselves, specks) take the label of their nearest labelled neighbour. Where two coarse regions meet through a gap, their
+fronts meet in the gap.
+
+The background is the region that touches most of the picture's border
+(and any other that touches at least a quarter of it): the open paper
+around a figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from keras_anime_cyclegan.paint.grow import grow
+
+COARSEST = 64  # the fill starts where the longest side is about this many pixels
+MIN_AREA = 64e-6  # a new region needs at least this fraction of the picture (64 px at 1000x1000)
+BACKGROUND_BORDER = 0.25  # a region touching this share of the border is background
+
+
+@dataclass
+class Regions:
+    """A picture cut into regions.
+
+    Attributes:
+        labels: int32 (H, W), 1..count; every pixel, lines included, has one.
+        count: the number of regions.
+        background: bool (count + 1,), True for the regions that are the
+            open paper around the figure (index 0 unused).
+    """
+
+    labels: np.ndarray
+    count: int
+    background: np.ndarray
+
+    def sizes(self) -> np.ndarray:
+        """Pixels per region, (count + 1,) with index 0 unused."""
+        return np.bincount(self.labels.ravel(), minlength=self.count + 1)
+
+
+def find_regions(ink: np.ndarray, coarsest: int = COARSEST, min_area: float = MIN_AREA) -> Regions:
+    """Regions of a picture from its ink mask (bool (H, W)), gaps closed by the multi-scale fill.
+
+    Args:
+        ink: bool (H, W), True on the lines.
+        coarsest: the longest side (pixels) of the coarsest level; smaller
+            closes wider gaps and loses more thin areas to the finer levels.
+        min_area: the smallest new region, as a fraction of the picture's pixels.
+    """
+    h, w = ink.shape
+    pyramid = [ink]
+    while max(pyramid[-1].shape) > 2 * coarsest:
+        pyramid.append(_thicken_and_halve(pyramid[-1]))
+    labels, count = ndimage.label(~pyramid[-1])
+    labels = labels.astype(np.int32)
+    for level in range(len(pyramid) - 2, -1, -1):
+        mask = pyramid[level]
+        scale = 4**level
+        seeds = _upsample(labels, mask.shape)  # labels on the coarser level's paper only
+        seeds[mask] = 0
+        grow(seeds, ~mask)
+        fresh, n = ndimage.label(~mask & (seeds == 0))
+        if n:
+            area = np.bincount(fresh.ravel(), minlength=n + 1)
+            keep = area * scale >= min_area * h * w
+            keep[0] = False
+            numbering = np.zeros(n + 1, np.int32)
+            numbering[keep] = np.arange(count + 1, count + 1 + int(keep.sum()), dtype=np.int32)
+            count += int(keep.sum())
+            seeds = np.where(fresh > 0, numbering[fresh], seeds)
+        labels = seeds
+    grow(labels)
+    if count == 0:  # all ink: one region
+        return Regions(np.ones((h, w), np.int32), 1, np.array([False, False]))
+    labels, count = _renumber(labels, count)
+    return Regions(labels, count, _background(labels, count))
+
+
+def connected_regions(ink: np.ndarray, gap: int = 2) -> Regions:
+    """The plain method (the flats step before the multi-scale fill), as a baseline:
+    the ink dilated `gap` times, 4-connected paper areas, the rest grown from them."""
+    closed = ndimage.binary_dilation(ink, iterations=gap) if gap > 0 else ink
+    labels, count = ndimage.label(~closed)
+    labels = labels.astype(np.int32)
+    if count == 0:
+        return Regions(np.ones(ink.shape, np.int32), 1, np.array([False, False]))
+    grow(labels)
+    return Regions(labels, count, _background(labels, count))
+
+
+def _thicken_and_halve(mask: np.ndarray) -> np.ndarray:
+    """Ink grown by one pixel (8 neighbours), then 2x2 blocks that hold any ink are ink."""
+    thick = ndimage.binary_dilation(mask, structure=np.ones((3, 3), bool))
+    h, w = thick.shape
+    thick = np.pad(thick, ((0, h % 2), (0, w % 2)), mode="edge")
+    return thick.reshape(thick.shape[0] // 2, 2, thick.shape[1] // 2, 2).any(axis=(1, 3))
+
+
+def _upsample(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Nearest-neighbour 2x upsampling, cropped to `shape`."""
+    return np.repeat(np.repeat(labels, 2, axis=0), 2, axis=1)[: shape[0], : shape[1]].copy()
+
+
+def _renumber(labels: np.ndarray, count: int) -> tuple[np.ndarray, int]:
+    """Labels 1..n with no unused number, in order of first appearance in raster order."""
+    present = np.bincount(labels.ravel(), minlength=count + 1) > 0
+    present[0] = False
+    numbering = np.zeros(count + 1, np.int32)
+    numbering[present] = np.arange(1, int(present.sum()) + 1, dtype=np.int32)
+    return numbering[labels], int(present.sum())
+
+
+def _background(labels: np.ndarray, count: int) -> np.ndarray:
+    border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    contact = np.bincount(border, minlength=count + 1)
+    contact[0] = 0
+    background = contact >= BACKGROUND_BORDER * border.size
+    background[int(np.argmax(contact))] = True
+    background[0] = False
+    return background
