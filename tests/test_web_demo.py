@@ -30,7 +30,8 @@ from keras_anime_cyclegan.config import GeneratorConfig
 from keras_anime_cyclegan.data.synthetic import synthetic_sample
 from keras_anime_cyclegan.export.tfjs import export_tfjs
 from keras_anime_cyclegan.inference import read_image
-from keras_anime_cyclegan.inference.flats import flatten
+from keras_anime_cyclegan.inference.hints import paint_hints
+from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.inference.hints import hint_channels
 from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator, weights_sha256
@@ -52,6 +53,8 @@ CASES = {
     "lines_webgl": dict(direction="lines", size=(53, 77), seed=2, backend="webgl"),
     "colorize_uint8": dict(direction="colorize", size=(60, 90), seed=1, quantize="uint8"),
     "phone": dict(direction="lines", size=(200, 300), seed=3, phone=True, page_size="128"),
+    # a sketch larger than the model's size: flat colours come back at the picture's own size
+    "colorize_large": dict(direction="colorize", size=(240, 360), seed=4, page_size="128"),
     # what `make web` serves: the shipped colourizer, on the bundled sample
     # line art; then a green dot tapped on the alien's head
     "shipped": dict(direction="colorize", size=(256, 256), seed=0, shipped=True,
@@ -82,7 +85,7 @@ def _keras_reference(model, picture: np.ndarray, multiple: int, flat: bool = Fal
     h, w = picture.shape[:2]
     x = np.pad(to_float(picture), [(0, (-h) % multiple), (0, (-w) % multiple), (0, 0)], mode="reflect")
     out = to_uint8(np.asarray(model(x[None], training=False))[0, :h, :w])
-    return flatten(out, picture) if flat else out
+    return paint(picture, out).image if flat else out
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -163,7 +166,7 @@ def _flat(spec: dict) -> bool:
 
 @pytest.mark.parametrize("name", ["colorize", "lines", "colorize_cpu", "lines_webgl", "colorize_no_flats"])
 def test_browser_output_equals_keras(browser_run, name):
-    """The page equals Keras (then `inference.flats.flatten` where the page flattens: flats.js is its twin)."""
+    """The page equals Keras (then `paint.paint` where the page paints flat colours: paint.js is its twin)."""
     case, spec = browser_run["cases"][name], CASES[name]
     picture = _picture(spec)
     page = _page_output(case)
@@ -183,7 +186,8 @@ def _hinted_reference(model, picture: np.ndarray, hints: list) -> np.ndarray:
     h, w = picture.shape[:2]
     channels = hint_channels([(p["x"], p["y"], p["colour"]) for p in hints], (w, h), (w, h))
     x = np.concatenate([to_float(picture), channels], axis=-1)
-    return flatten(to_uint8(np.asarray(model(x[None], training=False))[0]), picture, hints=channels if hints else None)
+    points = paint_hints([(p["x"], p["y"], p["colour"]) for p in hints], (w, h), (w, h))
+    return paint(picture, to_uint8(np.asarray(model(x[None], training=False))[0]), points).image
 
 
 def test_shipped_colourizer_in_the_browser(browser_run):
@@ -238,6 +242,24 @@ def test_a_hint_tapped_on_a_phone_works_as_on_a_desktop(browser_run):
     reference = _hinted_reference(browser_run["models"]["shipped"], _picture(CASES["shipped_phone"]), phone["hints"])
     assert np.abs(after.astype(np.int16) - reference.astype(np.int16)).mean() <= PARITY_LIMIT
     assert phone["layout"]["scrollWidth"] <= 390 and phone["layout"]["smallestButton"] >= 44, phone["layout"]
+
+
+def test_flat_colours_come_back_at_the_picture_s_own_size(browser_run):
+    """The model sees the sketch at 128 px; the regions, lines and result are the sketch's own 360x240."""
+    case, spec = browser_run["cases"]["colorize_large"], CASES["colorize_large"]
+    picture = _picture(spec)
+    page = _page_output(case)
+    assert page.shape == picture.shape and case["timing"].startswith("(128×85:")
+    small = np.asarray(Image.fromarray(picture).resize((128, 85), Image.LANCZOS))
+    g = _keras_reference(browser_run["models"]["colorize"], small, 2**TINY.levels)
+    painted = paint(picture, g)
+    diff = np.abs(page.astype(np.int16) - painted.image.astype(np.int16))
+    # The browser's own resize differs from PIL's, so G's colours differ a
+    # little; each region's median absorbs most of it.
+    print(f"colorize at the picture's size: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255")
+    assert diff.mean() <= 2 * PARITY_LIMIT
+    background = painted.regions.background[painted.regions.labels]
+    np.testing.assert_array_equal(page[background], picture[background])  # paper stays paper, lines as drawn
 
 
 def test_uint8_weights_stay_close_in_the_browser(browser_run):

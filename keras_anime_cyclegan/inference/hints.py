@@ -136,6 +136,46 @@ def hint_channels(hints: Hints, size: tuple[int, int], model_size: tuple[int, in
     return out
 
 
+def paint_hints(hints: Hints, size: tuple[int, int], model_size: tuple[int, int], source: str = "hints") -> list:
+    """The hints as the paint stages take them (`paint.colours.Hint`), in pixels of a picture of `size`.
+
+    A point is a dot at its own position, as wide as the dot G sees at
+    `model_size` (both sizes (width, height)); a hint layer gives one stroke
+    per connected patch of one colour.
+    """
+    from scipy import ndimage
+
+    from keras_anime_cyclegan.paint.colours import Hint
+
+    if hints is None:
+        return []
+    if isinstance(hints, (str, Path)) and Path(hints).suffix.lower() == ".json":
+        source = str(hints)
+        hints = read_hint_file(hints)[None]
+    if isinstance(hints, (str, Path, Image.Image, np.ndarray)):
+        layer = read_layer(hints, size)
+        opaque = layer[..., 3] >= ALPHA_THRESHOLD
+        rgb = layer[..., :3].astype(np.int32) @ np.int32([1 << 16, 1 << 8, 1])
+        strokes = []
+        for code in np.unique(rgb[opaque]):
+            patches, n = ndimage.label(opaque & (rgb == code), structure=np.ones((3, 3), bool))
+            colour = (int(code) >> 16, (int(code) >> 8) & 255, int(code) & 255)
+            for ys, xs in _patch_pixels(patches, n):
+                strokes.append(Hint(colour, pixels=(ys, xs)))
+        return strokes
+    radius = DOT_RADIUS * max(size[0] / model_size[0], size[1] / model_size[1])
+    return [Hint(rgb, x, y, radius) for x, y, rgb in check_points(hints, size, source)]
+
+
+def _patch_pixels(patches: np.ndarray, n: int):
+    """(ys, xs) of each labelled patch, 1..n."""
+    ys, xs = np.nonzero(patches)
+    order = np.argsort(patches[ys, xs], kind="stable")
+    ys, xs = ys[order], xs[order]
+    ends = np.cumsum(np.bincount(patches[ys, xs], minlength=n + 1)[1:])
+    return zip(np.split(ys, ends[:-1]), np.split(xs, ends[:-1]))
+
+
 def read_hint_file(path: str | Path) -> dict:
     """Hints from a JSON file, as {page name or None: hints}.
 

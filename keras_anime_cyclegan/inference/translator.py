@@ -20,11 +20,11 @@ import numpy as np
 from PIL import Image
 
 from keras_anime_cyclegan.artifacts.layout import CONFIG_FILE, GENERATOR_FILES
-from keras_anime_cyclegan.inference.flats import flatten
-from keras_anime_cyclegan.inference.hints import Hints, hint_channels
+from keras_anime_cyclegan.inference.hints import Hints, hint_channels, paint_hints
 from keras_anime_cyclegan.inference.io import ImageInput, read_image
 from keras_anime_cyclegan.inference.runners import Runner, open_runner
 from keras_anime_cyclegan.inference.tiling import TilePlan, padded_length, reflect_pad
+from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
 # One model call sees at most this many pixels (summed over its batch):
@@ -58,6 +58,7 @@ class _Job:
     stats_from: Optional[np.ndarray] = None  # a thumbnail giving the tiles' normalisation statistics
     picture: Optional[np.ndarray] = None  # the uint8 RGB input as read, for `_finish`
     hinted: Optional[Hinted] = None  # its hints, for `_finish`
+    model_size: tuple[int, int] = (0, 0)  # (width, height) of the picture as the model saw it
 
 
 class ImageTranslator:
@@ -180,7 +181,8 @@ class ImageTranslator:
         if hinted.hints is not None and not self.runner.hint_channels:
             raise ValueError(f"{self.runner.source}: this model takes no colour hints")
         if self.runner.fixed_size:
-            return _Job(size, alpha, *self._letterbox(rgb, hinted, size), picture=picture, hinted=hinted)
+            patches, undo, model_size = self._letterbox(rgb, hinted, size)
+            return _Job(size, alpha, patches, undo, picture=picture, hinted=hinted, model_size=model_size)
         hints = None
         if hinted.hints is not None:
             hints = hint_channels(hinted.hints, size, (rgb.shape[1], rgb.shape[0]), hinted.source)
@@ -188,7 +190,10 @@ class ImageTranslator:
         m = self.runner.multiple
         x = to_float(rgb) if hints is None else np.concatenate([to_float(rgb), hints], axis=-1)
         plan = TilePlan.make(h, w, m, self.max_pixels, self.tile_size, self.tile_overlap)
-        job = _Job(size, alpha, plan.cut(x), lambda outs: to_uint8(plan.blend(outs)), picture=picture, hinted=hinted)
+        job = _Job(
+            size, alpha, plan.cut(x), lambda outs: to_uint8(plan.blend(outs)), picture=picture, hinted=hinted,
+            model_size=(w, h),
+        )
         if len(plan.starts) > 1 and self.runner.shares_stats:
             side = math.sqrt(self.max_pixels / (h * w))
             # Area averaging keeps each region's mean, so the statistics
@@ -204,7 +209,7 @@ class ImageTranslator:
     def _letterbox(self, rgb: np.ndarray, hinted: Hinted, size: tuple[int, int]):
         """A fixed-size model's input: resized keeping the aspect ratio, then
         reflect-padded (hints, drawn at the fitted size, padded with zeros);
-        and how to undo both."""
+        how to undo both; and the fitted (width, height)."""
         sh, sw = self.runner.fixed_size
         h, w = rgb.shape[:2]
         fitted = _fit_within(rgb, sh, sw, upscale=True)
@@ -217,7 +222,7 @@ class ImageTranslator:
         def undo(outs):
             return np.asarray(Image.fromarray(to_uint8(outs[0][:fh, :fw])).resize((w, h), Image.BICUBIC))
 
-        return [x], undo
+        return [x], undo, (fw, fh)
 
     def _run(self, jobs: list[_Job]) -> list[np.ndarray]:
         """Model outputs for every job's patches, in order, batching patches
@@ -314,10 +319,8 @@ class Colorizer(ImageTranslator):
     def _finish(self, out: Image.Image, job: _Job) -> Image.Image:
         if not (self.flat if job.hinted.flat is None else job.hinted.flat):
             return out
-        hints = None
-        if job.hinted.hints is not None:
-            hints = hint_channels(job.hinted.hints, job.size, job.size, job.hinted.source)
-        return Image.fromarray(flatten(np.asarray(out.convert("RGB")), job.picture, hints=hints))
+        hints = paint_hints(job.hinted.hints, job.size, job.model_size, job.hinted.source)
+        return Image.fromarray(paint(job.picture, np.asarray(out.convert("RGB")), hints).image)
 
     @property
     def line_extractor(self) -> "LineExtractor":

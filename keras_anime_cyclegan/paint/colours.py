@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 
 from keras_anime_cyclegan.paint.grow import grow_by_height
 from keras_anime_cyclegan.paint.ink import Ink
 from keras_anime_cyclegan.paint.regions import Regions
 
-BLUR = 2.0  # pixels; the ink's darkness is blurred so that a gap between line ends is a low pass, not a hole
+BLUR = 5  # pixels (a box); the ink's darkness is blurred so that a gap between line ends is a low pass, not a hole
 
 
 @dataclass
@@ -152,7 +151,7 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, darkness
     the parts meet along its inner lines and gaps first, on open paper half way."""
     y0, x0 = window[0].start, window[1].start
     inside = labels[window] == region
-    height = ndimage.gaussian_filter(darkness[window], sigma=BLUR)
+    height = np.round(ndimage.uniform_filter(darkness[window].astype(np.float32), size=BLUR, mode="nearest")).astype(np.uint8)
     markers = np.zeros(inside.shape, np.int32)
     for _, ys, xs, k in group:
         markers[ys - y0, xs - x0] = k + 1

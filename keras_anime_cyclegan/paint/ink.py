@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 
 PAPER_BLOCK = 32  # pixels per block when estimating the paper's level
@@ -78,5 +77,21 @@ def _paper_level(tone: np.ndarray) -> np.ndarray:
     blocks = ndimage.grey_dilation(blocks, size=(3, 3), mode="nearest")
     page = float(np.percentile(blocks, 90))
     blocks = np.maximum(blocks, DARKEST_PAPER * page, dtype=np.float32)
-    level = np.asarray(Image.fromarray(blocks, "F").resize((w, h), Image.BILINEAR))
-    return np.maximum(level, 1.0)
+    return np.maximum(_bilinear_rows(blocks, h, w), 1.0)
+
+
+def _bilinear_rows(blocks: np.ndarray, h: int, w: int) -> np.ndarray:
+    """float32 `blocks` resized to (h, w), bilinear on pixel centres, edges clamped
+    (written out so that the page's JavaScript computes the same numbers)."""
+    bh, bw = blocks.shape
+
+    def axis(n, m):
+        pos = np.clip((np.arange(n, dtype=np.float32) + 0.5) * np.float32(m / n) - 0.5, 0, m - 1)
+        lo = np.floor(pos).astype(np.intp)
+        hi = np.minimum(lo + 1, m - 1)
+        return lo, hi, (pos - lo).astype(np.float32)
+
+    y0, y1, fy = axis(h, bh)
+    x0, x1, fx = axis(w, bw)
+    rows = blocks[y0] * (1 - fy)[:, None] + blocks[y1] * fy[:, None]  # (h, bw)
+    return (rows[:, x0] * (1 - fx) + rows[:, x1] * fx).astype(np.float32)

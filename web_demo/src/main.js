@@ -4,7 +4,7 @@
 // sketch drop colour dots (undo, clear, download as the RGBA hint layer
 // `kac colorize --hints` takes). Query parameters, for tests and for hosting the
 // models elsewhere on the same origin: ?models=URL/ ?backend=wasm ?size=original
-// ?flat=0 (G's own colours instead of flat colours; flats.js).
+// ?flat=0 (G's own colours instead of flat colours; paint.js).
 import { fitToModel, hintSquare } from "./geometry.js";
 
 const $ = (id) => document.getElementById(id);
@@ -294,17 +294,40 @@ async function run() {
     ctx.drawImage(scaled, 0, 0);
     if (scaled !== bitmap) scaled.close();
     const pixels = ctx.getImageData(0, 0, fit.width, fit.height).data.buffer;
+    const flat = state.direction === "colorize" && $("flat").checked;
+    // Flat colours are painted at the picture's own size (up to PAINT_MAX_SIDE).
+    const full = flat ? sketchAtOwnSize(bitmap) : null;
     const result = await new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
       const hints = hintsEnabled() ? state.hints.map((h) => [h.x, h.y, ...rgbOf(h.colour)]) : [];
-      const flat = state.direction === "colorize" && $("flat").checked;
-      worker.postMessage({ type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels, hints, flat }, [pixels]);
+      const message = { type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels, hints, flat };
+      const transfer = [pixels];
+      if (full) {
+        Object.assign(message, { sketch: full.pixels, sketchWidth: full.width, sketchHeight: full.height });
+        transfer.push(full.pixels);
+      }
+      worker.postMessage(message, transfer);
     });
     if (id !== state.runId) return; // a newer run replaced this one
     show(result, bitmap.width, bitmap.height);
   } catch (e) {
     if (id === state.runId) showError(`The model failed on this picture: ${e.message}`);
   }
+}
+
+// The picture on white at its own size, or scaled down to PAINT_MAX_SIDE
+// (the page's memory: the paint stages hold a few bytes per pixel).
+const PAINT_MAX_SIDE = 4096;
+function sketchAtOwnSize(bitmap) {
+  const scale = Math.min(1, PAINT_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * scale));
+  const height = Math.max(1, Math.round(bitmap.height * scale));
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, width, height);
+  ctx.drawImage(bitmap, 0, 0, width, height);
+  return { pixels: ctx.getImageData(0, 0, width, height).data.buffer, width, height };
 }
 
 function show(result, width, height) {
@@ -325,7 +348,7 @@ function show(result, width, height) {
   state.runs += 1;
   document.body.dataset.runs = String(state.runs);
   document.body.dataset.direction = result.direction;
-  $("timing").textContent = `(${result.width}×${result.height}: model ${result.modelMs.toFixed(0)} ms on ${LABELS[result.backend]}${result.flatMs ? `, flat colours ${result.flatMs.toFixed(0)} ms` : ""})`;
+  $("timing").textContent = `(${result.modelWidth}×${result.modelHeight}: model ${result.modelMs.toFixed(0)} ms on ${LABELS[result.backend]}${result.flatMs ? `, flat colours ${result.flatMs.toFixed(0)} ms` : ""})`;
   setBackendLabel(result.backend);
   $("download").disabled = false;
   setProgress("Done.", 1);

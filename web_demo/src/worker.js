@@ -1,8 +1,10 @@
 // Runs the exported generators off the main thread, so a large picture
 // never freezes the page. Messages in: {type: "init", modelsUrl, wasmUrl,
 // backend, directions}, {type: "backend", backend}, {type: "run", id,
-// direction, width, height, pixels (RGBA bytes), hints ([[x, y, r, g, b]]:
-// x and y fractions of the size, colour bytes)}. Messages out: "progress",
+// direction, width, height, pixels (RGBA bytes at the model's size), hints
+// ([[x, y, r, g, b]]: x and y fractions of the size, colour bytes), flat,
+// and for flat colours the sketch at the size the result should have:
+// sketch (RGBA bytes), sketchWidth, sketchHeight}. Messages out: "progress",
 // "ready", "result", "error" (see main.js).
 import * as tf from "@tensorflow/tfjs-core";
 import { loadGraphModel } from "@tensorflow/tfjs-converter";
@@ -10,7 +12,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { flatten } from "./flats.js";
+import { paint } from "./paint.js";
 import { hintSquare } from "./geometry.js";
 
 // The order "auto" tries: fastest first, the CPU always works.
@@ -103,7 +105,7 @@ function hintPlanes(hints, width, height, radius) {
   return planes;
 }
 
-async function translate({ id, direction, width, height, pixels, hints, flat }) {
+async function translate({ id, direction, width, height, pixels, hints, flat, sketch, sketchWidth, sketchHeight }) {
   const entry = models[direction];
   if (!entry) throw new Error(`The "${direction}" model is not loaded.`);
   const multiple = entry.metadata.input.multiple || 1;
@@ -131,14 +133,22 @@ async function translate({ id, direction, width, height, pixels, hints, flat }) 
   tf.dispose([input, output, rgba]);
   let out = new Uint8ClampedArray(data);
   let flatMs = 0;
+  let size = { width, height };
   if (flat && direction === "colorize") {
+    // Flat colours at the sketch's own size: regions and lines from the
+    // sketch as drawn, colours from the model's result at its size.
     progress("Flat colours", 0.8, id);
     const flatStart = performance.now();
-    out = flatten(out, new Uint8Array(pixels), width, height, 2, hints && hints.length ? planes : null);
+    const full = sketch ? new Uint8Array(sketch) : new Uint8Array(pixels);
+    size = sketch ? { width: sketchWidth, height: sketchHeight } : size;
+    const radius = entry.metadata.hints ? entry.metadata.hints.dot_radius * Math.max(size.width / width, size.height / height) : 0;
+    const dots = (hints || []).map(([fx, fy, r, g, b]) => ({ x: fx * size.width, y: fy * size.height, radius, colour: [r, g, b] }));
+    out = paint(full, size.width, size.height, new Uint8Array(out.buffer), width, height, dots);
     flatMs = performance.now() - flatStart;
   }
   progress("Drawing the result", 0.9, id);
-  post({ type: "result", id, direction, width, height, pixels: out.buffer, modelMs, flatMs, backend: tf.getBackend() }, [out.buffer]);
+  post({ type: "result", id, direction, width: size.width, height: size.height, pixels: out.buffer, modelMs, flatMs,
+         modelWidth: width, modelHeight: height, backend: tf.getBackend() }, [out.buffer]);
 }
 
 async function init({ modelsUrl, wasmUrl, backend, directions }) {

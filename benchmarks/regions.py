@@ -1,0 +1,246 @@
+"""Regions and hints on degraded line art: how well each region finder recovers the true areas.
+
+On held-out (line art, colour) pairs (`lines/NAME.png`, `colors/NAME.png`,
+as `kac data svg-pairs` writes them; render them at 1024 for this), the
+artist's lines are degraded as real sketches are: 40 and 120 random gaps,
+lightened to pencil grey, thinned, hatching added in coloured areas, JPEG
+q=70. For each degradation and method:
+
+- `pixels_in_true_region`: the share of pixels (off the true lines, in
+  true regions of at least 0.05% of the picture) whose predicted region and
+  true region choose each other (the predicted region's largest true part
+  is this one, and this true region's largest predicted part is that one):
+  a merge or a split costs the smaller side's pixels.
+- `regions_right`: the share of true regions with at least 90% of their
+  pixels so.
+- `seconds_per_megapixel` of the region finding alone (ink included).
+- With `--hints N` (default 10): N dots placed as users place them (each in
+  a different true region, larger regions likelier, anywhere in it, lines
+  near included) in the region's true colour; `hinted_error` is the mean
+  CIE76 error inside the hinted true regions of the painted result (flats,
+  lines multiplied) against the colour picture, `unhinted_error` the same
+  regions with no hints (G's colours; the `--model`, default the shipped
+  one), and `ratio` their quotient (target <= 0.25). Also the dots' own
+  colour error (median CIE76 at the dots' centres).
+
+True regions: 4-connected areas of the colour picture that change by at
+most 6/255 per channel from pixel to pixel, off the artist's lines.
+
+Methods: `connected` (the flats step before the paint stages: ink is luma
+< 128, 2 px gap closing, connected areas), `multiscale_fixed_ink` (the
+multi-scale fill alone, on the same fixed mid-grey ink) and `paint` (the
+package: ink from each picture's own tones, the multi-scale fill).
+
+    python benchmarks/regions.py --pairs data/regions-1024 --limit 40 --out reports/regions.json
+"""
+
+import argparse
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from report import emit  # noqa: E402  (benchmarks/report.py)
+
+DEGRADATIONS = ["clean", "gaps_40", "gaps_120", "pencil", "thinned", "hatching", "jpeg_70"]
+MIN_TRUE_REGION = 5e-4
+
+
+def true_regions(colour: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    c = colour.astype(np.int16)
+    ink = lines.min(axis=-1) < 128
+    edge = np.zeros(ink.shape, bool)
+    dy = np.abs(c[1:] - c[:-1]).max(axis=-1) > 6
+    dx = np.abs(c[:, 1:] - c[:, :-1]).max(axis=-1) > 6
+    edge[1:] |= dy
+    edge[:, 1:] |= dx
+    labels, n = ndimage.label(~(edge | ink))
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    small = sizes < MIN_TRUE_REGION * labels.size
+    small[0] = True
+    labels[small[labels]] = 0
+    return labels
+
+
+def degrade(lines: np.ndarray, colour: np.ndarray, truth: np.ndarray, kind: str, rng) -> np.ndarray:
+    out = lines.copy()
+    ink = lines.min(axis=-1) < 128
+    h, w = ink.shape
+    width = max(2, int(round(2 * np.sqrt(ink.sum() / max(1, _skeleton_length(ink))))))
+    if kind.startswith("gaps_"):
+        ys, xs = np.nonzero(ink)
+        for i in rng.choice(ys.size, size=min(int(kind[5:]), ys.size), replace=False):
+            r = rng.integers(width, 3 * width + 1)
+            out[max(ys[i] - r, 0) : ys[i] + r, max(xs[i] - r, 0) : xs[i] + r] = 255
+        return out
+    if kind == "pencil":
+        grey = rng.uniform(0.3, 0.6)  # lines at 40-70% of white
+        return np.round(255 - (255 - lines.astype(np.float32)) * grey).astype(np.uint8)
+    if kind == "thinned":
+        eroded = ndimage.binary_erosion(ink, iterations=max(1, width // 4))
+        out[ink & ~eroded] = 255
+        return out
+    if kind == "hatching":
+        im = Image.fromarray(out)
+        draw = ImageDraw.Draw(im)
+        labels = truth
+        ids = np.unique(labels[labels > 0])
+        for r in rng.choice(ids, size=min(6, ids.size), replace=False):
+            ys, xs = np.nonzero(labels == r)
+            y0, y1, x0, x1 = ys.min(), ys.max(), xs.min(), xs.max()
+            step = max(4, 3 * width)
+            for k in range(x0 - (y1 - y0), x1, step):
+                draw.line([(k, y1), (k + (y1 - y0) // 3, y0 + 2 * (y1 - y0) // 3)], fill=(90, 90, 90), width=1)
+            mask = Image.fromarray(((labels == r) * 255).astype(np.uint8))
+            out = np.where(np.asarray(mask)[..., None] > 0, np.asarray(im), out)
+            im = Image.fromarray(out)
+            draw = ImageDraw.Draw(im)
+        return out
+    if kind == "jpeg_70":
+        buf = io.BytesIO()
+        Image.fromarray(lines).save(buf, "JPEG", quality=70)
+        return np.asarray(Image.open(buf).convert("RGB"))
+    return out
+
+
+def _skeleton_length(ink: np.ndarray) -> int:
+    return int((ink & ~ndimage.binary_erosion(ink)).sum() // 2)
+
+
+def agreement(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    valid = truth > 0
+    t, p = truth[valid].astype(np.int64), pred[valid].astype(np.int64)
+    pairs = t * (p.max() + 1) + p
+    uniq, counts = np.unique(pairs, return_counts=True)
+    tu, pu = uniq // (p.max() + 1), uniq % (p.max() + 1)
+    best_p_for_t = {}
+    best_t_for_p = {}
+    for ti, pi, c in zip(tu, pu, counts):
+        if c > best_p_for_t.get(ti, (0, -1))[0]:
+            best_p_for_t[ti] = (c, pi)
+        if c > best_t_for_p.get(pi, (0, -1))[0]:
+            best_t_for_p[pi] = (c, ti)
+    right = {(ti, pi) for ti, (c, pi) in best_p_for_t.items() if best_t_for_p[pi][1] == ti}
+    good = np.array([(ti, pi) in right for ti, pi in zip(tu, pu)])
+    pixels = counts[good].sum() / counts.sum()
+    per_t = np.bincount(tu[good], weights=counts[good], minlength=truth.max() + 1)
+    size_t = np.bincount(t, minlength=truth.max() + 1)
+    ids = np.unique(t)
+    regions = float(np.mean(per_t[ids] >= 0.9 * size_t[ids]))
+    return float(pixels), regions
+
+
+def methods():
+    from keras_anime_cyclegan.paint.ink import find_ink
+    from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
+
+    def fixed(sketch):
+        return sketch.astype(np.int32) @ np.int32([299, 587, 114]) < 128_000
+
+    return {
+        "connected": lambda s: connected_regions(fixed(s), gap=2).labels,
+        "multiscale_fixed_ink": lambda s: find_regions(fixed(s)).labels,
+        "paint": lambda s: find_regions(find_ink(s).mask).labels,
+    }
+
+
+def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng):
+    ids, sizes = np.unique(truth[truth > 0], return_counts=True)
+    if ids.size == 0:
+        return []
+    chosen = rng.choice(ids, size=min(n, ids.size), replace=False, p=sizes / sizes.sum())
+    dots = []
+    for r in chosen:
+        ys, xs = np.nonzero(truth == r)
+        i = rng.integers(ys.size)
+        rgb = tuple(int(v) for v in np.median(colour[truth == r], axis=0))
+        dots.append((int(xs[i]), int(ys[i]), rgb, r))
+    return dots
+
+
+def lab_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from keras_anime_cyclegan.utils.metrics import rgb_to_lab
+
+    return np.linalg.norm(rgb_to_lab(a.astype(np.float32) / 255) - rgb_to_lab(b.astype(np.float32) / 255), axis=-1)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--pairs", required=True, help="folder with lines/ and colors/ (render at 1024: kac data svg-pairs --size 1024)")
+    p.add_argument("--limit", type=int, default=0, help="first N pairs (0: all)")
+    p.add_argument("--hints", type=int, default=10, help="dots per picture for the hint figures (0: none)")
+    p.add_argument("--model", default="pretrained", help="the colouriser giving unhinted colours ('pretrained' or a path)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="also write the JSON here")
+    args = p.parse_args()
+    folder = Path(args.pairs)
+    names = sorted(q.stem for q in (folder / "colors").glob("*.png") if (folder / "lines" / q.name).exists())
+    names = names[: args.limit] if args.limit else names
+    if not names:
+        raise SystemExit(f"regions.py: error: {folder}: no pairs in lines/ and colors/")
+    finders = methods()
+    rows = {d: {m: {"pixels": [], "regions": [], "seconds": [], "megapixels": 0.0} for m in finders} for d in DEGRADATIONS}
+    hint_rows = {d: {"hinted": [], "unhinted": [], "dots": []} for d in DEGRADATIONS}
+    colorizer = None
+    if args.hints:
+        import keras_anime_cyclegan as kac
+
+        colorizer = kac.Colorizer.pretrained(flat=False) if args.model == "pretrained" else kac.Colorizer.load(args.model, flat=False)
+    from keras_anime_cyclegan.paint import paint
+    from keras_anime_cyclegan.paint.colours import Hint
+
+    for k, name in enumerate(names):
+        rng = np.random.default_rng([args.seed, k])
+        lines = np.asarray(Image.open(folder / "lines" / f"{name}.png").convert("RGB"))
+        colour = np.asarray(Image.open(folder / "colors" / f"{name}.png").convert("RGB"))
+        truth = true_regions(colour, lines)
+        if truth.max() == 0:
+            continue
+        dots = place_dots(truth, colour, args.hints, rng) if args.hints else []
+        for d in DEGRADATIONS:
+            sketch = degrade(lines, colour, truth, d, rng)
+            for m, find in finders.items():
+                t = time.perf_counter()
+                labels = find(sketch)
+                rows[d][m]["seconds"].append(time.perf_counter() - t)
+                rows[d][m]["megapixels"] += labels.size / 1e6
+                px, rg = agreement(labels, truth)
+                rows[d][m]["pixels"].append(px)
+                rows[d][m]["regions"].append(rg)
+            if dots:
+                g = np.asarray(colorizer.colorize(sketch).convert("RGB"))
+                hinted_mask = np.isin(truth, [r for *_, r in dots])
+                radius = 2 * max(sketch.shape) / 256
+                with_hints = paint(sketch, g, [Hint(rgb, x + 0.5, y + 0.5, radius) for x, y, rgb, _ in dots]).image
+                without = paint(sketch, g).image
+                hint_rows[d]["hinted"].append(float(lab_error(with_hints, colour)[hinted_mask].mean()))
+                hint_rows[d]["unhinted"].append(float(lab_error(without, colour)[hinted_mask].mean()))
+                at = np.array([[y, x] for x, y, *_ in dots])
+                hint_rows[d]["dots"].extend(lab_error(with_hints[at[:, 0], at[:, 1]], colour[at[:, 0], at[:, 1]]).tolist())
+        print(f"{k + 1}/{len(names)} {name}", flush=True, file=__import__("sys").stderr)
+    doc = {"pairs": len(names), "folder": str(folder), "hints": args.hints, "degradations": {}}
+    for d in DEGRADATIONS:
+        entry = {}
+        for m, r in rows[d].items():
+            entry[m] = {
+                "pixels_in_true_region": round(float(np.mean(r["pixels"])), 4),
+                "regions_right": round(float(np.mean(r["regions"])), 4),
+                "seconds_per_megapixel": round(sum(r["seconds"]) / max(r["megapixels"], 1e-9), 3),
+            }
+        if hint_rows[d]["hinted"]:
+            hinted, unhinted = np.mean(hint_rows[d]["hinted"]), np.mean(hint_rows[d]["unhinted"])
+            entry["hints"] = {
+                "hinted_error": round(float(hinted), 2),
+                "unhinted_error": round(float(unhinted), 2),
+                "ratio": round(float(hinted / max(unhinted, 1e-9)), 3),
+                "dot_error_median": round(float(np.median(hint_rows[d]["dots"])), 2),
+            }
+        doc["degradations"][d] = entry
+    emit(doc, args.out)
+
+
+if __name__ == "__main__":
+    main()

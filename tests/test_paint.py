@@ -1,0 +1,150 @@
+"""The paint stages: ink, regions, colour sources and compositing, on sketches drawn here."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from keras_anime_cyclegan.inference import Colorizer
+from keras_anime_cyclegan.inference.translator import Hinted
+from keras_anime_cyclegan.paint import paint
+from keras_anime_cyclegan.paint.colours import Hint
+from keras_anime_cyclegan.paint.ink import find_ink
+from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
+
+
+def figure(size=512, grey=0, width=3, gap=0):
+    """A figure on white paper: a big ring (the body) split by a vertical line,
+    a small closed eye inside its left half; `gap` px openings in the ring and
+    in the split line; lines of `grey` level."""
+    im = Image.new("RGB", (size, size), "white")
+    d = ImageDraw.Draw(im)
+    s = size / 512
+    ink = (grey, grey, grey)
+    d.ellipse((60 * s, 60 * s, 450 * s, 450 * s), outline=ink, width=width)
+    d.line((255 * s, 62 * s, 255 * s, 448 * s), fill=ink, width=width)
+    d.ellipse((150 * s, 200 * s, 180 * s, 218 * s), outline=ink, width=max(1, width - 1))
+    a = np.asarray(im).copy()
+    if gap:
+        a[int(250 * s) : int(250 * s) + gap, int(55 * s) : int(70 * s)] = 255  # left side of the ring
+        a[int(300 * s) : int(300 * s) + gap, int(248 * s) : int(262 * s)] = 255  # the split line
+    return a
+
+
+OUTSIDE, LEFT, RIGHT, EYE = (20, 20), (350, 120), (350, 380), (209, 165)  # (y, x) at 512
+
+
+def labels_at(regions, points, size=512):
+    return [int(regions.labels[int(y * size / 512), int(x * size / 512)]) for y, x in points]
+
+
+def test_the_multiscale_fill_closes_gaps_the_connected_method_leaks_through_and_keeps_the_eye():
+    sketch = figure(gap=10)
+    ink = find_ink(sketch)
+    regions = find_regions(ink.mask)
+    outside, left, right, eye = labels_at(regions, [OUTSIDE, LEFT, RIGHT, EYE])
+    assert len({outside, left, right, eye}) == 4, "a 10 px gap merged two regions, or the eye was lost"
+    assert regions.background[outside] and not regions.background[[left, right, eye]].any()
+    plain = connected_regions(ink.mask, gap=2)
+    assert len(set(labels_at(plain, [OUTSIDE, LEFT, RIGHT]))) == 1  # what the flats step did before
+
+
+def test_pencil_lines_jpeg_noise_and_a_tinted_scan_are_read_against_their_own_paper():
+    pencil = figure(grey=165)  # a light pencil line, 65% of white
+    assert len(set(labels_at(find_regions(find_ink(pencil).mask), [OUTSIDE, LEFT, RIGHT, EYE]))) == 4
+    buf = io.BytesIO()
+    Image.fromarray(pencil).save(buf, "JPEG", quality=60)
+    noisy = np.asarray(Image.open(buf).convert("RGB"))
+    assert len(set(labels_at(find_regions(find_ink(noisy).mask), [OUTSIDE, LEFT, RIGHT, EYE]))) == 4
+    tinted = np.round(figure().astype(np.float32) * np.float32([0.93, 0.88, 0.75])).astype(np.uint8)  # cream paper
+    ink = find_ink(tinted)
+    np.testing.assert_allclose(ink.paper, [237, 224, 191], atol=2)
+    assert not ink.mask[OUTSIDE] and ink.mask[62, 255]
+
+
+def test_hatching_inside_an_area_does_not_shatter_it():
+    sketch = figure()
+    im = Image.fromarray(sketch)
+    d = ImageDraw.Draw(im)
+    for k in range(300, 440, 5):  # short diagonal strokes 5 px apart in the right half
+        d.line((k, 250, k - 40, 330), fill=(80, 80, 80), width=1)
+    regions = find_regions(find_ink(np.asarray(im)).mask)
+    cells = regions.labels[255:325, 270:400]
+    sizes = np.bincount(regions.labels.ravel())
+    assert (sizes[np.unique(cells)] >= 64).all(), "hatching left specks as regions of their own"
+    assert regions.count <= 12
+
+
+def test_paper_stays_paper_and_each_region_takes_g_s_median():
+    sketch = figure(gap=10)
+    rng = np.random.default_rng(0)
+    g = np.clip(rng.normal(0, 20, (128, 128, 3)) + [200, 150, 60], 0, 255).astype(np.uint8)  # G tints everything
+    out = paint(sketch, g).image
+    np.testing.assert_array_equal(out[:40, :40], sketch[:40, :40])  # the background: the paper as it was
+    body = out[280:340, 140:220].reshape(-1, 3)
+    assert (body == body[0]).all() and np.abs(body[0].astype(int) - [200, 150, 60]).max() <= 6
+
+
+def test_a_dot_colours_the_region_under_it_and_not_across_a_drawn_line():
+    sketch = figure()
+    out = paint(sketch, hints=[Hint((20, 200, 40), 120, 350, 4)]).image
+    assert tuple(out[350, 120]) == (20, 200, 40) and tuple(out[100, 200]) == (20, 200, 40)  # the whole left half
+    assert tuple(out[350, 380]) == (255, 255, 255)  # the right half, across the line, stays paper
+    assert tuple(out[209, 165]) == (255, 255, 255)  # so does the eye, a region of its own
+
+
+def test_a_dot_on_a_line_goes_to_the_region_it_mostly_covers():
+    sketch = figure()
+    out = paint(sketch, hints=[Hint((200, 30, 30), 253, 300, 4)]).image  # centred 2 px left of the split line's middle
+    assert tuple(out[300, 150]) == (200, 30, 30) and tuple(out[300, 380]) == (255, 255, 255)
+
+
+def test_two_colours_in_one_region_split_it_instead_of_mixing():
+    sketch = figure()
+    out = paint(sketch, hints=[Hint((220, 0, 0), 300, 150, 3), Hint((0, 0, 220), 420, 350, 3)]).image
+    assert tuple(out[150, 300]) == (220, 0, 0) and tuple(out[350, 420]) == (0, 0, 220)
+    right = out[100:400, 270:440].reshape(-1, 3)
+    colours = {tuple(c) for c in right if c.min() > 0 or c.max() == 220}
+    assert (110, 0, 110) not in colours and (128, 0, 128) not in colours  # no averaged purple
+
+
+def test_a_dot_on_the_open_background_colours_the_background_only():
+    sketch = figure(gap=10)
+    out = paint(sketch, hints=[Hint((90, 160, 230), 10, 10, 3)]).image
+    assert tuple(out[500, 500]) == (90, 160, 230) and tuple(out[350, 120]) == (255, 255, 255)
+
+
+@pytest.mark.parametrize(
+    "sketch",
+    [np.full((64, 64, 3), 255, np.uint8), np.zeros((64, 64, 3), np.uint8), np.full((1, 1, 3), 128, np.uint8)],
+    ids=["no ink", "all black", "1x1"],
+)
+def test_pages_with_nothing_to_fill_come_back_as_they_were(sketch):
+    out = paint(sketch, np.full((8, 8, 3), 90, np.uint8), hints=[Hint((255, 0, 0), 0, 0, 2)])
+    assert out.image.shape == sketch.shape and out.regions.labels.min() >= 1
+
+
+def test_colorizer_paints_by_default_and_gives_g_its_own_result_when_asked(tmp_path):
+    import keras
+
+    from keras_anime_cyclegan.config import GeneratorConfig
+    from keras_anime_cyclegan.models import build_generator
+
+    keras.utils.set_random_seed(0)
+    path = tmp_path / "generator_g.keras"
+    build_generator(GeneratorConfig(base_filters=8, max_filters=16, levels=2, residual_blocks=1)).save(path)
+    sketch = figure(size=128)
+    flat = np.asarray(Colorizer.load(path).colorize(sketch))
+    raw = np.asarray(Colorizer.load(path, flat=False).colorize(sketch))
+    np.testing.assert_array_equal(flat, paint(sketch, raw).image)
+    region = flat[70:80, 30:50].reshape(-1, 3)
+    assert (region == region[0]).all() and len(np.unique(raw[70:80, 30:50].reshape(-1, 3), axis=0)) > 1
+    # Per call, as the README shows it: the call's `flat` wins over the constructor's.
+    colorizer = Colorizer.load(path)
+    np.testing.assert_array_equal(np.asarray(colorizer.colorize(sketch, flat=False)), raw)
+    np.testing.assert_array_equal(np.asarray(colorizer.colorize(sketch)), flat)
+    np.testing.assert_array_equal(np.asarray(Colorizer.load(path, flat=False).colorize(sketch, flat=True)), flat)
+    both = list(colorizer.colorize_many([sketch, Hinted(sketch, flat=True)], flat=False))
+    np.testing.assert_array_equal(np.asarray(both[0]), raw)
+    np.testing.assert_array_equal(np.asarray(both[1]), flat)  # a picture's own option wins over the call's

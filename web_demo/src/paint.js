@@ -1,0 +1,439 @@
+// The paint stages of keras_anime_cyclegan.paint, step for step, so that the
+// page and `kac colorize` give the same flat colours (the browser test
+// compares them): ink read against the sketch's own paper (paint/ink.py),
+// regions by the multi-scale fill (paint/regions.py), each region's colour
+// from the hints (a dot goes to the region it mostly covers; dots of
+// different colours split a region, growing over the ink's blurred
+// darkness) or else the median of the model's colours, the background left
+// as paper (paint/colours.py), and the sketch multiplied over the flats
+// (paint/composite.py). Single-precision steps use Math.fround where Python
+// computes in float32.
+
+const f32 = Math.fround;
+const PAPER_BLOCK = 32;
+const NOISE_FLOOR = f32(0.12);
+const STRONG_PERCENTILE = 90;
+const INK_FRACTION = 0.5;
+const DARKEST_PAPER = 0.6;
+const COARSEST = 64;
+const MIN_AREA = 64e-6;
+const BACKGROUND_BORDER = 0.25;
+const BLUR = 5;
+const HEIGHT_LEVELS = 8;
+
+// numpy.percentile's default (linear between the two nearest ranks).
+function percentile(values, q) {
+  const sorted = Float64Array.from(values).sort();
+  if (!sorted.length) return 0;
+  const pos = (q / 100) * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function paperLevel(tone, width, height) {
+  const b = PAPER_BLOCK;
+  const bw = Math.ceil(width / b);
+  const bh = Math.ceil(height / b);
+  const raw = new Float32Array(bw * bh);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const k = Math.floor(y / b) * bw + Math.floor(x / b);
+      if (tone[y * width + x] > raw[k]) raw[k] = tone[y * width + x];
+    }
+  }
+  const blocks = new Float32Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      let m = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = Math.min(Math.max(y + dy, 0), bh - 1);
+          const xx = Math.min(Math.max(x + dx, 0), bw - 1);
+          m = Math.max(m, raw[yy * bw + xx]);
+        }
+      }
+      blocks[y * bw + x] = m;
+    }
+  }
+  const page = percentile(blocks, 90);
+  const floor = f32(DARKEST_PAPER * page);
+  for (let i = 0; i < blocks.length; i++) blocks[i] = Math.max(blocks[i], floor);
+  const axis = (n, m) => {
+    const lo = new Int32Array(n);
+    const hi = new Int32Array(n);
+    const frac = new Float32Array(n);
+    const step = f32(m / n);
+    for (let i = 0; i < n; i++) {
+      const pos = Math.min(Math.max(f32(f32(f32(i + 0.5) * step) - 0.5), 0), m - 1);
+      lo[i] = Math.floor(pos);
+      hi[i] = Math.min(lo[i] + 1, m - 1);
+      frac[i] = f32(pos - lo[i]);
+    }
+    return { lo, hi, frac };
+  };
+  const ys = axis(height, bh);
+  const xs = axis(width, bw);
+  const level = new Float32Array(width * height);
+  const row = new Float32Array(bw);
+  for (let y = 0; y < height; y++) {
+    const a = f32(1 - ys.frac[y]);
+    for (let x = 0; x < bw; x++) {
+      row[x] = f32(f32(blocks[ys.lo[y] * bw + x] * a) + f32(blocks[ys.hi[y] * bw + x] * ys.frac[y]));
+    }
+    for (let x = 0; x < width; x++) {
+      const v = f32(f32(row[xs.lo[x]] * f32(1 - xs.frac[x])) + f32(row[xs.hi[x]] * xs.frac[x]));
+      level[y * width + x] = Math.max(v, 1);
+    }
+  }
+  return level;
+}
+
+// sketch: RGBA bytes. Returns {darkness (Uint8), mask (Uint8 0/1), paper [r, g, b]}.
+export function findInk(sketch, width, height) {
+  const n = width * height;
+  const tone = new Uint8Array(n);
+  for (let i = 0; i < n; i++) tone[i] = Math.min(sketch[4 * i], sketch[4 * i + 1], sketch[4 * i + 2]);
+  const level = paperLevel(tone, width, height);
+  const dark = new Float32Array(n);
+  const marked = [];
+  for (let i = 0; i < n; i++) {
+    const d = Math.min(Math.max(f32(1 - f32(tone[i] / level[i])), 0), 1);
+    dark[i] = d;
+    if (d > NOISE_FLOOR) marked.push(d);
+  }
+  const mask = new Uint8Array(n);
+  if (marked.length) {
+    const threshold = Math.max(INK_FRACTION * percentile(marked, STRONG_PERCENTILE), NOISE_FLOOR);
+    for (let i = 0; i < n; i++) mask[i] = dark[i] >= threshold ? 1 : 0;
+  }
+  const darkness = new Uint8Array(n);
+  for (let i = 0; i < n; i++) darkness[i] = Math.round(f32(dark[i] * 255));
+  let count = 0;
+  for (let i = 0; i < n; i++) if (!mask[i]) count++;
+  const usePaper = count > 0;
+  const total = usePaper ? count : n;
+  const step = Math.max(1, Math.floor(total / 200000));
+  const paper = [0, 1, 2].map((c) => {
+    const values = [];
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (usePaper && mask[i]) continue;
+      if (k++ % step === 0) values.push(sketch[4 * i + c]);
+    }
+    return Math.max(f32(percentile(values, 75)), 1);
+  });
+  return { darkness, mask, paper };
+}
+
+// 4-connected components of the pixels where open[i], numbered 1.. in raster order.
+function label(open, width, height) {
+  const labels = new Int32Array(width * height);
+  const stack = new Int32Array(width * height);
+  let count = 0;
+  for (let start = 0; start < labels.length; start++) {
+    if (!open[start] || labels[start]) continue;
+    labels[start] = ++count;
+    let top = 0;
+    stack[top++] = start;
+    while (top) {
+      const i = stack[--top];
+      const x = i % width;
+      if (x > 0 && open[i - 1] && !labels[i - 1]) { labels[i - 1] = count; stack[top++] = i - 1; }
+      if (x < width - 1 && open[i + 1] && !labels[i + 1]) { labels[i + 1] = count; stack[top++] = i + 1; }
+      if (i >= width && open[i - width] && !labels[i - width]) { labels[i - width] = count; stack[top++] = i - width; }
+      if (i + width < labels.length && open[i + width] && !labels[i + width]) { labels[i + width] = count; stack[top++] = i + width; }
+    }
+  }
+  return { labels, count };
+}
+
+// paint/grow.py's grow: rounds in which every open unlabelled pixel beside a
+// label takes the largest label among its 4 neighbours.
+function grow(labels, width, height, passable = null) {
+  let todo = [];
+  for (let i = 0; i < labels.length; i++) if (!labels[i] && (!passable || passable[i])) todo.push(i);
+  while (todo.length) {
+    const updates = [];
+    const rest = [];
+    for (const i of todo) {
+      const x = i % width;
+      let best = 0;
+      if (x > 0) best = Math.max(best, labels[i - 1]);
+      if (x < width - 1) best = Math.max(best, labels[i + 1]);
+      if (i >= width) best = Math.max(best, labels[i - width]);
+      if (i + width < labels.length) best = Math.max(best, labels[i + width]);
+      if (best) updates.push(i, best);
+      else rest.push(i);
+    }
+    if (!updates.length) break;
+    for (let k = 0; k < updates.length; k += 2) labels[updates[k]] = updates[k + 1];
+    todo = rest;
+  }
+}
+
+function thickenAndHalve(mask, width, height) {
+  const thick = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 0;
+      for (let dy = -1; dy <= 1 && !v; dy++) {
+        for (let dx = -1; dx <= 1 && !v; dx++) {
+          const yy = y + dy;
+          const xx = x + dx;
+          if (yy >= 0 && yy < height && xx >= 0 && xx < width && mask[yy * width + xx]) v = 1;
+        }
+      }
+      thick[y * width + x] = v;
+    }
+  }
+  const w2 = Math.ceil(width / 2);
+  const h2 = Math.ceil(height / 2);
+  const out = new Uint8Array(w2 * h2);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) if (thick[y * width + x]) out[(y >> 1) * w2 + (x >> 1)] = 1;
+  }
+  return { mask: out, width: w2, height: h2 };
+}
+
+// Regions: {labels (Int32, 1..count), count, background (Uint8 per label)}.
+export function findRegions(mask, width, height) {
+  const pyramid = [{ mask, width, height }];
+  while (Math.max(pyramid[pyramid.length - 1].width, pyramid[pyramid.length - 1].height) > 2 * COARSEST) {
+    const top = pyramid[pyramid.length - 1];
+    pyramid.push(thickenAndHalve(top.mask, top.width, top.height));
+  }
+  const top = pyramid[pyramid.length - 1];
+  let { labels, count } = label(top.mask.map((v) => 1 - v), top.width, top.height);
+  for (let level = pyramid.length - 2; level >= 0; level--) {
+    const { mask: m, width: w, height: h } = pyramid[level];
+    const cw = pyramid[level + 1].width;
+    const seeds = new Int32Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) if (!m[y * w + x]) seeds[y * w + x] = labels[(y >> 1) * cw + (x >> 1)];
+    }
+    const paper = m.map((v) => 1 - v);
+    grow(seeds, w, h, paper);
+    const freshOpen = new Uint8Array(w * h);
+    for (let i = 0; i < w * h; i++) freshOpen[i] = paper[i] && !seeds[i] ? 1 : 0;
+    const fresh = label(freshOpen, w, h);
+    if (fresh.count) {
+      const area = new Int32Array(fresh.count + 1);
+      for (let i = 0; i < w * h; i++) area[fresh.labels[i]]++;
+      const numbering = new Int32Array(fresh.count + 1);
+      const scale = 4 ** level;
+      for (let r = 1; r <= fresh.count; r++) if (area[r] * scale >= MIN_AREA * width * height) numbering[r] = ++count;
+      for (let i = 0; i < w * h; i++) if (fresh.labels[i]) seeds[i] = numbering[fresh.labels[i]] || seeds[i];
+    }
+    labels = seeds;
+  }
+  grow(labels, width, height);
+  if (!count || labels.every((v) => v === 0)) {
+    return { labels: new Int32Array(width * height).fill(1), count: 1, background: new Uint8Array(2) };
+  }
+  // Renumber 1..n, keeping the order of the numbers.
+  const present = new Uint8Array(count + 1);
+  for (const v of labels) present[v] = 1;
+  const numbering = new Int32Array(count + 1);
+  let n = 0;
+  for (let r = 1; r <= count; r++) if (present[r]) numbering[r] = ++n;
+  for (let i = 0; i < labels.length; i++) labels[i] = numbering[labels[i]];
+  const contact = new Int32Array(n + 1);
+  let border = 0;
+  const touch = (i) => { contact[labels[i]]++; border++; };
+  for (let x = 0; x < width; x++) { touch(x); if (height > 1) touch((height - 1) * width + x); }
+  for (let y = 1; y < height - 1; y++) { touch(y * width); if (width > 1) touch(y * width + width - 1); }
+  const background = new Uint8Array(n + 1);
+  let most = 1;
+  for (let r = 1; r <= n; r++) {
+    if (contact[r] >= BACKGROUND_BORDER * border) background[r] = 1;
+    if (contact[r] > contact[most]) most = r;
+  }
+  background[most] = 1;
+  return { labels, count: n, background };
+}
+
+// The median of the values counted in hist[offset .. offset + 256), as numpy
+// takes it (the mean of the two middle values when their number is even).
+function histogramMedian(hist, offset, n) {
+  const lo = Math.floor((n - 1) / 2);
+  const hi = Math.floor(n / 2);
+  let seen = 0;
+  let loValue = -1;
+  for (let v = 0; v < 256; v++) {
+    seen += hist[offset + v];
+    if (loValue < 0 && seen > lo) loValue = v;
+    if (seen > hi) return (loValue + v) / 2;
+  }
+  return 0;
+}
+
+// Each region the median of the model's colours (RGBA bytes, cw x ch) over its paper.
+function modelColours(regions, ink, width, height, coloured, cw, ch) {
+  const { labels, count } = regions;
+  const colours = new Float64Array(3 * (count + 1));
+  const rows = Int32Array.from({ length: ch }, (_, i) => Math.min(Math.floor(((i + 0.5) * height) / ch), height - 1));
+  const cols = Int32Array.from({ length: cw }, (_, i) => Math.min(Math.floor(((i + 0.5) * width) / cw), width - 1));
+  const inside = new Int32Array(cw * ch);
+  const paper = new Int32Array(count + 1);
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const j = rows[y] * width + cols[x];
+      const r = ink.mask[j] ? 0 : labels[j];
+      inside[y * cw + x] = r;
+      if (r) paper[r]++;
+    }
+  }
+  const hist = new Uint32Array(256 * (count + 1));
+  for (let c = 0; c < 3; c++) {
+    hist.fill(0);
+    for (let i = 0; i < cw * ch; i++) if (inside[i]) hist[256 * inside[i] + coloured[4 * i + c]]++;
+    for (let r = 1; r <= count; r++) if (paper[r]) colours[3 * r + c] = histogramMedian(hist, 256 * r, paper[r]);
+  }
+  // A region too small to be seen at the model's size: the colour at its centre.
+  const sy = new Float64Array(count + 1);
+  const sx = new Float64Array(count + 1);
+  const size = new Float64Array(count + 1);
+  let missing = false;
+  for (let r = 1; r <= count; r++) if (!paper[r]) missing = true;
+  if (missing) {
+    for (let i = 0; i < labels.length; i++) {
+      const r = labels[i];
+      if (paper[r]) continue;
+      sy[r] += Math.floor(i / width);
+      sx[r] += i % width;
+      size[r]++;
+    }
+    for (let r = 1; r <= count; r++) {
+      if (paper[r] || !size[r]) continue;
+      const y = Math.min(Math.floor(((sy[r] / size[r]) * ch) / height), ch - 1);
+      const x = Math.min(Math.floor(((sx[r] / size[r]) * cw) / width), cw - 1);
+      for (let c = 0; c < 3; c++) colours[3 * r + c] = coloured[4 * (y * cw + x) + c];
+    }
+  }
+  return colours;
+}
+
+// A dot's paper pixels in the region it mostly covers: {region, pixels}.
+function footprint(hint, regions, ink, width, height) {
+  const r = Math.max(Math.round(hint.radius), 0);
+  const cx = Math.min(Math.floor(hint.x), width - 1);
+  const cy = Math.min(Math.floor(hint.y), height - 1);
+  let pixels = [];
+  for (let y = Math.max(cy - r, 0); y < Math.min(cy + r + 1, height); y++) {
+    for (let x = Math.max(cx - r, 0); x < Math.min(cx + r + 1, width); x++) pixels.push(y * width + x);
+  }
+  const onPaper = pixels.filter((i) => !ink.mask[i]);
+  if (onPaper.length) pixels = onPaper;
+  const votes = new Map();
+  for (const i of pixels) votes.set(regions.labels[i], (votes.get(regions.labels[i]) || 0) + 1);
+  let region = 0;
+  let best = -1;
+  for (const [label, n] of votes) if (n > best || (n === best && label < region)) { best = n; region = label; }
+  return { region, pixels: pixels.filter((i) => regions.labels[i] === region) };
+}
+
+// scipy.ndimage.uniform_filter(size=BLUR, mode="nearest") of the darkness in a window, rounded.
+function blurredHeight(darkness, width, x0, y0, w, h) {
+  const half = Math.floor(BLUR / 2);
+  const rows = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let d = -half; d <= half; d++) s += darkness[(y0 + y) * width + x0 + Math.min(Math.max(x + d, 0), w - 1)];
+      rows[y * w + x] = s / BLUR;
+    }
+  }
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let d = -half; d <= half; d++) s += rows[Math.min(Math.max(y + d, 0), h - 1) * w + x];
+      out[y * w + x] = Math.round(s / BLUR);
+    }
+  }
+  return out;
+}
+
+// Hints: per-region colours, and per-pixel colours where dots of different colours share a region.
+function hintColours(regions, ink, width, height, hints) {
+  const { labels, count } = regions;
+  const known = new Uint8Array(count + 1);
+  const colours = new Float64Array(3 * (count + 1));
+  const split = [];
+  const groups = new Map();
+  for (const hint of hints) {
+    const { region, pixels } = footprint(hint, regions, ink, width, height);
+    if (!region) continue;
+    if (!groups.has(region)) groups.set(region, []);
+    groups.get(region).push({ pixels, colour: hint.colour });
+  }
+  for (const [region, group] of groups) {
+    known[region] = 1;
+    for (let c = 0; c < 3; c++) colours[3 * region + c] = group[0].colour[c];
+    if (new Set(group.map((g) => g.colour.join(","))).size === 1) continue;
+    let x0 = width, y0 = height, x1 = 0, y1 = 0;
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] !== region) continue;
+      const x = i % width;
+      const y = Math.floor(i / width);
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    const inside = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) inside[y * w + x] = labels[(y0 + y) * width + x0 + x] === region ? 1 : 0;
+    const heightMap = blurredHeight(ink.darkness, width, x0, y0, w, h);
+    const markers = new Int32Array(w * h);
+    group.forEach((g, k) => {
+      for (const i of g.pixels) markers[(Math.floor(i / width) - y0) * w + (i % width) - x0] = k + 1;
+    });
+    for (let level = 1; level <= HEIGHT_LEVELS; level++) {
+      const bound = (256 * level) / HEIGHT_LEVELS;
+      const passable = new Uint8Array(w * h);
+      for (let i = 0; i < w * h; i++) passable[i] = inside[i] && heightMap[i] < bound ? 1 : 0;
+      grow(markers, w, h, passable);
+    }
+    const pixels = [];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (!inside[y * w + x]) continue;
+        const k = Math.min(Math.max(markers[y * w + x] - 1, 0), group.length - 1);
+        pixels.push([(y0 + y) * width + x0 + x, group[k].colour]);
+      }
+    }
+    split.push({ region, pixels });
+  }
+  return { known, colours, split };
+}
+
+// sketch: RGBA bytes of width x height; coloured: the model's RGBA result
+// (cw x ch) or null; hints: [{x, y, radius, colour: [r, g, b]}] in the
+// sketch's pixels. Returns the painted RGBA bytes (alpha 255).
+export function paint(sketch, width, height, coloured, cw, ch, hints = []) {
+  const n = width * height;
+  const ink = findInk(sketch, width, height);
+  const regions = findRegions(ink.mask, width, height);
+  const { count, labels, background } = regions;
+  const table = new Float64Array(3 * (count + 1));
+  for (let r = 0; r <= count; r++) for (let c = 0; c < 3; c++) table[3 * r + c] = ink.paper[c];
+  const model = coloured ? modelColours(regions, ink, width, height, coloured, cw, ch) : null;
+  const hinted = hintColours(regions, ink, width, height, hints);
+  for (let r = 1; r <= count; r++) {
+    const source = hinted.known[r] ? hinted.colours : model && !background[r] ? model : null;
+    if (source) for (let c = 0; c < 3; c++) table[3 * r + c] = source[3 * r + c];
+  }
+  const flat = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) flat[3 * i + c] = Math.round(table[3 * labels[i] + c]);
+  for (const { pixels } of hinted.split) for (const [i, rgb] of pixels) for (let c = 0; c < 3; c++) flat[3 * i + c] = rgb[c];
+  const out = new Uint8ClampedArray(4 * n);
+  const scale = ink.paper.map((p) => f32(1 / p));
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) {
+      const shade = Math.min(f32(sketch[4 * i + c] * scale[c]), 1);
+      out[4 * i + c] = Math.round(f32(flat[3 * i + c] * shade));
+    }
+    out[4 * i + 3] = 255;
+  }
+  return out;
+}
