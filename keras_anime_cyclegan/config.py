@@ -28,6 +28,17 @@ HINT_CHANNELS = 4  # hint colour (RGB, [-1, 1]) and mask, after the sketch's 3 c
 # Hint dots are (2r+1)-pixel squares: training samples r up to this, and a
 # user's point hint is drawn with it (Python, exports' metadata, browser).
 HINT_DOT_RADIUS = 2
+# Inference (inference.ImageTranslator): one model call sees at most this
+# many pixels, summed over its batch (about 1.5 GB of activations for the
+# paper's generator in float32); larger pictures are cut into tiles.
+PIXELS_PER_CALL = 1024 * 1024
+TILE_SIZE = 512
+TILE_OVERLAP = 64
+INFERENCE_BATCH = 4
+# G colours a sketch with its longest side at most this (benchmarks/regions.py
+# measures it); flat colours are then painted on the sketch at its own size.
+# A tile of a huge sketch would show G only paper.
+COLOUR_SIDE = 1024
 
 
 def _check_choice(name: str, value: str, choices: tuple) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from keras_anime_cyclegan import config as C
+
 COMMANDS = {
     "colorize": ("colorize", "colour line-art sketches with G"),
     "extract-lines": ("lines", "extract line art from colour pictures with F"),
@@ -28,13 +30,19 @@ def add_parser(sub):
             "(default: pretrained, the model the package ships)",
         )
         p.add_argument("-o", "--out", required=True, metavar="OUTDIR", help="folder for the output PNGs")
-        p.add_argument("--max-side", type=int, help="downscale longer sides to this, upscale the result back")
-        p.add_argument("--tile-size", type=int, default=512, help="tile side for large pictures (default 512)")
-        p.add_argument("--tile-overlap", type=int, default=64, help="pixels neighbouring tiles share (default 64)")
-        p.add_argument(
-            "--max-pixels", type=int, help="most pixels per model call; larger pictures are tiled (default 1048576)"
+        side = (
+            f"the model sees longer sides downscaled to this (default {C.COLOUR_SIDE}; 0: the whole picture); "
+            "flat colours are painted at the picture's own size"
+            if direction == "colorize"
+            else "downscale longer sides to this, upscale the result back (default: the whole picture)"
         )
-        p.add_argument("--batch-size", type=int, default=4, help="pictures per model call (default 4)")
+        p.add_argument("--max-side", type=int, help=side)
+        p.add_argument("--tile-size", type=int, help=f"tile side for large pictures (default {C.TILE_SIZE})")
+        p.add_argument("--tile-overlap", type=int, help=f"pixels neighbouring tiles share (default {C.TILE_OVERLAP})")
+        p.add_argument(
+            "--max-pixels", type=int, help=f"most pixels per model call; larger pictures are tiled (default {C.PIXELS_PER_CALL})"
+        )
+        p.add_argument("--batch-size", type=int, help=f"pictures per model call (default {C.INFERENCE_BATCH})")
         if direction == "colorize":
             p.add_argument(
                 "--hints",
@@ -77,19 +85,16 @@ def run(args):
     from tqdm import tqdm
 
     from keras_anime_cyclegan.inference import Colorizer, LineExtractor
-    from keras_anime_cyclegan.inference.translator import PIXELS_PER_CALL
 
     cls = Colorizer if args.direction == "colorize" else LineExtractor
     options = {"flat": args.flat} if args.direction == "colorize" else {}
-    translator = cls.load(
-        args.model,
-        **options,
-        max_side=args.max_side,
-        max_pixels=args.max_pixels or PIXELS_PER_CALL,
-        tile_size=args.tile_size,
-        tile_overlap=args.tile_overlap,
-        batch_size=args.batch_size,
-    )
+    # Only what the user gave: the library's defaults are the defaults.
+    for name in ("max_side", "max_pixels", "tile_size", "tile_overlap", "batch_size"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    if options.get("max_side") == 0:
+        options["max_side"] = None
+    translator = cls.load(args.model, **options)
     jobs = find_images(args.inputs)
     if not jobs:
         raise ValueError(f"no images found in {' '.join(args.inputs)}")

@@ -20,16 +20,13 @@ import numpy as np
 from PIL import Image
 
 from keras_anime_cyclegan.artifacts.layout import CONFIG_FILE, GENERATOR_FILES
+from keras_anime_cyclegan.config import COLOUR_SIDE, INFERENCE_BATCH, PIXELS_PER_CALL, TILE_OVERLAP, TILE_SIZE
 from keras_anime_cyclegan.inference.hints import Hints, hint_channels, paint_hints
 from keras_anime_cyclegan.inference.io import ImageInput, read_image
 from keras_anime_cyclegan.inference.runners import Runner, open_runner
 from keras_anime_cyclegan.inference.tiling import TilePlan, padded_length, reflect_pad
 from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
-
-# One model call sees at most this many pixels (summed over its batch):
-# about 1.5 GB of activations for the paper's generator in float32.
-PIXELS_PER_CALL = 1024 * 1024
 
 
 @dataclass
@@ -83,9 +80,9 @@ class ImageTranslator:
         runner: Runner,
         max_side: Optional[int] = None,
         max_pixels: int = PIXELS_PER_CALL,
-        tile_size: int = 512,
-        tile_overlap: int = 64,
-        batch_size: int = 4,
+        tile_size: int = TILE_SIZE,
+        tile_overlap: int = TILE_OVERLAP,
+        batch_size: int = INFERENCE_BATCH,
     ):
         if tile_overlap < 0 or tile_size < 2 * tile_overlap:
             raise ValueError(f"need 0 <= tile_overlap <= tile_size / 2; got {tile_overlap} and {tile_size}")
@@ -158,18 +155,16 @@ class ImageTranslator:
             if isinstance(job, Exception):
                 yield job
                 continue
-            rgb = job.assemble([next(outputs) for _ in job.patches])
-            out = Image.fromarray(rgb)
-            if out.size != job.size:
-                out = out.resize(job.size, Image.BICUBIC)
-            out = self._finish(out, job)
+            out = self._finish(job.assemble([next(outputs) for _ in job.patches]), job)
             if job.alpha is not None:
                 out.putalpha(Image.fromarray(job.alpha))
             yield out
 
-    def _finish(self, out: Image.Image, job: _Job) -> Image.Image:
-        """The result at the input's size, before its alpha goes back on."""
-        return out
+    def _finish(self, rgb: np.ndarray, job: _Job) -> Image.Image:
+        """The result at the input's size from the model's (uint8 (h, w, 3) at
+        the size the model saw), before the alpha goes back on."""
+        out = Image.fromarray(rgb)
+        return out if out.size == job.size else out.resize(job.size, Image.BICUBIC)
 
     def _prepare(self, image: ImageInput) -> _Job:
         hinted = image if isinstance(image, Hinted) else Hinted(image)
@@ -301,6 +296,11 @@ class Colorizer(ImageTranslator):
             sketch's lines enclose takes one colour (the median of G's
             there) and the sketch is multiplied over them, so its lines stay
             as drawn (`inference.flats`); False gives G's own result.
+        max_side: G sees the sketch with its longest side at most this
+            (default `config.COLOUR_SIDE`, 1024); flat colours are painted on
+            the sketch at its own size, so the result keeps every line as
+            drawn (with `flat=False`, G's result is scaled back up). None:
+            G sees the whole picture, in tiles beyond `max_pixels`.
         line_extractor: the F to judge G's results with (`return_confidence`);
             by default the one that comes with G (the same shipped model or
             run folder, or generator_f.keras beside generator_g.keras).
@@ -310,17 +310,24 @@ class Colorizer(ImageTranslator):
     direction = "colorize"
 
     def __init__(
-        self, runner: Runner, *args, flat: bool = True, line_extractor: Optional["LineExtractor"] = None, **options
+        self,
+        runner: Runner,
+        max_side: Optional[int] = COLOUR_SIDE,
+        *args,
+        flat: bool = True,
+        line_extractor: Optional["LineExtractor"] = None,
+        **options,
     ):
-        super().__init__(runner, *args, **options)
+        super().__init__(runner, max_side, *args, **options)
         self.flat = flat
         self._line_extractor = line_extractor
 
-    def _finish(self, out: Image.Image, job: _Job) -> Image.Image:
+    def _finish(self, rgb: np.ndarray, job: _Job) -> Image.Image:
         if not (self.flat if job.hinted.flat is None else job.hinted.flat):
-            return out
+            return super()._finish(rgb, job)
+        # Regions, lines and hints at the picture's own size; colours from G at its size.
         hints = paint_hints(job.hinted.hints, job.size, job.model_size, job.hinted.source)
-        return Image.fromarray(paint(job.picture, np.asarray(out.convert("RGB")), hints).image)
+        return Image.fromarray(paint(job.picture, rgb, hints).image)
 
     @property
     def line_extractor(self) -> "LineExtractor":

@@ -3,11 +3,14 @@
 A sketch is darker strokes on lighter paper, but neither has a fixed
 level: a pencil line may be 60% grey, a scan's paper cream, a phone photo's
 paper darker in one corner, and JPEG leaves faint noise everywhere. So the
-paper's level is estimated locally (the brightest tones of large blocks,
-spread over their neighbours) and darkness is measured against it; ink is
-what is at least half as dark as the picture's own strong strokes (and
-clearly above paper noise). Colour lines count by their darkest channel,
-so a red or cyan line is ink too.
+paper's level is estimated locally (the brightest tone of each large block,
+spread over its neighbours) and darkness is measured against it, in whole
+levels 0-255; ink is what is at least half as dark as the picture's own
+strong strokes, and clearly above paper noise. Colour lines count by their
+darkest channel, so a red or cyan line is ink too.
+
+Integer steps throughout (and float32 where there are fractions), so that
+the page's JavaScript (web_demo/src/paint.js) finds the same ink.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ import numpy as np
 from scipy import ndimage
 
 PAPER_BLOCK = 32  # pixels per block when estimating the paper's level
-NOISE_FLOOR = 0.12  # darkness below this is paper grain or JPEG noise, never ink
+NOISE_FLOOR = 31  # darkness (0-255) up to this is paper grain or JPEG noise, never ink (12%)
 STRONG_PERCENTILE = 90  # the picture's strong strokes: this percentile of its marked pixels' darkness
 INK_FRACTION = 0.5  # ink is at least this fraction of the strong strokes' darkness
 DARKEST_PAPER = 0.6  # the paper may darken locally (shadows, vignetting) to this fraction of its brightest
+BAND = 512  # rows measured at a time, so a huge picture needs no float copy of itself
 
 
 @dataclass
@@ -32,66 +36,77 @@ class Ink:
         darkness: uint8 (H, W), 0 on paper to 255 on black ink, relative to
             the paper around each pixel.
         mask: bool (H, W), the pixels that are ink.
-        paper: (3,) float32, the paper's colour (RGB 0-255): the brightest
-            tones' typical colour.
+        paper: (3,) float32, the paper's colour (RGB 0-255): the typical
+            colour of the pixels that are not ink.
     """
 
     darkness: np.ndarray
     mask: np.ndarray
     paper: np.ndarray
 
-    @property
-    def any(self) -> bool:
-        return bool(self.mask.any())
-
 
 def find_ink(sketch: np.ndarray) -> Ink:
     """The ink of a uint8 (H, W, 3) or (H, W) sketch, measured against its own paper."""
-    rgb = sketch if sketch.ndim == 3 else np.repeat(sketch[..., None], 3, axis=-1)
+    rgb = sketch if sketch.ndim == 3 else sketch[..., None]
+    h, w = rgb.shape[:2]
     tone = rgb.min(axis=-1)  # the darkest channel: colour lines are ink too
-    level = _paper_level(tone)
-    darkness = np.clip(1.0 - tone / level, 0.0, 1.0)
-    marked = darkness[darkness > NOISE_FLOOR]
-    if marked.size == 0:
-        mask = np.zeros(tone.shape, bool)
+    blocks = _paper_blocks(tone)
+    ys, xs = _bilinear_axis(h, blocks.shape[0]), _bilinear_axis(w, blocks.shape[1])
+    darkness = np.empty((h, w), np.uint8)
+    for top in range(0, h, BAND):
+        rows = slice(top, top + BAND)
+        level = np.maximum(_bilinear(blocks, ys, xs, rows), np.float32(1))
+        dark = np.clip(np.float32(1) - tone[rows] / level, 0, 1)
+        darkness[rows] = np.floor(dark * np.float32(255) + np.float32(0.5))
+    counts = np.bincount(darkness.ravel(), minlength=256)
+    counts[: NOISE_FLOOR + 1] = 0
+    if counts.sum() == 0:
+        mask = np.zeros((h, w), bool)
     else:
-        strong = float(np.percentile(marked, STRONG_PERCENTILE))
-        mask = darkness >= max(INK_FRACTION * strong, NOISE_FLOOR)
-    paper_pixels = rgb[~mask] if (~mask).any() else rgb.reshape(-1, 3)
-    paper = np.percentile(paper_pixels[:: max(1, paper_pixels.shape[0] // 200_000)], 75, axis=0).astype(np.float32)
-    return Ink(np.round(darkness * 255).astype(np.uint8), mask, np.maximum(paper, 1.0))
+        strong = _percentile_of_counts(counts, STRONG_PERCENTILE)
+        mask = darkness >= max(INK_FRACTION * strong, NOISE_FLOOR + 1)
+    paper_pixels = rgb[~mask] if not mask.all() else rgb.reshape(-1, rgb.shape[-1])
+    step = max(1, paper_pixels.shape[0] // 200_000)
+    paper = np.percentile(paper_pixels[::step], 75, axis=0).astype(np.float32)
+    paper = np.broadcast_to(paper, (3,)).copy()
+    return Ink(darkness, mask, np.maximum(paper, np.float32(1)))
 
 
-def _paper_level(tone: np.ndarray) -> np.ndarray:
-    """The paper's brightness around each pixel (float32, >= 1).
+def _percentile_of_counts(counts: np.ndarray, q: float) -> float:
+    """numpy.percentile's default (linear between ranks) of the values 0-255 counted in `counts`."""
+    n = int(counts.sum())
+    pos = q / 100 * (n - 1)
+    lo = int(np.floor(pos))
+    cumulative = np.cumsum(counts)
+    v_lo = int(np.searchsorted(cumulative, lo + 1))
+    v_hi = int(np.searchsorted(cumulative, min(lo + 1, n - 1) + 1))
+    return v_lo + (v_hi - v_lo) * (pos - lo)
 
-    The brightest tone of each block, spread to the neighbouring blocks (so
-    a block filled with ink takes its neighbours' paper), kept no darker
-    than `DARKEST_PAPER` of the page's paper, and resized smoothly back.
-    """
+
+def _paper_blocks(tone: np.ndarray) -> np.ndarray:
+    """The paper's brightness per `PAPER_BLOCK` block (float32): the brightest
+    tone of each block, spread to its 8 neighbours (so a block filled with ink
+    takes its neighbours' paper), kept no darker than `DARKEST_PAPER` of the page's."""
     h, w = tone.shape
     b = PAPER_BLOCK
     bh, bw = -(-h // b), -(-w // b)
     padded = np.pad(tone, ((0, bh * b - h), (0, bw * b - w)), mode="edge")
-    blocks = padded.reshape(bh, b, bw, b).max(axis=(1, 3)).astype(np.float32)
-    blocks = ndimage.grey_dilation(blocks, size=(3, 3), mode="nearest")
+    blocks = padded.reshape(bh, b, bw, b).max(axis=(1, 3))
+    blocks = ndimage.grey_dilation(blocks, size=(3, 3), mode="nearest").astype(np.float32)
     page = float(np.percentile(blocks, 90))
-    blocks = np.maximum(blocks, DARKEST_PAPER * page, dtype=np.float32)
-    return np.maximum(_bilinear_rows(blocks, h, w), 1.0)
+    return np.maximum(blocks, np.float32(DARKEST_PAPER * page))
 
 
-def _bilinear_rows(blocks: np.ndarray, h: int, w: int) -> np.ndarray:
-    """float32 `blocks` resized to (h, w), bilinear on pixel centres, edges clamped
-    (written out so that the page's JavaScript computes the same numbers)."""
-    bh, bw = blocks.shape
+def _bilinear_axis(n: int, m: int):
+    """Source positions of `n` pixel centres resampled from `m` (float32), edges clamped."""
+    pos = np.clip((np.arange(n, dtype=np.float32) + np.float32(0.5)) * np.float32(m / n) - np.float32(0.5), 0, m - 1)
+    lo = np.floor(pos).astype(np.intp)
+    return lo, np.minimum(lo + 1, m - 1), (pos - lo).astype(np.float32)
 
-    def axis(n, m):
-        pos = np.clip((np.arange(n, dtype=np.float32) + 0.5) * np.float32(m / n) - 0.5, 0, m - 1)
-        lo = np.floor(pos).astype(np.intp)
-        hi = np.minimum(lo + 1, m - 1)
-        return lo, hi, (pos - lo).astype(np.float32)
 
-    y0, y1, fy = axis(h, bh)
-    x0, x1, fx = axis(w, bw)
-    rows = blocks[y0] * (1 - fy)[:, None] + blocks[y1] * fy[:, None]  # (h, bw)
-    return (rows[:, x0] * (1 - fx) + rows[:, x1] * fx).astype(np.float32)
+def _bilinear(blocks: np.ndarray, ys, xs, rows: slice) -> np.ndarray:
+    """Rows `rows` of `blocks` resized bilinearly (float32)."""
+    y0, y1, fy = (a[rows] for a in ys)
+    x0, x1, fx = xs
+    band = blocks[y0] * (np.float32(1) - fy)[:, None] + blocks[y1] * fy[:, None]
+    return band[:, x0] * (np.float32(1) - fx) + band[:, x1] * fx

@@ -11,7 +11,7 @@
 
 const f32 = Math.fround;
 const PAPER_BLOCK = 32;
-const NOISE_FLOOR = f32(0.12);
+const NOISE_FLOOR = 31;
 const STRONG_PERCENTILE = 90;
 const INK_FRACTION = 0.5;
 const DARKEST_PAPER = 0.6;
@@ -89,26 +89,44 @@ function paperLevel(tone, width, height) {
   return level;
 }
 
+// numpy.percentile (linear) of the values 0-255 counted in `counts`.
+function percentileOfCounts(counts, q) {
+  let n = 0;
+  for (const c of counts) n += c;
+  const pos = (q / 100) * (n - 1);
+  const lo = Math.floor(pos);
+  const valueAt = (rank) => {
+    let seen = 0;
+    for (let v = 0; v < 256; v++) {
+      seen += counts[v];
+      if (seen > rank) return v;
+    }
+    return 255;
+  };
+  const vLo = valueAt(lo);
+  const vHi = valueAt(Math.min(lo + 1, n - 1));
+  return vLo + (vHi - vLo) * (pos - lo);
+}
+
 // sketch: RGBA bytes. Returns {darkness (Uint8), mask (Uint8 0/1), paper [r, g, b]}.
 export function findInk(sketch, width, height) {
   const n = width * height;
   const tone = new Uint8Array(n);
   for (let i = 0; i < n; i++) tone[i] = Math.min(sketch[4 * i], sketch[4 * i + 1], sketch[4 * i + 2]);
   const level = paperLevel(tone, width, height);
-  const dark = new Float32Array(n);
-  const marked = [];
+  const darkness = new Uint8Array(n);
+  const counts = new Float64Array(256);
   for (let i = 0; i < n; i++) {
     const d = Math.min(Math.max(f32(1 - f32(tone[i] / level[i])), 0), 1);
-    dark[i] = d;
-    if (d > NOISE_FLOOR) marked.push(d);
+    darkness[i] = Math.floor(f32(f32(d * 255) + 0.5));
+    counts[darkness[i]]++;
   }
+  for (let v = 0; v <= NOISE_FLOOR; v++) counts[v] = 0;
   const mask = new Uint8Array(n);
-  if (marked.length) {
-    const threshold = Math.max(INK_FRACTION * percentile(marked, STRONG_PERCENTILE), NOISE_FLOOR);
-    for (let i = 0; i < n; i++) mask[i] = dark[i] >= threshold ? 1 : 0;
+  if (counts.some((c) => c > 0)) {
+    const threshold = Math.max(INK_FRACTION * percentileOfCounts(counts, STRONG_PERCENTILE), NOISE_FLOOR + 1);
+    for (let i = 0; i < n; i++) mask[i] = darkness[i] >= threshold ? 1 : 0;
   }
-  const darkness = new Uint8Array(n);
-  for (let i = 0; i < n; i++) darkness[i] = Math.round(f32(dark[i] * 255));
   let count = 0;
   for (let i = 0; i < n; i++) if (!mask[i]) count++;
   const usePaper = count > 0;
