@@ -28,8 +28,16 @@ most 6/255 per channel from pixel to pixel, off the artist's lines.
 
 Methods: `connected` (the flats step before the paint stages: ink is luma
 < 128, 2 px gap closing, connected areas), `multiscale_fixed_ink` (the
-multi-scale fill alone, on the same fixed mid-grey ink) and `paint` (the
-package: ink from each picture's own tones, the multi-scale fill).
+package's multi-scale fill on that same fixed mid-grey ink),
+`multiscale_every_level` (new regions may appear at every level of the
+fill, as a plain reading of style2paints' method has it, on the package's
+ink), `distance_watershed` (an alternative: a watershed of the paper's
+distance to the ink, basins merged where the passage between them is at
+least half as wide as the narrower one) and `paint` (the package: ink from
+each picture's own tones, the multi-scale fill with new regions at the
+picture's own level).
+
+Gaps are squares of paper 1-3 line widths across, placed on the lines.
 
     python benchmarks/regions.py --pairs data/regions-1024 --limit 40 --out reports/regions.json
 """
@@ -44,6 +52,8 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from report import emit  # noqa: E402  (benchmarks/report.py)
+
+from keras_anime_cyclegan.paint import regions as R
 
 DEGRADATIONS = ["clean", "gaps_40", "gaps_120", "pencil", "thinned", "hatching", "jpeg_70"]
 MIN_TRUE_REGION = 5e-4
@@ -73,7 +83,7 @@ def degrade(lines: np.ndarray, colour: np.ndarray, truth: np.ndarray, kind: str,
     if kind.startswith("gaps_"):
         ys, xs = np.nonzero(ink)
         for i in rng.choice(ys.size, size=min(int(kind[5:]), ys.size), replace=False):
-            r = rng.integers(width, 3 * width + 1)
+            r = rng.integers(max(1, width // 2), 3 * width // 2 + 1)  # a gap 1-3 line widths long
             out[max(ys[i] - r, 0) : ys[i] + r, max(xs[i] - r, 0) : xs[i] + r] = 255
         return out
     if kind == "pencil":
@@ -143,8 +153,72 @@ def methods():
     return {
         "connected": lambda s: connected_regions(fixed(s), gap=2).labels,
         "multiscale_fixed_ink": lambda s: find_regions(fixed(s)).labels,
+        "multiscale_every_level": lambda s: find_regions(find_ink(s).mask, fresh_levels=99).labels,
+        "distance_watershed": lambda s: distance_regions(find_ink(s).mask).labels,
         "paint": lambda s: find_regions(find_ink(s).mask).labels,
     }
+
+
+def distance_regions(ink: np.ndarray, width: float = 0.5, min_area: float = 64e-6) -> "R.Regions":
+    """Regions by the paper's distance to the ink: a watershed of that distance
+    from its ridges, then neighbouring basins merged where the passage between
+    them is at least `width` times as wide as the narrower of the two (a gap
+    in a line is a narrow passage; a neck, a ribbon or an arm is as wide as itself)."""
+    h, w = ink.shape
+    if ink.all():
+        return R.Regions(np.ones((h, w), np.int32), 1, np.array([False, False]))
+    depth = ndimage.distance_transform_edt(~ink).astype(np.float32)
+    peak = float(depth.max())
+    ridge = (depth >= ndimage.maximum_filter(depth, size=3)) & ~ink
+    markers, n = ndimage.label(ridge, structure=np.ones((3, 3), bool))
+    height = np.round((peak - depth) * (65535 / max(peak, 1e-6))).astype(np.uint16)
+    basins = ndimage.watershed_ift(height, markers.astype(np.int32))
+    deepest = ndimage.maximum(depth, basins, np.arange(n + 1))
+    deepest = np.asarray(deepest, np.float32)
+    # Passages between basins: for each pair of 4-neighbours on paper with
+    # different basins, the passage is as wide as the shallower of the two.
+    pairs, widths = [], []
+    for a, b, da, db, pa, pb in (
+        (basins[:, :-1], basins[:, 1:], depth[:, :-1], depth[:, 1:], ink[:, :-1], ink[:, 1:]),
+        (basins[:-1], basins[1:], depth[:-1], depth[1:], ink[:-1], ink[1:]),
+    ):
+        edge = (a != b) & ~pa & ~pb
+        lo, hi = np.minimum(a[edge], b[edge]), np.maximum(a[edge], b[edge])
+        pairs.append(lo.astype(np.int64) * (n + 1) + hi)
+        widths.append(np.minimum(da[edge], db[edge]))
+    pairs, widths = np.concatenate(pairs), np.concatenate(widths)
+    order = np.argsort(pairs, kind="stable")
+    pairs, widths = pairs[order], widths[order]
+    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]]) if pairs.size else np.zeros(0, np.intp)
+    passage = np.maximum.reduceat(widths, starts) if pairs.size else np.zeros(0, np.float32)
+    keys = pairs[starts]
+    parent = np.arange(n + 1)
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for k in np.argsort(-passage, kind="stable"):
+        ra, rb = root(int(keys[k] // (n + 1))), root(int(keys[k] % (n + 1)))
+        if ra != rb and passage[k] >= width * min(deepest[ra], deepest[rb]):
+            parent[rb] = ra
+            deepest[ra] = max(deepest[ra], deepest[rb])
+    roots = np.array([root(i) for i in range(n + 1)])
+    labels = roots[basins].astype(np.int32)
+    # Areas smaller than min_area join their neighbours (under the lines too).
+    labels, count = R._renumber(labels, int(labels.max()))
+    sizes = np.bincount(np.where(ink, 0, labels).ravel(), minlength=count + 1)
+    small = sizes < min_area * h * w
+    small[0] = True
+    labels[small[labels] | ink] = 0
+    R.grow(labels, ~ink)
+    R.grow(labels)
+    if labels.max() == 0:
+        return R.Regions(np.ones((h, w), np.int32), 1, np.array([False, False]))
+    labels, count = R._renumber(labels, int(labels.max()))
+    return R.Regions(labels, count, R._background(labels, count))
 
 
 def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng):

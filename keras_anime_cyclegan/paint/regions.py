@@ -1,17 +1,17 @@
 """Regions: the areas a sketch's lines enclose, found even where the lines leave gaps.
 
 A multi-scale fill, after the idea of style2paints V4: the lines are
-thickened and the picture halved, level by level, until its longest side
-is about `COARSEST` pixels, where every gap narrower than the thickened
-lines is closed; the paper's connected areas there are the first regions.
-Coming back up, each level's paper takes the labels of the level below,
-grows them through its own paper (never across a line), and gives a new
-label to an area of paper the coarser level did not see (a thin area: an
-eye, a ribbon) when it is at least `min_area` pixels of the picture, so
-the cells of hatching and specks of noise do not become regions. Only
-paper passes labels up. At the end, the pixels left over (the lines
-themselves, specks) take the label of their nearest labelled neighbour. Where two coarse regions meet through a gap, their
-fronts meet in the gap.
+thickened by a pixel and the picture halved, level by level, until its
+longest side is about `COARSEST` pixels; there every gap narrower than the
+thickened lines is closed, and the paper's connected areas are the first
+regions. Coming back up, each level's paper takes the labels of the
+coarser level's paper and grows them through its own paper, never across
+a line, so where two regions meet through a gap their fronts meet in the
+gap. At the picture's own level, an area of paper no label reached (a thin
+area the coarse levels lost: an eye, a ribbon) becomes a region of its own
+when it has at least `MIN_AREA` of the picture's pixels; the cells of
+hatching and specks of noise do not. Last, the pixels left over (the
+lines themselves, specks) take the label of a labelled neighbour.
 
 The background is the region that touches most of the picture's border
 (and any other that touches at least a quarter of it): the open paper
@@ -30,6 +30,7 @@ from keras_anime_cyclegan.paint.grow import grow
 COARSEST = 64  # the fill starts where the longest side is about this many pixels
 MIN_AREA = 64e-6  # a new region needs at least this fraction of the picture (64 px at 1000x1000)
 BACKGROUND_BORDER = 0.25  # a region touching this share of the border is background
+FRESH_LEVELS = 1  # new regions appear at the picture's own level only (see find_regions)
 
 
 @dataclass
@@ -52,14 +53,20 @@ class Regions:
         return np.bincount(self.labels.ravel(), minlength=self.count + 1)
 
 
-def find_regions(ink: np.ndarray, coarsest: int = COARSEST, min_area: float = MIN_AREA) -> Regions:
+def find_regions(
+    ink: np.ndarray, coarsest: int = COARSEST, min_area: float = MIN_AREA, fresh_levels: int = FRESH_LEVELS
+) -> Regions:
     """Regions of a picture from its ink mask (bool (H, W)), gaps closed by the multi-scale fill.
 
     Args:
         ink: bool (H, W), True on the lines.
         coarsest: the longest side (pixels) of the coarsest level; smaller
-            closes wider gaps and loses more thin areas to the finer levels.
+            closes wider gaps.
         min_area: the smallest new region, as a fraction of the picture's pixels.
+        fresh_levels: how many of the finest levels may add new regions (1:
+            the picture's own level only; more: coarser levels too, which
+            keeps more thin areas apart across gaps but cuts thin areas and
+            hatched ones into pieces: `benchmarks/regions.py` measures both).
     """
     h, w = ink.shape
     pyramid = [ink]
@@ -69,25 +76,30 @@ def find_regions(ink: np.ndarray, coarsest: int = COARSEST, min_area: float = MI
     labels = labels.astype(np.int32)
     for level in range(len(pyramid) - 2, -1, -1):
         mask = pyramid[level]
-        scale = 4**level
         seeds = _upsample(labels, mask.shape)  # labels on the coarser level's paper only
         seeds[mask] = 0
         grow(seeds, ~mask)
-        fresh, n = ndimage.label(~mask & (seeds == 0))
-        if n:
-            area = np.bincount(fresh.ravel(), minlength=n + 1)
-            keep = area * scale >= min_area * h * w
-            keep[0] = False
-            numbering = np.zeros(n + 1, np.int32)
-            numbering[keep] = np.arange(count + 1, count + 1 + int(keep.sum()), dtype=np.int32)
-            count += int(keep.sum())
-            seeds = np.where(fresh > 0, numbering[fresh], seeds)
+        if level < fresh_levels:
+            count = _add_fresh(seeds, mask, count, min_area * h * w / 4**level)
         labels = seeds
     grow(labels)
     if count == 0:  # all ink: one region
         return Regions(np.ones((h, w), np.int32), 1, np.array([False, False]))
     labels, count = _renumber(labels, count)
     return Regions(labels, count, _background(labels, count))
+
+
+def _add_fresh(seeds: np.ndarray, mask: np.ndarray, count: int, min_pixels: float) -> int:
+    """Numbers (in place) each unlabelled area of paper of at least `min_pixels`; the new count."""
+    fresh, n = ndimage.label(~mask & (seeds == 0))
+    if n == 0:
+        return count
+    keep = np.bincount(fresh.ravel(), minlength=n + 1) >= min_pixels
+    keep[0] = False
+    numbering = np.zeros(n + 1, np.int32)
+    numbering[keep] = np.arange(count + 1, count + 1 + int(keep.sum()), dtype=np.int32)
+    np.copyto(seeds, numbering[fresh], where=fresh > 0)
+    return count + int(keep.sum())
 
 
 def connected_regions(ink: np.ndarray, gap: int = 2) -> Regions:
@@ -132,3 +144,4 @@ def _background(labels: np.ndarray, count: int) -> np.ndarray:
     background[int(np.argmax(contact))] = True
     background[0] = False
     return background
+

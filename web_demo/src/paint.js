@@ -17,6 +17,7 @@ const INK_FRACTION = 0.5;
 const DARKEST_PAPER = 0.6;
 const COARSEST = 64;
 const MIN_AREA = 64e-6;
+const FRESH_LEVELS = 1;
 const BACKGROUND_BORDER = 0.25;
 const BLUR = 5;
 const HEIGHT_LEVELS = 8;
@@ -232,16 +233,19 @@ export function findRegions(mask, width, height) {
     }
     const paper = m.map((v) => 1 - v);
     grow(seeds, w, h, paper);
-    const freshOpen = new Uint8Array(w * h);
-    for (let i = 0; i < w * h; i++) freshOpen[i] = paper[i] && !seeds[i] ? 1 : 0;
-    const fresh = label(freshOpen, w, h);
-    if (fresh.count) {
-      const area = new Int32Array(fresh.count + 1);
-      for (let i = 0; i < w * h; i++) area[fresh.labels[i]]++;
-      const numbering = new Int32Array(fresh.count + 1);
-      const scale = 4 ** level;
-      for (let r = 1; r <= fresh.count; r++) if (area[r] * scale >= MIN_AREA * width * height) numbering[r] = ++count;
-      for (let i = 0; i < w * h; i++) if (fresh.labels[i]) seeds[i] = numbering[fresh.labels[i]] || seeds[i];
+    if (level < FRESH_LEVELS) {
+      // Paper no label reached: a region of its own when it is large enough.
+      const freshOpen = new Uint8Array(w * h);
+      for (let i = 0; i < w * h; i++) freshOpen[i] = paper[i] && !seeds[i] ? 1 : 0;
+      const fresh = label(freshOpen, w, h);
+      if (fresh.count) {
+        const area = new Int32Array(fresh.count + 1);
+        for (let i = 0; i < w * h; i++) area[fresh.labels[i]]++;
+        const numbering = new Int32Array(fresh.count + 1);
+        const minPixels = (MIN_AREA * width * height) / 4 ** level;
+        for (let r = 1; r <= fresh.count; r++) if (area[r] >= minPixels) numbering[r] = ++count;
+        for (let i = 0; i < w * h; i++) if (fresh.labels[i] && numbering[fresh.labels[i]]) seeds[i] = numbering[fresh.labels[i]];
+      }
     }
     labels = seeds;
   }
