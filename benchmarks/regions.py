@@ -21,7 +21,10 @@ q=70. For each degradation and method:
   lines multiplied) against the colour picture, `unhinted_error` the same
   regions with no hints (G's colours; the `--model`, default the shipped
   one), and `ratio` their quotient (target <= 0.25). Also the dots' own
-  colour error (median CIE76 at the dots' centres).
+  colour error (median CIE76 at the dots' centres), and without hints the
+  area colour error (CIE76 on 32x32 box means, `utils.metrics`) of the
+  painted result and of the bare sketch against the colour picture, and on
+  how many pictures the result is further from it than the bare sketch.
 
 True regions: 4-connected areas of the colour picture that change by at
 most 6/255 per channel from pixel to pixel, off the artist's lines.
@@ -257,7 +260,7 @@ def main():
         raise SystemExit(f"regions.py: error: {folder}: no pairs in lines/ and colors/")
     finders = methods()
     rows = {d: {m: {"pixels": [], "regions": [], "seconds": [], "megapixels": 0.0} for m in finders} for d in DEGRADATIONS}
-    hint_rows = {d: {"hinted": [], "unhinted": [], "dots": []} for d in DEGRADATIONS}
+    hint_rows = {d: {"hinted": [], "unhinted": [], "dots": [], "area": [], "bare": []} for d in DEGRADATIONS}
     colorizer = None
     if args.hints:
         import keras_anime_cyclegan as kac
@@ -265,6 +268,7 @@ def main():
         colorizer = kac.Colorizer.pretrained(flat=False) if args.model == "pretrained" else kac.Colorizer.load(args.model, flat=False)
     from keras_anime_cyclegan.paint import paint
     from keras_anime_cyclegan.paint.colours import Hint
+    from keras_anime_cyclegan.utils.metrics import area_colour_error
 
     for k, name in enumerate(names):
         rng = np.random.default_rng([args.seed, k])
@@ -292,6 +296,8 @@ def main():
                 without = paint(sketch, g).image
                 hint_rows[d]["hinted"].append(float(lab_error(with_hints, colour)[hinted_mask].mean()))
                 hint_rows[d]["unhinted"].append(float(lab_error(without, colour)[hinted_mask].mean()))
+                hint_rows[d]["area"].append(area_colour_error(without, colour))
+                hint_rows[d]["bare"].append(area_colour_error(sketch, colour))
                 at = np.array([[y, x] for x, y, *_ in dots])
                 hint_rows[d]["dots"].extend(lab_error(with_hints[at[:, 0], at[:, 1]], colour[at[:, 0], at[:, 1]]).tolist())
         print(f"{k + 1}/{len(names)} {name}", flush=True, file=__import__("sys").stderr)
@@ -311,6 +317,12 @@ def main():
                 "unhinted_error": round(float(unhinted), 2),
                 "ratio": round(float(hinted / max(unhinted, 1e-9)), 3),
                 "dot_error_median": round(float(np.median(hint_rows[d]["dots"])), 2),
+            }
+            area, bare = np.array(hint_rows[d]["area"]), np.array(hint_rows[d]["bare"])
+            entry["no_hints"] = {
+                "area_colour_error": round(float(area.mean()), 2),
+                "bare_sketch_area_colour_error": round(float(bare.mean()), 2),
+                "pictures_worse_than_bare_sketch": int((area > bare).sum()),
             }
         doc["degradations"][d] = entry
     emit(doc, args.out)

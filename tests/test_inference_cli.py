@@ -82,3 +82,25 @@ def test_flat_colours_by_default_and_no_flat_gives_g_s_own(model_dir, tmp_path):
         written = np.asarray(Image.open(tmp_path / folder / "s.png").convert("RGB"))
         np.testing.assert_array_equal(written, np.asarray(Colorizer.load(model, flat=flat).colorize(picture)))
     assert (np.asarray(Image.open(tmp_path / "flat" / "s.png")) != np.asarray(Image.open(tmp_path / "own" / "s.png"))).any()
+
+
+def test_layers_and_pages_with_nothing_to_fill(model_dir, tmp_path):
+    """--layers writes the layers beside each result; a blank page, an all-black
+    page and a 1x1 picture come back at their size, no error."""
+    import zipfile
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(synthetic_sample(48, 64, seed=5).lines).save(src / "s.png")
+    Image.new("RGB", (30, 20), "white").save(src / "blank.png")
+    Image.new("RGB", (30, 20), "black").save(src / "black.png")
+    Image.new("RGB", (1, 1), (128, 128, 128)).save(src / "dot.png")
+    out = tmp_path / "out"
+    assert main(["colorize", str(src), "-m", str(model_dir / "generator_g.keras"), "--layers", "-o", str(out)]) == 0
+    for name, size in {"s": (64, 48), "blank": (30, 20), "black": (30, 20), "dot": (1, 1)}.items():
+        assert Image.open(out / f"{name}.png").size == size
+        for layer in ("flats", "lines", "shading"):
+            assert Image.open(out / f"{name}.{layer}.png").size == size
+        with zipfile.ZipFile(out / f"{name}.ora") as z:
+            assert z.read("mimetype") == b"image/openraster"
+    np.testing.assert_array_equal(np.asarray(Image.open(out / "blank.png")), np.full((20, 30, 3), 255, np.uint8))

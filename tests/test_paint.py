@@ -148,3 +148,71 @@ def test_colorizer_paints_by_default_and_gives_g_its_own_result_when_asked(tmp_p
     both = list(colorizer.colorize_many([sketch, Hinted(sketch, flat=True)], flat=False))
     np.testing.assert_array_equal(np.asarray(both[0]), raw)
     np.testing.assert_array_equal(np.asarray(both[1]), flat)  # a picture's own option wins over the call's
+
+
+def _recompose(layers_bottom_to_top):
+    """Visible layers composited as OpenRaster and Photoshop define normal and
+    multiply: out = base (1 - a) + blend(base, layer) a."""
+    base = None
+    for rgba, mode in layers_bottom_to_top:
+        rgba = rgba.astype(np.float64) / 255.0
+        colour, a = rgba[..., :3], (rgba[..., 3:] if rgba.shape[-1] == 4 else np.ones(rgba.shape[:2] + (1,)))
+        if base is None:
+            base = colour * a + (1 - a)  # over white
+            continue
+        blended = base * colour if mode == "multiply" else colour
+        base = base * (1 - a) + blended * a
+    return np.round(base * 255)
+
+
+def test_layers_recompose_the_flat_result_in_ora_psd_and_pngs(tmp_path):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    import keras
+    from psd_tools import PSDImage
+
+    from keras_anime_cyclegan.config import GeneratorConfig
+    from keras_anime_cyclegan.models import build_generator
+
+    keras.utils.set_random_seed(0)
+    path = tmp_path / "generator_g.keras"
+    build_generator(GeneratorConfig(base_filters=8, max_filters=16, levels=2, residual_blocks=1)).save(path)
+    sketch = figure(size=128, grey=90)  # grey lines: the line layer carries their darkness as opacity
+    colorizer = Colorizer.load(path)
+    layers = colorizer.colorize(sketch, layers=True)
+    flat = np.asarray(layers.image)
+    np.testing.assert_array_equal(flat, np.asarray(colorizer.colorize(sketch)))
+    raw = np.asarray(Colorizer.load(path, flat=False).colorize(sketch)).astype(np.float64)
+
+    # OpenRaster, read by the spec: a zip whose first entry is the stored mimetype, stack.xml top to bottom.
+    layers.save(tmp_path / "x.ora")
+    with zipfile.ZipFile(tmp_path / "x.ora") as z:
+        first = z.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert z.read("mimetype") == b"image/openraster"
+        stack = [e.attrib for e in ET.fromstring(z.read("stack.xml")).iter("layer")]
+        assert [e["name"] for e in stack] == ["lines", "shading", "flats"]
+        assert [e["visibility"] for e in stack] == ["visible", "hidden", "visible"]
+        assert [e["composite-op"] for e in stack] == ["svg:multiply", "svg:multiply", "svg:src-over"]
+        pictures = {e["name"]: np.asarray(Image.open(z.open(e["src"])).convert("RGBA")) for e in stack}
+    visible = [(pictures[e["name"]], "multiply" if "multiply" in e["composite-op"] else "normal")
+               for e in reversed(stack) if e["visibility"] == "visible"]
+    assert np.abs(_recompose(visible) - flat).max() <= 2  # 8-bit rounding of the line layer
+    # G's shading over the flats gives G back wherever G is no lighter than the flats.
+    shaded = _recompose([(pictures["flats"], "normal"), (pictures["shading"], "multiply")])
+    darker = (raw <= np.asarray(pictures["flats"])[..., :3]).all(axis=-1)
+    assert darker.mean() > 0.3 and np.abs(shaded - raw)[darker].max() <= 2
+
+    # Photoshop: the same layers, modes and visibility, read back by psd-tools.
+    layers.save(tmp_path / "x.psd")
+    psd = PSDImage.open(tmp_path / "x.psd")
+    assert [(l.name, l.blend_mode.name, l.visible) for l in psd] == [
+        ("flats", "NORMAL", True), ("shading", "MULTIPLY", False), ("lines", "MULTIPLY", True)]
+    recomposed = _recompose([(np.asarray(l.topil().convert("RGBA")), l.blend_mode.name.lower()) for l in psd if l.visible])
+    assert np.abs(recomposed - flat).max() <= 2
+
+    # PNGs: the composite and each layer beside it.
+    written = layers.save(tmp_path / "x.png")
+    assert [p.name for p in written] == ["x.png", "x.flats.png", "x.lines.png", "x.shading.png"]
+    assert Image.open(tmp_path / "x.lines.png").mode == "RGBA"

@@ -59,6 +59,15 @@ def add_parser(sub):
                 "and the sketch's lines are multiplied over it",
             )
             p.add_argument(
+                "--layers",
+                nargs="?",
+                const="ora",
+                choices=("ora", "psd"),
+                help="also write the layers a colourist keeps: NAME.flats.png, NAME.lines.png (lines on "
+                "transparency, multiply), NAME.shading.png (G's shading over the flats, multiply) and one "
+                "layered file, NAME.ora (default; Krita, GIMP, MyPaint) or NAME.psd",
+            )
+            p.add_argument(
                 "--confidence",
                 action="store_true",
                 help="also write NAME.confidence.png (white where F gives the sketch back, darker where not) "
@@ -105,7 +114,9 @@ def run(args):
     if hints is not None:
         inputs = _with_hints(inputs, hints)
     if args.direction == "colorize":
-        results = translator.colorize_many(inputs, return_exceptions=True, return_confidence=confidence)
+        results = translator.colorize_many(
+            inputs, return_exceptions=True, return_confidence=confidence, layers=bool(args.layers)
+        )
     else:
         results = translator.translate_many(inputs, return_exceptions=True)
     failed, scores = 0, []
@@ -119,6 +130,9 @@ def run(args):
             dest = out_dir / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             result.save(dest)
+            layers = getattr(result, "image", result) if confidence else result
+            if getattr(args, "layers", None):
+                layers.save(dest.with_suffix("." + args.layers))
             if confidence:
                 result.confidence_map.save(dest.with_suffix(".confidence.png"))
                 scores.append((rel.as_posix(), result.confidence))

@@ -23,9 +23,11 @@ from keras_anime_cyclegan.artifacts.layout import CONFIG_FILE, GENERATOR_FILES
 from keras_anime_cyclegan.config import COLOUR_SIDE, INFERENCE_BATCH, PIXELS_PER_CALL, TILE_OVERLAP, TILE_SIZE
 from keras_anime_cyclegan.inference.hints import Hints, hint_channels, paint_hints
 from keras_anime_cyclegan.inference.io import ImageInput, read_image
+from keras_anime_cyclegan.inference.layers import Layers
 from keras_anime_cyclegan.inference.runners import Runner, open_runner
 from keras_anime_cyclegan.inference.tiling import TilePlan, padded_length, reflect_pad
 from keras_anime_cyclegan.paint import paint
+from keras_anime_cyclegan.paint.composite import line_layer, shading_layer
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
 
@@ -35,13 +37,15 @@ class Hinted:
 
     `hints` is anything `colorize(hints=...)` takes; `source` names them in
     error messages (a hint file, for example); `flat` overrides the
-    Colorizer's `flat` for this picture (None: the Colorizer's).
+    Colorizer's `flat` for this picture (None: the Colorizer's); `layers`
+    asks for `inference.layers.Layers` instead of one picture.
     """
 
     image: ImageInput
     hints: Hints = None
     source: str = "hints"
     flat: Optional[bool] = None
+    layers: bool = False
 
 
 @dataclass
@@ -157,7 +161,9 @@ class ImageTranslator:
                 continue
             out = self._finish(job.assemble([next(outputs) for _ in job.patches]), job)
             if job.alpha is not None:
-                out.putalpha(Image.fromarray(job.alpha))
+                alpha = Image.fromarray(job.alpha)
+                for picture in (out.image, out.flats) if isinstance(out, Layers) else (out,):
+                    picture.putalpha(alpha)
             yield out
 
     def _finish(self, rgb: np.ndarray, job: _Job) -> Image.Image:
@@ -264,7 +270,8 @@ class Colorized:
     where that differs from the sketch, G changed or lost something there.
 
     Attributes:
-        image: the coloured picture (PIL), as `colorize` returns it.
+        image: the coloured picture (PIL), as `colorize` returns it (its
+            `Layers` when asked for them).
         confidence: one score for the picture, 1 - the mean absolute
             difference between the sketch and F(G(sketch)) (0-1; 1 = F gives
             the sketch back exactly).
@@ -295,7 +302,7 @@ class Colorizer(ImageTranslator):
         flat: bool; True (the default) gives flat colours: each region the
             sketch's lines enclose takes one colour (the median of G's
             there) and the sketch is multiplied over them, so its lines stay
-            as drawn (`inference.flats`); False gives G's own result.
+            as drawn (`keras_anime_cyclegan.paint`); False gives G's own result.
         max_side: G sees the sketch with its longest side at most this
             (default `config.COLOUR_SIDE`, 1024); flat colours are painted on
             the sketch at its own size, so the result keeps every line as
@@ -322,12 +329,23 @@ class Colorizer(ImageTranslator):
         self.flat = flat
         self._line_extractor = line_extractor
 
-    def _finish(self, rgb: np.ndarray, job: _Job) -> Image.Image:
-        if not (self.flat if job.hinted.flat is None else job.hinted.flat):
+    def _finish(self, rgb: np.ndarray, job: _Job):
+        flat = self.flat if job.hinted.flat is None else job.hinted.flat
+        if not (flat or job.hinted.layers):
             return super()._finish(rgb, job)
         # Regions, lines and hints at the picture's own size; colours from G at its size.
         hints = paint_hints(job.hinted.hints, job.size, job.model_size, job.hinted.source)
-        return Image.fromarray(paint(job.picture, rgb, hints).image)
+        painting = paint(job.picture, rgb, hints)
+        image = Image.fromarray(painting.image)
+        if not job.hinted.layers:
+            return image
+        g = np.asarray(super()._finish(rgb, job))
+        return Layers(
+            image,
+            Image.fromarray(painting.flats),
+            Image.fromarray(line_layer(job.picture, painting.ink.paper), "RGBA"),
+            Image.fromarray(shading_layer(g, painting.flats)),
+        )
 
     @property
     def line_extractor(self) -> "LineExtractor":
@@ -352,7 +370,12 @@ class Colorizer(ImageTranslator):
         return self._line_extractor
 
     def colorize(
-        self, image: ImageInput, hints: Hints = None, flat: Optional[bool] = None, return_confidence: bool = False
+        self,
+        image: ImageInput,
+        hints: Hints = None,
+        flat: Optional[bool] = None,
+        return_confidence: bool = False,
+        layers: bool = False,
     ):
         """The coloured picture, the same size (and alpha) as `image`.
 
@@ -365,10 +388,15 @@ class Colorizer(ImageTranslator):
                 or a JSON hint file. See `inference.hints`.
             flat: flat colours (True) or G's own (False) for this picture;
                 None: the Colorizer's `flat`.
+            layers: return `inference.layers.Layers` (flats, lines on
+                transparency, G's shading; `.save("x.ora")`, `.psd` or
+                `.png`) instead of one picture.
             return_confidence: also run F on the result and return a
                 `Colorized` (picture, score, map) instead of the picture.
         """
-        (result,) = self.colorize_many([image], hints=hints, flat=flat, return_confidence=return_confidence)
+        (result,) = self.colorize_many(
+            [image], hints=hints, flat=flat, return_confidence=return_confidence, layers=layers
+        )
         return result
 
     def colorize_many(
@@ -378,22 +406,24 @@ class Colorizer(ImageTranslator):
         return_exceptions: bool = False,
         return_confidence: bool = False,
         flat: Optional[bool] = None,
+        layers: bool = False,
     ) -> Iterator:
         """`colorize` over many pictures, in batches; see `translate_many`.
 
-        `hints` and `flat` apply to every picture (None: no hints, and the
-        Colorizer's `flat`); give a picture its own by passing it as
-        `Hinted(image, hints, flat=...)`, whose values win.
+        `hints`, `flat` and `layers` apply to every picture (None: no hints,
+        and the Colorizer's `flat`); give a picture its own by passing it as
+        `Hinted(image, hints, flat=..., layers=...)`, whose values win.
         """
-        if hints is not None or flat is not None:
-            images = (_with_defaults(im, hints, flat) for im in images)
+        if hints is not None or flat is not None or layers:
+            images = (_with_defaults(im, hints, flat, layers) for im in images)
         if not return_confidence:
             yield from self.translate_many(images, return_exceptions)
             return
         images = list(images)
         coloured = list(self.translate_many(images, return_exceptions=True))
         ok = [c for c in coloured if not isinstance(c, Exception)]
-        back = iter(self.line_extractor.extract_many([c.convert("RGB") for c in ok]))
+        pictures = [c.image if isinstance(c, Layers) else c for c in ok]
+        back = iter(self.line_extractor.extract_many([p.convert("RGB") for p in pictures]))
         for image, result in zip(images, coloured):
             if isinstance(result, Exception):
                 if not return_exceptions:
@@ -404,12 +434,15 @@ class Colorizer(ImageTranslator):
             yield cycle_confidence(sketch, np.asarray(next(back).convert("RGB")), result)
 
 
-def _with_defaults(image, hints: Hints, flat: Optional[bool]) -> Hinted:
-    """`image` as `Hinted`, its own hints and `flat` kept where it has them."""
+def _with_defaults(image, hints: Hints, flat: Optional[bool], layers: bool = False) -> Hinted:
+    """`image` as `Hinted`, its own hints, `flat` and `layers` kept where it has them."""
     if not isinstance(image, Hinted):
-        return Hinted(image, hints, flat=flat)
+        return Hinted(image, hints, flat=flat, layers=layers)
     return dataclasses.replace(
-        image, hints=hints if image.hints is None else image.hints, flat=flat if image.flat is None else image.flat
+        image,
+        hints=hints if image.hints is None else image.hints,
+        flat=flat if image.flat is None else image.flat,
+        layers=image.layers or layers,
     )
 
 

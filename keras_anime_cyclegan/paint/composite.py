@@ -53,3 +53,36 @@ def multiply_lines(flat: np.ndarray, sketch: np.ndarray, paper: np.ndarray, keep
             band = np.where(keep[rows][..., None], sketch[rows], band)
         out[rows] = np.clip(band, 0, 255).astype(np.uint8)
     return out
+
+
+def line_layer(sketch: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """uint8 (H, W, 4): the lines on transparency, for a multiply (or normal) layer over the flats.
+
+    Over a base colour B, a layer of colour L and opacity a in multiply mode
+    gives B (1 - a + a L); the sketch's own effect is B * shade, with shade
+    = sketch / paper. So a = the darkest channel's darkness and L = 1 - (1 -
+    shade) / a: grey lines are black at their darkness, paper is clear, and
+    the layer recomposes the flat result exactly (up to 8-bit rounding).
+    """
+    sketch = sketch if sketch.ndim == 3 else np.repeat(sketch[..., None], 3, axis=-1)
+    out = np.zeros(sketch.shape[:2] + (4,), np.uint8)
+    scale = (1.0 / paper).astype(np.float32)
+    for top in range(0, sketch.shape[0], BAND):
+        rows = slice(top, top + BAND)
+        shade = np.minimum(sketch[rows].astype(np.float32) * scale, 1.0)
+        alpha = 1.0 - shade.min(axis=-1, keepdims=True)
+        colour = 1.0 - (1.0 - shade) / np.maximum(alpha, 1e-6)
+        out[rows, :, :3] = np.clip(np.round(colour * 255), 0, 255)
+        out[rows, :, 3:] = np.clip(np.round(alpha * 255), 0, 255)
+    return out
+
+
+def shading_layer(coloured: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """uint8 (H, W, 3): a model's colours divided by the flats (white where it
+    is no darker), for a multiply layer that brings its shading back over them."""
+    out = np.empty_like(flat)
+    for top in range(0, flat.shape[0], BAND):
+        rows = slice(top, top + BAND)
+        ratio = coloured[rows].astype(np.float32) / np.maximum(flat[rows].astype(np.float32), 1.0)
+        out[rows] = np.clip(np.round(ratio * 255), 0, 255)
+    return out
