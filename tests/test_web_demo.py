@@ -54,7 +54,7 @@ CASES = {
     "colorize_uint8": dict(direction="colorize", size=(60, 90), seed=1, quantize="uint8"),
     "phone": dict(direction="lines", size=(200, 300), seed=3, phone=True, page_size="128"),
     # a sketch larger than the model's size: flat colours come back at the picture's own size
-    "colorize_large": dict(direction="colorize", size=(240, 360), seed=4, page_size="128"),
+    "colorize_large": dict(direction="colorize", size=(240, 360), seed=4, page_size="128", layers=True),
     # what `make web` serves: the shipped colourizer, on the bundled sample
     # line art; then a green dot tapped on the alien's head
     "shipped": dict(direction="colorize", size=(256, 256), seed=0, shipped=True,
@@ -127,7 +127,7 @@ def browser_run(tmp_path_factory):
         plan_cases.append({"name": name, "file": str(path), "direction": case["direction"],
                            "size": case.get("page_size", "original"), "backend": case.get("backend"),
                            "offline": case.get("offline", False), "phone": case.get("phone", False),
-                           "hint": case.get("hint"), "flat": case.get("flat", True),
+                           "hint": case.get("hint"), "flat": case.get("flat", True), "layers": case.get("layers", False),
                            "models": f"models-{case['quantize']}/" if "quantize" in case
                            else "models-shipped/" if case.get("shipped") else None})
     not_image = root / "notes.txt"
@@ -260,6 +260,29 @@ def test_flat_colours_come_back_at_the_picture_s_own_size(browser_run):
     assert diff.mean() <= 2 * PARITY_LIMIT
     background = painted.regions.background[painted.regions.labels]
     np.testing.assert_array_equal(page[background], picture[background])  # paper stays paper, lines as drawn
+
+
+def test_the_page_s_layered_file_recomposes_its_result(browser_run):
+    """The page's "Download layers": an OpenRaster file at the picture's size whose visible
+    layers (flats, lines in multiply), read by the spec, give the result on screen."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    case = browser_run["cases"]["colorize_large"]
+    assert case["layersButton"] and case["layersName"].endswith("-layers.ora")
+    page = _page_output(case).astype(np.float64)
+    with zipfile.ZipFile(case["layersFile"]) as z:
+        first = z.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        stack = [e.attrib for e in ET.fromstring(z.read("stack.xml")).iter("layer")]
+        assert [(e["name"], e["composite-op"], e["visibility"]) for e in stack] == [
+            ("lines", "svg:multiply", "visible"), ("shading", "svg:multiply", "hidden"), ("flats", "svg:src-over", "visible")]
+        flats = np.asarray(Image.open(z.open(stack[2]["src"])).convert("RGBA")).astype(np.float64) / 255
+        lines = np.asarray(Image.open(z.open(stack[0]["src"])).convert("RGBA")).astype(np.float64) / 255
+        assert np.asarray(Image.open(z.open("mergedimage.png"))).shape[:2] == page.shape[:2]
+    a = lines[..., 3:]
+    recomposed = flats[..., :3] * (1 - a) + flats[..., :3] * lines[..., :3] * a
+    assert flats.shape[:2] == page.shape[:2] and np.abs(np.round(recomposed * 255) - page).max() <= 2
 
 
 def test_uint8_weights_stay_close_in_the_browser(browser_run):

@@ -5,6 +5,7 @@
 // `kac colorize --hints` takes). Query parameters, for tests and for hosting the
 // models elsewhere on the same origin: ?models=URL/ ?backend=wasm ?size=original
 // ?flat=0 (G's own colours instead of flat colours; paint.js).
+import { strToU8, zipSync } from "fflate";
 import { fitToModel, hintSquare } from "./geometry.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +22,7 @@ const state = {
   ready: false,
   failedBackends: [], // tried before the one in use, and unusable or too slow here
   hints: [], // colour dots: {x, y} fractions of the picture's size, colour "#rrggbb"
+  layersOf: null, // the run whose layers the worker keeps (flat colours only)
 };
 
 if (params.get("flat") === "0") $("flat").checked = false;
@@ -168,7 +170,7 @@ worker?.addEventListener("message", ({ data }) => {
     setBackendLabel(data.backend, data.failedBackends);
     if (state.picture) run();
     else setState("ready");
-  } else if (data.type === "result") {
+  } else if (data.type === "result" || data.type === "layers") {
     pending.get(data.id)?.resolve(data);
     pending.delete(data.id);
   } else if (data.type === "error") {
@@ -351,6 +353,8 @@ function show(result, width, height) {
   $("timing").textContent = `(${result.modelWidth}×${result.modelHeight}: model ${result.modelMs.toFixed(0)} ms on ${LABELS[result.backend]}${result.flatMs ? `, flat colours ${result.flatMs.toFixed(0)} ms` : ""})`;
   setBackendLabel(result.backend);
   $("download").disabled = false;
+  state.layersOf = result.direction === "colorize" && $("flat").checked ? result.id : null;
+  $("download-layers").hidden = state.layersOf === null;
   setProgress("Done.", 1);
   setState("done");
 }
@@ -363,4 +367,43 @@ $("download").addEventListener("click", () => {
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   }, "image/png");
+});
+
+// The layered file (OpenRaster: a zip with the mimetype first and stored,
+// stack.xml listing the layers top to bottom, a PNG per layer and the
+// merged picture), as kac colorize --layers writes it.
+async function pngOf(rgba, width, height) {
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
+  return new Uint8Array(await (await canvas.convertToBlob({ type: "image/png" })).arrayBuffer());
+}
+
+$("download-layers").addEventListener("click", async () => {
+  const id = state.layersOf;
+  try {
+    const result = await new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ type: "layers", id });
+    });
+    const { width, height } = result;
+    const merged = await new Promise((resolve) => $("output").toBlob(resolve, "image/png"));
+    const stack = [["lines", "svg:multiply", "visible"], ["shading", "svg:multiply", "hidden"], ["flats", "svg:src-over", "visible"]];
+    const files = {
+      mimetype: [strToU8("image/openraster"), { level: 0 }],
+      "stack.xml": strToU8(
+        `<?xml version="1.0" encoding="UTF-8"?><image version="0.0.5" w="${width}" h="${height}"><stack>` +
+          stack.map(([name, op, vis]) => `<layer name="${name}" src="data/${name}.png" composite-op="${op}" visibility="${vis}" x="0" y="0" opacity="1.0"/>`).join("") +
+          "</stack></image>"),
+      "mergedimage.png": new Uint8Array(await merged.arrayBuffer()),
+    };
+    for (const [name] of stack) files[`data/${name}.png`] = await pngOf(result[name], width, height);
+    const blob = new Blob([zipSync(files)], { type: "image/openraster" });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `${state.picture.name}-layers.ora`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  } catch (e) {
+    showError(`The layers could not be written: ${e.message}`);
+  }
 });

@@ -457,5 +457,32 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = []) {
     }
     out[4 * i + 3] = 255;
   }
-  return out;
+  return { image: out, flats: flat, paper: ink.paper };
+}
+
+// The layers a colourist keeps (paint/composite.py): the flats (RGBA), the
+// lines on transparency for a multiply layer (opacity = the darkest
+// channel's darkness, colour = 1 - (1 - shade) / opacity), and the model's
+// colours (sampled at the nearest pixel of its size) over the flats.
+export function layers(sketch, width, height, painting, coloured, cw, ch) {
+  const n = width * height;
+  const flats = new Uint8ClampedArray(4 * n);
+  const lines = new Uint8ClampedArray(4 * n);
+  const shading = new Uint8ClampedArray(4 * n);
+  const scale = painting.paper.map((p) => f32(1 / p));
+  for (let i = 0; i < n; i++) {
+    const shade = [0, 1, 2].map((c) => Math.min(f32(sketch[4 * i + c] * scale[c]), 1));
+    const alpha = 1 - Math.min(...shade);
+    const y = Math.min(Math.floor(((Math.floor(i / width) + 0.5) * ch) / height), ch - 1);
+    const x = Math.min(Math.floor((((i % width) + 0.5) * cw) / width), cw - 1);
+    for (let c = 0; c < 3; c++) {
+      flats[4 * i + c] = painting.flats[3 * i + c];
+      lines[4 * i + c] = Math.round(255 * (1 - (1 - shade[c]) / Math.max(alpha, 1e-6)));
+      shading[4 * i + c] = Math.round((255 * coloured[4 * (y * cw + x) + c]) / Math.max(painting.flats[3 * i + c], 1));
+    }
+    flats[4 * i + 3] = 255;
+    lines[4 * i + 3] = Math.round(alpha * 255);
+    shading[4 * i + 3] = 255;
+  }
+  return { flats, lines, shading };
 }

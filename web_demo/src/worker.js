@@ -4,20 +4,22 @@
 // direction, width, height, pixels (RGBA bytes at the model's size), hints
 // ([[x, y, r, g, b]]: x and y fractions of the size, colour bytes), flat,
 // and for flat colours the sketch at the size the result should have:
-// sketch (RGBA bytes), sketchWidth, sketchHeight}. Messages out: "progress",
-// "ready", "result", "error" (see main.js).
+// sketch (RGBA bytes), sketchWidth, sketchHeight}, {type: "layers", id}
+// (the last flat-colour run's layers, as RGBA buffers). Messages out: "progress",
+// "ready", "result", "layers", "error" (see main.js).
 import * as tf from "@tensorflow/tfjs-core";
 import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { paint } from "./paint.js";
+import { layers, paint } from "./paint.js";
 import { hintSquare } from "./geometry.js";
 
 // The order "auto" tries: fastest first, the CPU always works.
 const BACKENDS = ["webgpu", "webgl", "wasm", "cpu"];
 const models = {}; // direction -> {model, metadata}
+let last = null; // the last flat-colour run, for its layers
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 const progress = (stage, fraction, id) => post({ type: "progress", stage, fraction, id });
@@ -143,8 +145,12 @@ async function translate({ id, direction, width, height, pixels, hints, flat, sk
     size = sketch ? { width: sketchWidth, height: sketchHeight } : size;
     const radius = entry.metadata.hints ? entry.metadata.hints.dot_radius * Math.max(size.width / width, size.height / height) : 0;
     const dots = (hints || []).map(([fx, fy, r, g, b]) => ({ x: fx * size.width, y: fy * size.height, radius, colour: [r, g, b] }));
-    out = paint(full, size.width, size.height, new Uint8Array(out.buffer), width, height, dots);
+    const coloured = new Uint8Array(out.buffer.slice(0));
+    const painting = paint(full, size.width, size.height, coloured, width, height, dots);
+    out = painting.image;
     flatMs = performance.now() - flatStart;
+    // Kept for a "layers" request (the download of the layered file).
+    last = { id, sketch: full, ...size, painting, coloured, cw: width, ch: height };
   }
   progress("Drawing the result", 0.9, id);
   post({ type: "result", id, direction, width: size.width, height: size.height, pixels: out.buffer, modelMs, flatMs,
@@ -177,6 +183,12 @@ self.onmessage = async ({ data }) => {
       const chosen = await chooseBackend(data.backend);
       post({ type: "backend", backend: chosen.backend, failedBackends: chosen.failed });
     } else if (data.type === "run") await translate(data);
+    else if (data.type === "layers") {
+      if (!last || last.id !== data.id) throw new Error("The layers of this result are gone; run it again.");
+      const { flats, lines, shading } = layers(last.sketch, last.width, last.height, last.painting, last.coloured, last.cw, last.ch);
+      post({ type: "layers", id: data.id, width: last.width, height: last.height,
+             flats: flats.buffer, lines: lines.buffer, shading: shading.buffer }, [flats.buffer, lines.buffer, shading.buffer]);
+    }
   } catch (e) {
     post({ type: "error", id: data.id, message: e.message || String(e) });
   }

@@ -6,7 +6,7 @@
 //   node tests/browser_check.mjs plan.json
 //
 // plan.json: {url, out, chromium, cases: [{name, file, direction, size,
-// backend?, models?, offline?, phone?, flat?, hint?: {x, y, colour}}], notImage: path}
+// backend?, models?, offline?, phone?, flat?, hint?: {x, y, colour}, layers?}], notImage: path}
 // A case with a hint runs once, then taps the sketch at (x, y) (fractions)
 // with that colour, records the second output and downloads the hint layer.
 import { chromium } from "playwright-core";
@@ -89,6 +89,14 @@ async function runCase(context, c) {
     record.hintLayerName = download.suggestedFilename();
     await download.saveAs(record.hintLayer);
   }
+  if (c.layers) {
+    // The layered file of the result on screen.
+    record.layersButton = await page.evaluate(() => !document.getElementById("download-layers").hidden);
+    const [download] = await Promise.all([page.waitForEvent("download"), tap("#download-layers")]);
+    record.layersFile = join(plan.out, `${c.name}-layers.ora`);
+    record.layersName = download.suggestedFilename();
+    await download.saveAs(record.layersFile);
+  }
   return page;
 }
 
@@ -150,7 +158,7 @@ try {
     const p = await runCase(phone, c);
     results.cases[c.name].layout = await p.evaluate(() => ({
       scrollWidth: document.documentElement.scrollWidth,
-      smallestButton: Math.min(...[...document.querySelectorAll("button, select")].map((b) => b.getBoundingClientRect().height)),
+      smallestButton: Math.min(...[...document.querySelectorAll("button, select")].filter((b) => b.offsetParent !== null).map((b) => b.getBoundingClientRect().height)),
       outputWidth: document.getElementById("output").getBoundingClientRect().width,
     }));
     results.cases[c.name].screenshot = join(plan.out, `${c.name}.png`);
