@@ -8,7 +8,7 @@ SavedModel, .tflite), on the pairs of --pairs (`lines/NAME.png` with
   colour picture (the paper's setting): SSIM and PSNR against the colour
   picture, area colour error (CIELAB, 32x32 area averages), area
   colourfulness as a ratio to the true picture's, hue spread; as the
-  Colorizer gives it by default (flat colours, `inference.flats`) and, in
+  Colorizer gives it by default (flat colours, `keras_anime_cyclegan.paint`) and, in
   `G_artist_lines_no_flats`, G's own result (`flat=False`);
 - F on the colour picture: ink precision and recall within 2 px against
   the artist's lines, and the paper residue (mean darkness away from the

@@ -14,11 +14,12 @@ q=70. For each degradation and method:
 - `regions_right`: the share of true regions with at least 90% of their
   pixels so.
 - `seconds_per_megapixel` of the region finding alone (ink included).
-- With `--hints N` (default 10): N dots placed as users place them (each in
-  a different true region, larger regions likelier, anywhere in it, lines
-  near included) in the region's true colour; `hinted_error` is the mean
-  CIE76 error inside the hinted true regions of the painted result (flats,
-  lines multiplied) against the colour picture, `unhinted_error` the same
+- With `--hints N` (default 10): N dots placed as users place them (on the
+  figure, not the open background; each in a different true region, larger
+  regions likelier, anywhere in it, lines near included) in the region's
+  true colour; `hinted_error` is the CIE76 error of the painted result
+  (flats, lines multiplied) against the colour picture, averaged inside
+  each hinted true region and then over them, `unhinted_error` the same
   regions with no hints (G's colours; the `--model`, default the shipped
   one), and `ratio` their quotient (target <= 0.25). Also the dots' own
   colour error (median CIE76 at the dots' centres), and without hints the
@@ -225,10 +226,18 @@ def distance_regions(ink: np.ndarray, width: float = 0.5, min_area: float = 64e-
 
 
 def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng):
-    ids, sizes = np.unique(truth[truth > 0], return_counts=True)
+    """Dots as users place them: on the figure (not the open background, the
+    true region touching most of the border), one per region, larger regions
+    likelier (by the square root of their area), anywhere in the region."""
+    border = np.concatenate([truth[0], truth[-1], truth[:, 0], truth[:, -1]])
+    counts = np.bincount(border, minlength=truth.max() + 1)
+    counts[0] = 0
+    background = int(np.argmax(counts)) if counts.any() else -1
+    ids, sizes = np.unique(truth[(truth > 0) & (truth != background)], return_counts=True)
     if ids.size == 0:
         return []
-    chosen = rng.choice(ids, size=min(n, ids.size), replace=False, p=sizes / sizes.sum())
+    weights = np.sqrt(sizes)
+    chosen = rng.choice(ids, size=min(n, ids.size), replace=False, p=weights / weights.sum())
     dots = []
     for r in chosen:
         ys, xs = np.nonzero(truth == r)
@@ -236,6 +245,12 @@ def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng):
         rgb = tuple(int(v) for v in np.median(colour[truth == r], axis=0))
         dots.append((int(xs[i]), int(ys[i]), rgb, r))
     return dots
+
+
+def region_mean(error: np.ndarray, truth: np.ndarray, regions: list) -> float:
+    """The mean over `regions` of each true region's mean error (a small region counts as much as a big one)."""
+    means = ndimage.mean(error, truth, regions)
+    return float(np.mean(means))
 
 
 def lab_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -290,12 +305,12 @@ def main():
                 rows[d][m]["regions"].append(rg)
             if dots:
                 g = np.asarray(colorizer.colorize(sketch).convert("RGB"))
-                hinted_mask = np.isin(truth, [r for *_, r in dots])
+                hinted = [r for *_, r in dots]
                 radius = 2 * max(sketch.shape) / 256
                 with_hints = paint(sketch, g, [Hint(rgb, x + 0.5, y + 0.5, radius) for x, y, rgb, _ in dots]).image
                 without = paint(sketch, g).image
-                hint_rows[d]["hinted"].append(float(lab_error(with_hints, colour)[hinted_mask].mean()))
-                hint_rows[d]["unhinted"].append(float(lab_error(without, colour)[hinted_mask].mean()))
+                hint_rows[d]["hinted"].append(region_mean(lab_error(with_hints, colour), truth, hinted))
+                hint_rows[d]["unhinted"].append(region_mean(lab_error(without, colour), truth, hinted))
                 hint_rows[d]["area"].append(area_colour_error(without, colour))
                 hint_rows[d]["bare"].append(area_colour_error(sketch, colour))
                 at = np.array([[y, x] for x, y, *_ in dots])

@@ -56,7 +56,7 @@ def colorizer(models):
 
 def raw(path, **options):
     """A Colorizer giving G's own result: these tests check the translator's
-    mechanics (flat colours on top: test_flats.py)."""
+    mechanics (flat colours on top: test_paint.py)."""
     return Colorizer.load(path, flat=False, **options)
 
 

@@ -115,6 +115,17 @@ def test_a_dot_on_the_open_background_colours_the_background_only():
     assert tuple(out[500, 500]) == (90, 160, 230) and tuple(out[350, 120]) == (255, 255, 255)
 
 
+def test_a_dot_in_a_figure_whose_outline_has_a_wide_gap_does_not_colour_the_page():
+    """A 24 px gap (too wide for the fill, so figure and page are one region):
+    the border grows as paper and meets the dot's colour in the gap."""
+    sketch = figure(gap=24)
+    painting = paint(sketch, hints=[Hint((200, 30, 30), 150, 300, 4)])
+    assert painting.regions.labels[20, 20] == painting.regions.labels[300, 150]  # one region...
+    out = painting.image
+    assert tuple(out[300, 150]) == (200, 30, 30) and tuple(out[100, 200]) == (200, 30, 30)  # ...the figure red
+    assert tuple(out[20, 20]) == (255, 255, 255) and tuple(out[500, 500]) == (255, 255, 255)  # the page not
+
+
 @pytest.mark.parametrize(
     "sketch",
     [np.full((64, 64, 3), 255, np.uint8), np.zeros((64, 64, 3), np.uint8), np.full((1, 1, 3), 128, np.uint8)],

@@ -160,7 +160,7 @@ def _page_output(case: dict) -> np.ndarray:
 
 
 def _flat(spec: dict) -> bool:
-    """The page gives flat colours (flats.js) for colorize unless ?flat=0."""
+    """The page gives flat colours (paint.js) for colorize unless ?flat=0."""
     return spec["direction"] == "colorize" and spec.get("flat", True)
 
 

@@ -9,8 +9,10 @@ paper for the background. A new source is one more function returning a
 
 Hints are the one source that can split a region: dots of different
 colours in one region each take the part of it their colour reaches first,
-growing over the ink's darkness (a watershed, as LazyBrush grows strokes),
-never through the region's edge.
+growing over a height map that rises near the lines (a watershed, as
+LazyBrush grows strokes), never through the region's edge. In the open
+background the picture's border grows as paper, so a dot on a figure whose
+outline leaves a gap does not colour the page.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from keras_anime_cyclegan.paint.grow import grow_by_height
 from keras_anime_cyclegan.paint.ink import Ink
 from keras_anime_cyclegan.paint.regions import Regions
 
-BLUR = 5  # pixels (a box); the ink's darkness is blurred so that a gap between line ends is a low pass, not a hole
+REACH = 32 / 1024  # of the longer side: paper this close to a line is raised, so a gap up to twice as wide is a pass
+OPEN_FRONT = 0.1  # of the longer side: a dot's part meeting the border's part over this much is on the open background
 
 
 @dataclass
@@ -115,12 +118,12 @@ def hint_colours(regions: Regions, ink: Ink, hints: list[Hint]) -> Palette:
         distinct = {tuple(colours[s[3]]) for s in group}
         palette.known[region] = True
         palette.confidence[region] = 1.0
-        if len(distinct) == 1:
-            palette.colours[region] = colours[group[0][3]]
-            continue
-        window = objects[region - 1]
-        palette.split[region] = _split(region, group, colours, labels, ink.darkness, window)
         palette.colours[region] = colours[group[0][3]]
+        open_ = bool(regions.background[region])
+        if len(distinct) > 1 or open_:
+            palette.split[region] = _split(
+                region, group, colours, labels, ink, objects[region - 1], ink.paper if open_ else None
+            )
     return palette
 
 
@@ -145,18 +148,61 @@ def _footprint(hint: Hint, labels: np.ndarray, ink: np.ndarray):
     return ys[keep], xs[keep], region
 
 
-def _split(region: int, group: list, colours: list, labels: np.ndarray, darkness: np.ndarray, window) -> tuple:
-    """Per-pixel colours of a region its hints disagree on: each hint grows
-    over the ink's blurred darkness (`grow_by_height`) inside the region, so
-    the parts meet along its inner lines and gaps first, on open paper half way."""
+def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink, window, paper) -> tuple:
+    """Per-pixel colours of a region its hints disagree on, or of the open background.
+
+    Each hint grows inside the region over a height map that rises near the
+    ink (`grow_by_height`; paper within `REACH` of a line is higher the closer
+    it is), so fronts fill open paper first and meet in the passes between
+    line ends, as LazyBrush's strokes do. In the open background (`paper`
+    given) the picture's border grows too, as a stroke of paper: a dot on a
+    figure whose outline has a gap colours the figure, not the page. A dot
+    whose part meets the border's over a long front (at least `OPEN_FRONT`
+    of the picture's longer side: open paper, no gap) is on the background
+    itself, and the border's part takes its colour too.
+    """
+    side = max(labels.shape)
     y0, x0 = window[0].start, window[1].start
     inside = labels[window] == region
-    height = np.round(ndimage.uniform_filter(darkness[window].astype(np.float32), size=BLUR, mode="nearest")).astype(np.uint8)
+    reach = max(2, int(round(REACH * side)))
+    near = ndimage.distance_transform_cdt(~ink.mask[window], metric="taxicab")
+    height = (reach - np.minimum(near, reach)).astype(np.uint8)
+    local = [colours[k] for _, _, _, k in group]
     markers = np.zeros(inside.shape, np.int32)
-    for _, ys, xs, k in group:
-        markers[ys - y0, xs - x0] = k + 1
-    grow_by_height(markers, height, inside)
+    for i, (_, ys, xs, _) in enumerate(group):
+        markers[ys - y0, xs - x0] = i + 1
+    border_label = 0
+    if paper is not None:
+        local.append(np.asarray(paper, np.float32))
+        border_label = len(local)
+        edge = np.zeros(inside.shape, bool)
+        h, w = labels.shape
+        if y0 == 0:
+            edge[0] = True
+        if window[0].stop == h:
+            edge[-1] = True
+        if x0 == 0:
+            edge[:, 0] = True
+        if window[1].stop == w:
+            edge[:, -1] = True
+        markers[edge & inside & (markers == 0)] = border_label
+    grow_by_height(markers, height, inside, levels=reach + 1)
+    if border_label:
+        fronts = np.zeros(border_label + 1, np.int64)
+        paper_here = ~ink.mask[window]  # parts always meet inside the lines too; count where they meet on paper
+        for a, b, pa, pb in (
+            (markers[:, :-1], markers[:, 1:], paper_here[:, :-1], paper_here[:, 1:]),
+            (markers[:-1], markers[1:], paper_here[:-1], paper_here[1:]),
+        ):
+            on_paper = pa & pb
+            meet = on_paper & (a == border_label) & (b > 0) & (b != border_label)
+            fronts += np.bincount(b[meet], minlength=border_label + 1)
+            meet = on_paper & (b == border_label) & (a > 0) & (a != border_label)
+            fronts += np.bincount(a[meet], minlength=border_label + 1)
+        best = int(np.argmax(fronts))
+        if fronts[best] >= OPEN_FRONT * side:
+            markers[markers == border_label] = best
     ys, xs = np.nonzero(inside)
-    palette = np.asarray(colours, np.float32)
-    picked = np.clip(markers[ys, xs] - 1, 0, len(colours) - 1)
-    return ys + y0, xs + x0, np.round(palette[picked]).astype(np.uint8)
+    table = np.asarray(local, np.float32)
+    picked = np.clip(markers[ys, xs] - 1, 0, len(local) - 1)
+    return ys + y0, xs + x0, np.round(table[picked]).astype(np.uint8)

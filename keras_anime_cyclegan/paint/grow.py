@@ -56,10 +56,9 @@ def grow(labels: np.ndarray, passable: Optional[np.ndarray] = None, rounds: Opti
     labels[...] = padded[1:-1, 1:-1]
 
 
-def grow_by_height(labels: np.ndarray, height: np.ndarray, passable: Optional[np.ndarray] = None, levels: int = 8) -> None:
+def grow_by_height(labels: np.ndarray, height: np.ndarray, passable: Optional[np.ndarray] = None, levels: int = 256) -> None:
     """A watershed (in place): `labels` grow level by level of `height`
-    (uint8 (H, W)), through pixels no higher than each level, within `passable`."""
-    bounds = np.linspace(0, 256, levels + 1)[1:]
-    for bound in bounds:
-        low = height < bound
+    (integers 0 .. levels - 1), through pixels no higher than each level, within `passable`."""
+    for level in range(levels):
+        low = height <= level
         grow(labels, low if passable is None else low & passable)

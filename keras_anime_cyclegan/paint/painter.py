@@ -36,6 +36,7 @@ def paint(
     hints: Optional[list[Hint]] = None,
     sources: Optional[list[Palette]] = None,
     regions: Optional[Regions] = None,
+    ink: Optional[Ink] = None,
 ) -> Painting:
     """Flat colours for a uint8 (H, W, 3) sketch.
 
@@ -47,9 +48,9 @@ def paint(
         hints: `Hint`s in the sketch's pixels; they win over every other source.
         sources: further palettes (a reference picture's), asked after the
             hints and before `coloured`.
-        regions: the sketch's regions, when already found.
+        regions, ink: the sketch's regions and ink, when already found.
     """
-    ink = find_ink(sketch)
+    ink = ink if ink is not None else find_ink(sketch)
     regions = regions if regions is not None else find_regions(ink.mask)
     palettes = [hint_colours(regions, ink, hints or [])] + list(sources or [])
     if coloured is not None:

@@ -19,8 +19,8 @@ const COARSEST = 64;
 const MIN_AREA = 64e-6;
 const FRESH_LEVELS = 1;
 const BACKGROUND_BORDER = 0.25;
-const BLUR = 5;
-const HEIGHT_LEVELS = 8;
+const REACH = 32 / 1024;
+const OPEN_FRONT = 0.1;
 
 // numpy.percentile's default (linear between the two nearest ranks).
 function percentile(values, q) {
@@ -355,31 +355,35 @@ function footprint(hint, regions, ink, width, height) {
   return { region, pixels: pixels.filter((i) => regions.labels[i] === region) };
 }
 
-// scipy.ndimage.uniform_filter(size=BLUR, mode="nearest") of the darkness in a window, rounded.
-function blurredHeight(darkness, width, x0, y0, w, h) {
-  const half = Math.floor(BLUR / 2);
-  const rows = new Float32Array(w * h);
+// scipy.ndimage.distance_transform_cdt(metric="taxicab") of the paper in a
+// window: each pixel's 4-neighbour steps to the nearest ink (two passes).
+function taxicab(mask, width, x0, y0, w, h) {
+  const big = w + h + 1;
+  const d = new Int32Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let d = -half; d <= half; d++) s += darkness[(y0 + y) * width + x0 + Math.min(Math.max(x + d, 0), w - 1)];
-      rows[y * w + x] = s / BLUR;
+      const i = y * w + x;
+      if (mask[(y0 + y) * width + x0 + x]) { d[i] = 0; continue; }
+      let v = big;
+      if (x > 0) v = Math.min(v, d[i - 1] + 1);
+      if (y > 0) v = Math.min(v, d[i - w] + 1);
+      d[i] = v;
     }
   }
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let d = -half; d <= half; d++) s += rows[Math.min(Math.max(y + d, 0), h - 1) * w + x];
-      out[y * w + x] = Math.round(s / BLUR);
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (x < w - 1) d[i] = Math.min(d[i], d[i + 1] + 1);
+      if (y < h - 1) d[i] = Math.min(d[i], d[i + w] + 1);
     }
   }
-  return out;
+  return d;
 }
 
-// Hints: per-region colours, and per-pixel colours where dots of different colours share a region.
+// Hints: per-region colours, and per-pixel colours where dots of different
+// colours share a region or a dot lands in the open background.
 function hintColours(regions, ink, width, height, hints) {
-  const { labels, count } = regions;
+  const { labels, count, background } = regions;
   const known = new Uint8Array(count + 1);
   const colours = new Float64Array(3 * (count + 1));
   const split = [];
@@ -390,10 +394,13 @@ function hintColours(regions, ink, width, height, hints) {
     if (!groups.has(region)) groups.set(region, []);
     groups.get(region).push({ pixels, colour: hint.colour });
   }
+  const side = Math.max(width, height);
+  const reach = Math.max(2, Math.round(REACH * side));
   for (const [region, group] of groups) {
     known[region] = 1;
     for (let c = 0; c < 3; c++) colours[3 * region + c] = group[0].colour[c];
-    if (new Set(group.map((g) => g.colour.join(","))).size === 1) continue;
+    const open = background[region] === 1;
+    if (new Set(group.map((g) => g.colour.join(","))).size === 1 && !open) continue;
     let x0 = width, y0 = height, x1 = 0, y1 = 0;
     for (let i = 0; i < labels.length; i++) {
       if (labels[i] !== region) continue;
@@ -405,23 +412,51 @@ function hintColours(regions, ink, width, height, hints) {
     const h = y1 - y0 + 1;
     const inside = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) inside[y * w + x] = labels[(y0 + y) * width + x0 + x] === region ? 1 : 0;
-    const heightMap = blurredHeight(ink.darkness, width, x0, y0, w, h);
+    const near = taxicab(ink.mask, width, x0, y0, w, h);
+    const local = group.map((g) => g.colour);
     const markers = new Int32Array(w * h);
     group.forEach((g, k) => {
       for (const i of g.pixels) markers[(Math.floor(i / width) - y0) * w + (i % width) - x0] = k + 1;
     });
-    for (let level = 1; level <= HEIGHT_LEVELS; level++) {
-      const bound = (256 * level) / HEIGHT_LEVELS;
+    let borderLabel = 0;
+    if (open) {
+      local.push(ink.paper);
+      borderLabel = local.length;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const edge = (y0 === 0 && y === 0) || (y0 + h === height && y === h - 1) ||
+            (x0 === 0 && x === 0) || (x0 + w === width && x === w - 1);
+          const i = y * w + x;
+          if (edge && inside[i] && !markers[i]) markers[i] = borderLabel;
+        }
+      }
+    }
+    for (let level = 0; level <= reach; level++) {
       const passable = new Uint8Array(w * h);
-      for (let i = 0; i < w * h; i++) passable[i] = inside[i] && heightMap[i] < bound ? 1 : 0;
+      for (let i = 0; i < w * h; i++) passable[i] = inside[i] && reach - Math.min(near[i], reach) <= level ? 1 : 0;
       grow(markers, w, h, passable);
+    }
+    if (borderLabel) {
+      const fronts = new Float64Array(borderLabel + 1);
+      const paperAt = (y, x) => !ink.mask[(y0 + y) * width + x0 + x];
+      const meet = (a, b) => { if (a === borderLabel && b > 0 && b !== borderLabel) fronts[b]++; };
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = y * w + x;
+          if (x < w - 1 && paperAt(y, x) && paperAt(y, x + 1)) { meet(markers[i], markers[i + 1]); meet(markers[i + 1], markers[i]); }
+          if (y < h - 1 && paperAt(y, x) && paperAt(y + 1, x)) { meet(markers[i], markers[i + w]); meet(markers[i + w], markers[i]); }
+        }
+      }
+      let best = 0;
+      for (let k = 1; k <= borderLabel; k++) if (fronts[k] > fronts[best]) best = k;
+      if (fronts[best] >= OPEN_FRONT * side) for (let i = 0; i < w * h; i++) if (markers[i] === borderLabel) markers[i] = best;
     }
     const pixels = [];
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         if (!inside[y * w + x]) continue;
-        const k = Math.min(Math.max(markers[y * w + x] - 1, 0), group.length - 1);
-        pixels.push([(y0 + y) * width + x0 + x, group[k].colour]);
+        const k = Math.min(Math.max(markers[y * w + x] - 1, 0), local.length - 1);
+        pixels.push([(y0 + y) * width + x0 + x, local[k]]);
       }
     }
     split.push({ region, pixels });

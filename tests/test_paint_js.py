@@ -1,0 +1,61 @@
+"""The page's paint stages (web_demo/src/paint.js, run by Node) give what Python's give.
+
+The browser test covers the page end to end with one tapped dot; here the
+same JavaScript runs on sketches that exercise every stage: several
+pyramid levels, pencil lines, gaps the fill closes and one it cannot,
+dots of two colours in one region, a dot on the open background, and a
+model's colours at a smaller size than the sketch.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_anime_cyclegan.paint import paint
+from keras_anime_cyclegan.paint.colours import Hint
+
+from test_paint import figure
+
+NODE = shutil.which("node")
+SCRIPT = Path(__file__).resolve().parents[1] / "web_demo" / "tests" / "paint_cli.mjs"
+
+CASES = {
+    "two dots in one region": dict(sketch=dict(size=512, gap=10), hints=[(300, 150, (220, 0, 0)), (420, 350, (0, 0, 220))]),
+    "dot behind a wide gap": dict(sketch=dict(size=512, gap=24), hints=[(150, 300, (200, 30, 30))]),
+    "dot on the open background": dict(sketch=dict(size=400, gap=0, grey=150), hints=[(10, 10, (90, 160, 230)), (120, 220, (30, 120, 40))]),
+    "no hints, pencil": dict(sketch=dict(size=300, grey=170), hints=[]),
+}
+
+
+def _rgba(rgb: np.ndarray) -> np.ndarray:
+    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=-1)
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node (the web demo's toolchain), not installed")
+@pytest.mark.parametrize("name", list(CASES))
+def test_paint_js_equals_python(name, tmp_path):
+    case = CASES[name]
+    sketch = figure(**case["sketch"])
+    h, w = sketch.shape[:2]
+    rng = np.random.default_rng(0)
+    g = np.clip(rng.normal(0, 30, (h // 2, w // 2, 3)) + [200, 150, 90], 0, 255).astype(np.uint8)
+    radius = 2 * max(h, w) / 256
+    hints = [Hint(c, x + 0.5, y + 0.5, radius) for x, y, c in case["hints"]]
+    expected = paint(sketch, g, hints).image
+    (tmp_path / "sketch.rgba").write_bytes(_rgba(sketch).tobytes())
+    (tmp_path / "g.rgba").write_bytes(_rgba(g).tobytes())
+    job = dict(sketch=str(tmp_path / "sketch.rgba"), width=w, height=h, coloured=str(tmp_path / "g.rgba"),
+               cw=g.shape[1], ch=g.shape[0], out=str(tmp_path / "out.rgba"),
+               hints=[dict(x=t.x, y=t.y, radius=t.radius, colour=list(t.colour)) for t in hints])
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    done = subprocess.run([NODE, str(SCRIPT), str(tmp_path / "job.json")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    page = np.fromfile(tmp_path / "out.rgba", np.uint8).reshape(h, w, 4)[..., :3]
+    diff = np.abs(page.astype(np.int16) - expected.astype(np.int16))
+    print(f"{name}: mean abs diff {diff.mean():.4f}/255, max {diff.max()}; {done.stdout.strip()}")
+    assert diff.mean() <= 0.05 and (diff > 1).mean() <= 1e-3
