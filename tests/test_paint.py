@@ -227,3 +227,17 @@ def test_layers_recompose_the_flat_result_in_ora_psd_and_pngs(tmp_path):
     written = layers.save(tmp_path / "x.png")
     assert [p.name for p in written] == ["x.png", "x.flats.png", "x.lines.png", "x.shading.png"]
     assert Image.open(tmp_path / "x.lines.png").mode == "RGBA"
+
+
+def test_a_region_too_large_to_split_at_full_size_is_split_coarsely_the_same_way(monkeypatch):
+    """Beyond `SPLIT_SIDE` (4096 px) a region's hints grow on a coarser grid; the colours land as at full size."""
+    from keras_anime_cyclegan.paint import colours
+
+    sketch = figure(gap=24)
+    hints = [Hint((200, 30, 30), 150, 300, 4), Hint((0, 0, 220), 420, 350, 4)]
+    full = paint(sketch, hints=hints).image
+    monkeypatch.setattr(colours, "SPLIT_SIDE", 128)  # the 512 px picture's regions split 4 times coarser
+    coarse = paint(sketch, hints=hints).image
+    for y, x in [(300, 150), (350, 420), (20, 20), (500, 500), (100, 200)]:
+        assert tuple(coarse[y, x]) == tuple(full[y, x]), (y, x)
+    assert (coarse != full).any(axis=-1).mean() < 0.02  # only along the parts' edges

@@ -9,8 +9,8 @@ paper for the background. A new source is one more function returning a
 
 Hints are the one source that can split a region: dots of different
 colours in one region each take the part of it their colour reaches first,
-growing over a height map that rises near the lines (a watershed, as
-LazyBrush grows strokes), never through the region's edge. In the open
+growing through open paper first and through the gaps between line ends
+last (a watershed, as LazyBrush grows strokes), never through the region's edge. In the open
 background the picture's border grows as paper, so a dot on a figure whose
 outline leaves a gap does not colour the page.
 """
@@ -27,7 +27,9 @@ from keras_anime_cyclegan.paint.grow import grow_by_height
 from keras_anime_cyclegan.paint.ink import Ink
 from keras_anime_cyclegan.paint.regions import Regions
 
-REACH = 32 / 1024  # of the longer side: paper this close to a line is raised, so a gap up to twice as wide is a pass
+REACH = 32 / 1024  # of the longer side: gaps between line ends up to twice this wide are passes
+HEIGHT_LEVELS = 8  # steps of the height map between open paper and the lines
+SPLIT_SIDE = 4096  # a larger region is split at a coarser scale (the page never paints beyond 4096 px)
 OPEN_FRONT = 0.1  # of the longer side: a dot's part meeting the border's part over this much is on the open background
 
 
@@ -50,8 +52,10 @@ class Palette:
         colours: float32 (count + 1, 3), RGB 0-255.
         known: bool (count + 1,), which regions this source colours.
         confidence: float32 (count + 1,), 0-1, how sure it is (1 for hints).
-        split: {region: (ys, xs, rgb uint8 per pixel)} for regions the source
-            colours pixel by pixel rather than in one colour.
+        split: {region: (window, inside, picked, table)} for regions the
+            source colours pixel by pixel: in the `window` (a pair of
+            slices), the region's pixels (`inside`) take `table[picked]`
+            (uint8 RGB rows).
     """
 
     colours: np.ndarray
@@ -129,7 +133,8 @@ def hint_colours(regions: Regions, ink: Ink, hints: list[Hint]) -> Palette:
 
 def _footprint(hint: Hint, labels: np.ndarray, ink: np.ndarray):
     """(ys, xs, region) of a hint: a stroke's pixels in the region most of them
-    lie in (on paper), or a dot's paper pixels in the region it mostly covers."""
+    lie in (on paper), or a dot's paper pixels in the region it mostly covers,
+    on the side of any line through it that it mostly covers."""
     h, w = labels.shape
     if hint.pixels is not None:
         ys, xs = hint.pixels
@@ -145,51 +150,88 @@ def _footprint(hint: Hint, labels: np.ndarray, ink: np.ndarray):
         ys, xs = ys[paper], xs[paper]
     region = int(np.bincount(labels[ys, xs]).argmax())
     keep = labels[ys, xs] == region
-    return ys[keep], xs[keep], region
+    ys, xs = ys[keep], xs[keep]
+    if hint.pixels is None and paper.any():
+        # The dot's paper on one side of any line through it: the largest
+        # 4-connected part of its square.
+        box = np.zeros((ys.max() - ys.min() + 1, xs.max() - xs.min() + 1), bool)
+        box[ys - ys.min(), xs - xs.min()] = True
+        parts, n = ndimage.label(box)
+        if n > 1:
+            largest = int(np.bincount(parts[box]).argmax())
+            keep = parts[ys - ys.min(), xs - xs.min()] == largest
+            ys, xs = ys[keep], xs[keep]
+    return ys, xs, region
 
 
 def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink, window, paper) -> tuple:
     """Per-pixel colours of a region its hints disagree on, or of the open background.
 
     Each hint grows inside the region over a height map that rises near the
-    ink (`grow_by_height`; paper within `REACH` of a line is higher the closer
-    it is), so fronts fill open paper first and meet in the passes between
-    line ends, as LazyBrush's strokes do. In the open background (`paper`
+    ink (`pass_heights`, `grow_by_height`), so fronts fill open paper first
+    and meet in the passes between line ends, as LazyBrush's strokes do; the
+    paper around each dot counts as open, so a dot beside a line grows as
+    fast as one in the open. In the open background (`paper`
     given) the picture's border grows too, as a stroke of paper: a dot on a
     figure whose outline has a gap colours the figure, not the page. A dot
     whose part meets the border's over a long front (at least `OPEN_FRONT`
     of the picture's longer side: open paper, no gap) is on the background
     itself, and the border's part takes its colour too.
+
+    Returns (window, inside, picked, table), as `Palette.split` holds them.
     """
-    side = max(labels.shape)
-    y0, x0 = window[0].start, window[1].start
+    h, w = labels.shape
+    rows, cols = window
+    edges = (rows.start == 0, rows.stop == h, cols.start == 0, cols.stop == w)  # top, bottom, left, right
     inside = labels[window] == region
-    reach = max(2, int(round(REACH * side)))
-    near = ndimage.distance_transform_cdt(~ink.mask[window], metric="taxicab")
-    height = (reach - np.minimum(near, reach)).astype(np.uint8)
-    local = [colours[k] for _, _, _, k in group]
-    markers = np.zeros(inside.shape, np.int32)
-    for i, (_, ys, xs, _) in enumerate(group):
-        markers[ys - y0, xs - x0] = i + 1
+    near_ink = ink.mask[window]
+    seeds = [(ys - rows.start, xs - cols.start) for _, ys, xs, _ in group]
+    extent = max(inside.shape)
+    f = -(-extent // SPLIT_SIDE)
+    if f > 1:  # a huge region: split f times coarser, a block being ink (or the region) if any pixel is
+        sh, sw = -(-inside.shape[0] // f), -(-inside.shape[1] // f)
+        pad = ((0, sh * f - inside.shape[0]), (0, sw * f - inside.shape[1]))
+        full_inside = inside
+        inside = np.pad(inside, pad).reshape(sh, f, sw, f).any(axis=(1, 3))
+        near_ink = np.pad(near_ink, pad).reshape(sh, f, sw, f).any(axis=(1, 3))
+        seeds = [(ys // f, xs // f) for ys, xs in seeds]
+    picked = _grow_hints(inside, near_ink, seeds, len(group), edges if paper is not None else None, max(h, w) / f)
+    local = [colours[k] for _, _, _, k in group] + ([np.asarray(paper, np.float32)] if paper is not None else [])
+    table = np.round(np.asarray(local, np.float32)).astype(np.uint8)
+    if f > 1:
+        picked = np.repeat(np.repeat(picked, f, axis=0), f, axis=1)[: full_inside.shape[0], : full_inside.shape[1]]
+        inside = full_inside
+    return window, inside, picked, table
+
+
+def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges, side: float) -> np.ndarray:
+    """Index (int16, 0-based) of the hint whose part each pixel of `inside` is
+    in; with `edges` (top, bottom, left, right: which sides are the
+    picture's border), index n is the border's paper."""
+    reach = max(2, int(np.floor(REACH * side + 0.5)))  # rounded half up, as the page rounds
+    height = pass_heights(ink, reach)
+    markers = np.zeros(inside.shape, np.int16)
+    for i, (ys, xs) in enumerate(seeds):
+        markers[ys, xs] = i + 1
+    # Paper around each dot counts as open, so a dot placed beside a line
+    # grows as fast as one in the open.
+    around = ndimage.distance_transform_cdt(markers == 0, metric="taxicab") <= reach
+    height[around & ~ink] = 0
+    del around
     border_label = 0
-    if paper is not None:
-        local.append(np.asarray(paper, np.float32))
-        border_label = len(local)
+    if edges is not None:
+        border_label = n + 1
         edge = np.zeros(inside.shape, bool)
-        h, w = labels.shape
-        if y0 == 0:
-            edge[0] = True
-        if window[0].stop == h:
-            edge[-1] = True
-        if x0 == 0:
-            edge[:, 0] = True
-        if window[1].stop == w:
-            edge[:, -1] = True
+        top, bottom, left, right = edges
+        edge[0] |= top
+        edge[-1] |= bottom
+        edge[:, 0] |= left
+        edge[:, -1] |= right
         markers[edge & inside & (markers == 0)] = border_label
-    grow_by_height(markers, height, inside, levels=reach + 1)
+    grow_by_height(markers, height, inside, levels=HEIGHT_LEVELS + 1)
     if border_label:
         fronts = np.zeros(border_label + 1, np.int64)
-        paper_here = ~ink.mask[window]  # parts always meet inside the lines too; count where they meet on paper
+        paper_here = ~ink  # parts always meet inside the lines too; count where they meet on paper
         for a, b, pa, pb in (
             (markers[:, :-1], markers[:, 1:], paper_here[:, :-1], paper_here[:, 1:]),
             (markers[:-1], markers[1:], paper_here[:-1], paper_here[1:]),
@@ -202,7 +244,18 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink
         best = int(np.argmax(fronts))
         if fronts[best] >= OPEN_FRONT * side:
             markers[markers == border_label] = best
-    ys, xs = np.nonzero(inside)
-    table = np.asarray(local, np.float32)
-    picked = np.clip(markers[ys, xs] - 1, 0, len(local) - 1)
-    return ys + y0, xs + x0, np.round(table[picked]).astype(np.uint8)
+    np.subtract(markers, 1, out=markers)
+    return np.clip(markers, 0, border_label - 1 if border_label else n - 1, out=markers)
+
+
+def pass_heights(ink: np.ndarray, reach: int) -> np.ndarray:
+    """uint8 (H, W): 0 on paper farther than `reach` pixels (taxicab) from the
+    ink, rising in `HEIGHT_LEVELS` steps to the ink itself: the gap between two
+    line ends up to 2 * `reach` wide is a pass higher than the open paper on
+    either side."""
+    near = ndimage.distance_transform_cdt(~ink, metric="taxicab")
+    height = np.empty(ink.shape, np.uint8)
+    for top in range(0, height.shape[0], 512):
+        band = np.minimum(near[top : top + 512], reach)
+        height[top : top + 512] = ((reach - band) * HEIGHT_LEVELS + reach - 1) // reach
+    return height

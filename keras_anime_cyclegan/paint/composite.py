@@ -33,9 +33,14 @@ def flats(regions: Regions, ink: Ink, palettes: list[Palette]) -> np.ndarray:
                 splits[region] = pixels
         known |= new
     table = np.clip(np.round(colours), 0, 255).astype(np.uint8)
-    out = table[regions.labels]
-    for ys, xs, rgb in splits.values():
-        out[ys, xs] = rgb
+    out = np.empty(regions.labels.shape + (3,), np.uint8)
+    for top in range(0, out.shape[0], BAND):
+        out[top : top + BAND] = table[regions.labels[top : top + BAND]]
+    for (rows, cols), inside, picked, palette in splits.values():
+        for top in range(0, inside.shape[0], BAND):
+            band = slice(top, top + BAND)
+            part = out[rows.start + top : rows.start + top + inside[band].shape[0], cols]
+            part[inside[band]] = palette[picked[band][inside[band]]]
     return out
 
 

@@ -22,20 +22,58 @@ import numpy as np
 def grow(labels: np.ndarray, passable: Optional[np.ndarray] = None, rounds: Optional[int] = None) -> None:
     """Grows `labels` (int (H, W), 0 = unlabelled) in place into unlabelled
     `passable` pixels (all when None), for at most `rounds` rounds (no limit when None)."""
-    h, w = labels.shape
-    stride = w + 2
     padded = np.pad(labels, 1)
-    flat = padded.ravel()
-    room = np.zeros((h + 2, w + 2), bool)
-    room[1:-1, 1:-1] = (labels == 0) if passable is None else (labels == 0) & passable
-    open_ = room.ravel()
+    grow_padded(padded, passable, rounds)
+    labels[...] = padded[1:-1, 1:-1]
+
+
+def grow_padded(padded: np.ndarray, passable: Optional[np.ndarray] = None, rounds: Optional[int] = None) -> None:
+    """`grow` on labels that already have a border of one 0 pixel all round
+    (`padded`, (H + 2, W + 2); `passable` is (H, W)), with no copy of them."""
+    room = np.zeros(padded.shape, bool)
+    room[1:-1, 1:-1] = padded[1:-1, 1:-1] == 0
+    if passable is not None:
+        room[1:-1, 1:-1] &= passable
+    if room.any():
+        _flood(padded, room, _beside(room, padded), rounds)
+
+
+def grow_by_height(labels: np.ndarray, height: np.ndarray, passable: Optional[np.ndarray] = None, levels: int = 256) -> None:
+    """A watershed (in place): `labels` grow level by level of `height`
+    (integers 0 .. levels - 1), through pixels no higher than each level, within `passable`.
+
+    One padded copy serves every level: at each, the pixels that become
+    passable open, and the labels beside them flood in.
+    """
+    padded = np.pad(labels, 1)
+    high = np.pad(height, 1, constant_values=levels)  # the border never opens
+    allowed = padded == 0
+    if passable is not None:
+        allowed[1:-1, 1:-1] &= passable
+    room = np.zeros(padded.shape, bool)
+    for level in range(levels):
+        newly = allowed & (high == level) & (padded == 0)
+        if not newly.any():
+            continue
+        room |= newly
+        _flood(padded, room, _beside(newly, padded), None)
+    labels[...] = padded[1:-1, 1:-1]
+
+
+def _beside(room: np.ndarray, padded: np.ndarray) -> np.ndarray:
+    """Flat indices of the labelled pixels beside a pixel of `room` (shifted
+    masks: a huge picture needs no index arrays of its open pixels)."""
+    beside = np.zeros_like(room)
+    beside[1:-1, 1:-1] = room[:-2, 1:-1] | room[2:, 1:-1] | room[1:-1, :-2] | room[1:-1, 2:]
+    beside &= padded != 0
+    return np.flatnonzero(beside)
+
+
+def _flood(padded: np.ndarray, room: np.ndarray, front: np.ndarray, rounds: Optional[int]) -> None:
+    """Rounds of growth from `front` (flat indices) into `room` (in place on both)."""
+    flat, open_ = padded.ravel(), room.ravel()
+    stride = padded.shape[1]
     steps = np.array([-1, 1, -stride, stride])
-    # The first front: every labelled pixel beside an open one.
-    todo = np.flatnonzero(open_)
-    if todo.size == 0:
-        return
-    near = (todo[:, None] + steps).ravel()
-    front = np.unique(near[flat[near] > 0])
     done = 0
     while front.size and (rounds is None or done < rounds):
         targets = (front[:, None] + steps).ravel()
@@ -53,12 +91,3 @@ def grow(labels: np.ndarray, passable: Optional[np.ndarray] = None, rounds: Opti
         open_[targets] = False
         front = targets
         done += 1
-    labels[...] = padded[1:-1, 1:-1]
-
-
-def grow_by_height(labels: np.ndarray, height: np.ndarray, passable: Optional[np.ndarray] = None, levels: int = 256) -> None:
-    """A watershed (in place): `labels` grow level by level of `height`
-    (integers 0 .. levels - 1), through pixels no higher than each level, within `passable`."""
-    for level in range(levels):
-        low = height <= level
-        grow(labels, low if passable is None else low & passable)

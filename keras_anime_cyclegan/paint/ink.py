@@ -58,16 +58,18 @@ def find_ink(sketch: np.ndarray) -> Ink:
         level = np.maximum(_bilinear(blocks, ys, xs, rows), np.float32(1))
         dark = np.clip(np.float32(1) - tone[rows] / level, 0, 1)
         darkness[rows] = np.floor(dark * np.float32(255) + np.float32(0.5))
-    counts = np.bincount(darkness.ravel(), minlength=256)
+    counts = sum(np.bincount(darkness[top : top + BAND].ravel(), minlength=256) for top in range(0, h, BAND))
     counts[: NOISE_FLOOR + 1] = 0
     if counts.sum() == 0:
         mask = np.zeros((h, w), bool)
     else:
         strong = _percentile_of_counts(counts, STRONG_PERCENTILE)
         mask = darkness >= max(INK_FRACTION * strong, NOISE_FLOOR + 1)
-    paper_pixels = rgb[~mask] if not mask.all() else rgb.reshape(-1, rgb.shape[-1])
-    step = max(1, paper_pixels.shape[0] // 200_000)
-    paper = np.percentile(paper_pixels[::step], 75, axis=0).astype(np.float32)
+    # The paper's colour from about 200,000 pixels (every k-th row and column).
+    k = max(1, int(np.sqrt(h * w / 200_000)))
+    sample, sample_mask = rgb[::k, ::k], mask[::k, ::k]
+    paper_pixels = sample[~sample_mask] if not sample_mask.all() else sample.reshape(-1, rgb.shape[-1])
+    paper = np.percentile(paper_pixels, 75, axis=0).astype(np.float32)
     paper = np.broadcast_to(paper, (3,)).copy()
     return Ink(darkness, mask, np.maximum(paper, np.float32(1)))
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from keras_anime_cyclegan.paint.grow import grow
+from keras_anime_cyclegan.paint.grow import grow, grow_padded
 
 COARSEST = 64  # the fill starts where the longest side is about this many pixels
 MIN_AREA = 64e-6  # a new region needs at least this fraction of the picture (64 px at 1000x1000)
@@ -50,7 +50,7 @@ class Regions:
 
     def sizes(self) -> np.ndarray:
         """Pixels per region, (count + 1,) with index 0 unused."""
-        return np.bincount(self.labels.ravel(), minlength=self.count + 1)
+        return _count(self.labels, self.count)
 
 
 def find_regions(
@@ -73,16 +73,20 @@ def find_regions(
     while max(pyramid[-1].shape) > 2 * coarsest:
         pyramid.append(_thicken_and_halve(pyramid[-1]))
     labels, count = ndimage.label(~pyramid[-1])
-    labels = labels.astype(np.int32)
+    padded = np.pad(labels.astype(np.int32), 1)  # labels with a border of 0, grown in place
     for level in range(len(pyramid) - 2, -1, -1):
         mask = pyramid[level]
-        seeds = _upsample(labels, mask.shape)  # labels on the coarser level's paper only
+        coarse = padded[1:-1, 1:-1]
+        padded = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.int32)
+        seeds = padded[1:-1, 1:-1]
+        _upsample_into(coarse, seeds)  # labels on the coarser level's paper only
+        del coarse
         seeds[mask] = 0
-        grow(seeds, ~mask)
+        grow_padded(padded, ~mask)
         if level < fresh_levels:
             count = _add_fresh(seeds, mask, count, min_area * h * w / 4**level)
-        labels = seeds
-    grow(labels)
+    grow_padded(padded)
+    labels = padded[1:-1, 1:-1]
     if count == 0:  # all ink: one region
         return Regions(np.ones((h, w), np.int32), 1, np.array([False, False]))
     labels, count = _renumber(labels, count)
@@ -94,11 +98,13 @@ def _add_fresh(seeds: np.ndarray, mask: np.ndarray, count: int, min_pixels: floa
     fresh, n = ndimage.label(~mask & (seeds == 0))
     if n == 0:
         return count
-    keep = np.bincount(fresh.ravel(), minlength=n + 1) >= min_pixels
+    keep = _count(fresh, n) >= min_pixels
     keep[0] = False
     numbering = np.zeros(n + 1, np.int32)
     numbering[keep] = np.arange(count + 1, count + 1 + int(keep.sum()), dtype=np.int32)
-    np.copyto(seeds, numbering[fresh], where=fresh > 0)
+    for top in range(0, seeds.shape[0], 1024):  # a band at a time
+        band = fresh[top : top + 1024]
+        np.copyto(seeds[top : top + 1024], numbering[band], where=band > 0)
     return count + int(keep.sum())
 
 
@@ -122,18 +128,29 @@ def _thicken_and_halve(mask: np.ndarray) -> np.ndarray:
     return thick.reshape(thick.shape[0] // 2, 2, thick.shape[1] // 2, 2).any(axis=(1, 3))
 
 
-def _upsample(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Nearest-neighbour 2x upsampling, cropped to `shape`."""
-    return np.repeat(np.repeat(labels, 2, axis=0), 2, axis=1)[: shape[0], : shape[1]].copy()
+def _upsample_into(labels: np.ndarray, out: np.ndarray) -> None:
+    """Nearest-neighbour 2x upsampling of `labels` into `out` (cropped to its shape)."""
+    for dy in (0, 1):
+        for dx in (0, 1):
+            part = out[dy::2, dx::2]
+            part[...] = labels[: part.shape[0], : part.shape[1]]
+
+
+def _count(labels: np.ndarray, count: int) -> np.ndarray:
+    """Pixels per label 0..count, a band of rows at a time (bincount would
+    otherwise make a 64-bit copy of a huge label array)."""
+    return sum(np.bincount(labels[top : top + 1024].ravel(), minlength=count + 1) for top in range(0, labels.shape[0], 1024))
 
 
 def _renumber(labels: np.ndarray, count: int) -> tuple[np.ndarray, int]:
     """Labels 1..n with no unused number, in order of first appearance in raster order."""
-    present = np.bincount(labels.ravel(), minlength=count + 1) > 0
+    present = _count(labels, count) > 0
     present[0] = False
     numbering = np.zeros(count + 1, np.int32)
     numbering[present] = np.arange(1, int(present.sum()) + 1, dtype=np.int32)
-    return numbering[labels], int(present.sum())
+    for top in range(0, labels.shape[0], 1024):  # in place, a band at a time
+        labels[top : top + 1024] = numbering[labels[top : top + 1024]]
+    return labels, int(present.sum())
 
 
 def _background(labels: np.ndarray, count: int) -> np.ndarray:

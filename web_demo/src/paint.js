@@ -21,6 +21,7 @@ const FRESH_LEVELS = 1;
 const BACKGROUND_BORDER = 0.25;
 const REACH = 32 / 1024;
 const OPEN_FRONT = 0.1;
+const HEIGHT_LEVELS = 8;
 
 // numpy.percentile's default (linear between the two nearest ranks).
 function percentile(values, q) {
@@ -352,7 +353,28 @@ function footprint(hint, regions, ink, width, height) {
   let region = 0;
   let best = -1;
   for (const [label, n] of votes) if (n > best || (n === best && label < region)) { best = n; region = label; }
-  return { region, pixels: pixels.filter((i) => regions.labels[i] === region) };
+  let kept = pixels.filter((i) => regions.labels[i] === region);
+  if (onPaper.length && kept.length) {
+    // The dot's paper on one side of any line through it: the largest 4-connected part of its square.
+    let bx0 = width, by0 = height, bx1 = 0, by1 = 0;
+    for (const i of kept) {
+      const x = i % width;
+      const y = Math.floor(i / width);
+      bx0 = Math.min(bx0, x); bx1 = Math.max(bx1, x); by0 = Math.min(by0, y); by1 = Math.max(by1, y);
+    }
+    const bw = bx1 - bx0 + 1;
+    const box = new Uint8Array(bw * (by1 - by0 + 1));
+    for (const i of kept) box[(Math.floor(i / width) - by0) * bw + (i % width) - bx0] = 1;
+    const parts = label(box, bw, by1 - by0 + 1);
+    if (parts.count > 1) {
+      const size = new Int32Array(parts.count + 1);
+      for (let j = 0; j < box.length; j++) if (box[j]) size[parts.labels[j]]++;
+      let largest = 1;
+      for (let r = 2; r <= parts.count; r++) if (size[r] > size[largest]) largest = r;
+      kept = kept.filter((i) => parts.labels[(Math.floor(i / width) - by0) * bw + (i % width) - bx0] === largest);
+    }
+  }
+  return { region, pixels: kept };
 }
 
 // scipy.ndimage.distance_transform_cdt(metric="taxicab") of the paper in a
@@ -431,9 +453,16 @@ function hintColours(regions, ink, width, height, hints) {
         }
       }
     }
-    for (let level = 0; level <= reach; level++) {
+    const heightMap = new Uint8Array(w * h); // 0 on open paper .. HEIGHT_LEVELS on the lines
+    for (let i = 0; i < w * h; i++) heightMap[i] = Math.floor(((reach - Math.min(near[i], reach)) * HEIGHT_LEVELS + reach - 1) / reach);
+    // Paper around each dot counts as open, so a dot beside a line grows as fast as one in the open.
+    const dotMask = new Uint8Array(w * h);
+    group.forEach((g) => { for (const i of g.pixels) dotMask[(Math.floor(i / width) - y0) * w + (i % width) - x0] = 1; });
+    const fromDots = taxicab(dotMask, w, 0, 0, w, h);
+    for (let i = 0; i < w * h; i++) if (fromDots[i] <= reach && !ink.mask[(y0 + Math.floor(i / w)) * width + x0 + (i % w)]) heightMap[i] = 0;
+    for (let level = 0; level <= HEIGHT_LEVELS; level++) {
       const passable = new Uint8Array(w * h);
-      for (let i = 0; i < w * h; i++) passable[i] = inside[i] && reach - Math.min(near[i], reach) <= level ? 1 : 0;
+      for (let i = 0; i < w * h; i++) passable[i] = inside[i] && heightMap[i] <= level ? 1 : 0;
       grow(markers, w, h, passable);
     }
     if (borderLabel) {
