@@ -336,9 +336,11 @@ class Colorizer(ImageTranslator):
         # Regions, lines and hints at the picture's own size; colours from G at its size.
         hints = paint_hints(job.hinted.hints, job.size, job.model_size, job.hinted.source)
         painting = paint(job.picture, rgb, hints)
-        image = Image.fromarray(painting.image)
         if not job.hinted.layers:
-            return image
+            image = painting.image
+            del painting  # its regions and flats, before PIL copies the picture
+            return Image.fromarray(image)
+        image = Image.fromarray(painting.image)
         g = np.asarray(super()._finish(rgb, job))
         return Layers(
             image,
