@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 register_with_keras("keras_anime_cyclegan.models")  # the serialisable classes, when Keras loads
 
-_SUBMODULES = {"artifacts", "config", "data", "export", "inference", "models", "sketch", "training", "utils"}
+_SUBMODULES = {"artifacts", "config", "data", "export", "inference", "models", "paint", "sketch", "training", "utils"}
 _NAMES = {
     "Colorizer": "keras_anime_cyclegan.inference",
     "CycleGAN": "keras_anime_cyclegan.training.cyclegan",

@@ -1,6 +1,6 @@
 """The package's layers import one way, and its subpackages form no cycle.
 
-    config, sketch, utils -> data, models -> artifacts -> training, inference -> export -> cli
+    config, sketch, utils -> data, models, paint -> artifacts -> training, inference -> export -> cli
 
 Every `import` and `from ... import` of the package, at module level or
 inside a function, counts: a lazy import that goes up a layer is still a
@@ -15,7 +15,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "keras_anime_cyclegan"
 LAYERS = {
     "config": 0, "sketch": 0, "utils": 0,
-    "data": 1, "models": 1,
+    "data": 1, "models": 1, "paint": 1,
     "artifacts": 2,
     "training": 3, "inference": 3,
     "export": 4,
