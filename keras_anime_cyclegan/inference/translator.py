@@ -335,10 +335,10 @@ class Colorizer(ImageTranslator):
             return super()._finish(rgb, job)
         # Regions, lines and hints at the picture's own size; colours from G at its size.
         hints = paint_hints(job.hinted.hints, job.size, job.model_size, job.hinted.source)
-        painting = paint(job.picture, rgb, hints)
+        painting = paint(job.picture, rgb, hints, keep_flats=job.hinted.layers)
         if not job.hinted.layers:
             image = painting.image
-            del painting  # its regions and flats, before PIL copies the picture
+            del painting  # its regions, before PIL copies the picture
             return Image.fromarray(image)
         image = Image.fromarray(painting.image)
         g = np.asarray(super()._finish(rgb, job))

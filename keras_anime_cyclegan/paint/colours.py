@@ -45,6 +45,20 @@ class Hint:
 
 
 @dataclass
+class Coarse:
+    """Per-pixel indices kept `factor` times coarser; rows of the fine grid on demand."""
+
+    grid: np.ndarray
+    factor: int
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        f = self.factor
+        fine = np.repeat(np.repeat(self.grid[rows.start // f : -(-rows.stop // f)], f, axis=0), f, axis=1)
+        start = rows.start - (rows.start // f) * f
+        return fine[start : start + rows.stop - rows.start]
+
+
+@dataclass
 class Palette:
     """Colours for some of the regions.
 
@@ -55,7 +69,8 @@ class Palette:
         split: {region: (window, inside, picked, table)} for regions the
             source colours pixel by pixel: in the `window` (a pair of
             slices), the region's pixels (`inside`) take `table[picked]`
-            (uint8 RGB rows).
+            (uint8 RGB rows; `picked` may be `Coarse`, read a band of rows
+            at a time).
     """
 
     colours: np.ndarray
@@ -199,7 +214,7 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink
     local = [colours[k] for _, _, _, k in group] + ([np.asarray(paper, np.float32)] if paper is not None else [])
     table = np.round(np.asarray(local, np.float32)).astype(np.uint8)
     if f > 1:
-        picked = np.repeat(np.repeat(picked, f, axis=0), f, axis=1)[: full_inside.shape[0], : full_inside.shape[1]]
+        picked = Coarse(picked, f)
         inside = full_inside
     return window, inside, picked, table
 

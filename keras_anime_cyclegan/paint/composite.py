@@ -38,17 +38,19 @@ def flats(regions: Regions, ink: Ink, palettes: list[Palette]) -> np.ndarray:
         out[top : top + BAND] = table[regions.labels[top : top + BAND]]
     for (rows, cols), inside, picked, palette in splits.values():
         for top in range(0, inside.shape[0], BAND):
-            band = slice(top, top + BAND)
-            part = out[rows.start + top : rows.start + top + inside[band].shape[0], cols]
-            part[inside[band]] = palette[picked[band][inside[band]]]
+            band = slice(top, min(top + BAND, inside.shape[0]))
+            part = out[rows.start + band.start : rows.start + band.stop, cols]
+            here = inside[band]
+            part[here] = palette[picked[band][:, : here.shape[1]][here]]
     return out
 
 
-def multiply_lines(flat: np.ndarray, sketch: np.ndarray, paper: np.ndarray, keep=None) -> np.ndarray:
+def multiply_lines(flat: np.ndarray, sketch: np.ndarray, paper: np.ndarray, keep=None, out=None) -> np.ndarray:
     """uint8 (H, W, 3): `flat` times `sketch` / `paper` (lines as drawn, paper
-    neutral); where `keep` (bool (H, W)) is True, the sketch itself."""
+    neutral); where `keep` (bool (H, W)) is True, the sketch itself. `out`
+    may be `flat` itself (in place, band by band)."""
     sketch = sketch if sketch.ndim == 3 else np.repeat(sketch[..., None], 3, axis=-1)
-    out = np.empty_like(flat)
+    out = np.empty_like(flat) if out is None else out
     scale = (1.0 / paper).astype(np.float32)
     for top in range(0, flat.shape[0], BAND):
         rows = slice(top, top + BAND)

@@ -19,7 +19,7 @@ class Painting:
 
     Attributes:
         image: uint8 (H, W, 3), the flats with the lines multiplied over them.
-        flats: uint8 (H, W, 3), the flat colours alone.
+        flats: uint8 (H, W, 3), the flat colours alone (None with `keep_flats=False`).
         ink: the sketch's `Ink` (darkness, mask, paper colour).
         regions: its `Regions`.
     """
@@ -37,6 +37,7 @@ def paint(
     sources: Optional[list[Palette]] = None,
     regions: Optional[Regions] = None,
     ink: Optional[Ink] = None,
+    keep_flats: bool = True,
 ) -> Painting:
     """Flat colours for a uint8 (H, W, 3) sketch.
 
@@ -49,6 +50,8 @@ def paint(
         sources: further palettes (a reference picture's), asked after the
             hints and before `coloured`.
         regions, ink: the sketch's regions and ink, when already found.
+        keep_flats: False composites in place of the flats (`Painting.flats`
+            is then None): a huge picture needs one copy of itself less.
     """
     ink = ink if ink is not None else find_ink(sketch)
     regions = regions if regions is not None else find_regions(ink.mask)
@@ -58,4 +61,6 @@ def paint(
         g.known &= ~regions.background
         palettes.append(g)
     flat = flats(regions, ink, palettes)
+    if not keep_flats:
+        return Painting(multiply_lines(flat, sketch, ink.paper, out=flat), None, ink, regions)
     return Painting(multiply_lines(flat, sketch, ink.paper), flat, ink, regions)
