@@ -10,9 +10,9 @@ paper for the background. A new source is one more function returning a
 Hints are the one source that can split a region: dots of different
 colours in one region each take the part of it their colour reaches first,
 growing through open paper first and through the gaps between line ends
-last (a watershed, as LazyBrush grows strokes), never through the region's edge. In the open
-background the picture's border grows as paper, so a dot on a figure whose
-outline leaves a gap does not colour the page.
+last (a watershed, as LazyBrush grows strokes), never through the region's
+edge. In the open background the picture's border grows as paper, so a
+dot on a figure whose outline leaves a gap does not colour the page.
 """
 
 from __future__ import annotations

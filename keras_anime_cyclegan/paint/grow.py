@@ -38,7 +38,9 @@ def grow_padded(padded: np.ndarray, passable: Optional[np.ndarray] = None, round
         _flood(padded, room, _beside(room, padded), rounds)
 
 
-def grow_by_height(labels: np.ndarray, height: np.ndarray, passable: Optional[np.ndarray] = None, levels: int = 256) -> None:
+def grow_by_height(
+    labels: np.ndarray, height: np.ndarray, passable: Optional[np.ndarray] = None, levels: int = 256
+) -> None:
     """A watershed (in place): `labels` grow level by level of `height`
     (integers 0 .. levels - 1), through pixels no higher than each level, within `passable`.
 

@@ -139,7 +139,8 @@ def _upsample_into(labels: np.ndarray, out: np.ndarray) -> None:
 def _count(labels: np.ndarray, count: int) -> np.ndarray:
     """Pixels per label 0..count, a band of rows at a time (bincount would
     otherwise make a 64-bit copy of a huge label array)."""
-    return sum(np.bincount(labels[top : top + 1024].ravel(), minlength=count + 1) for top in range(0, labels.shape[0], 1024))
+    bands = range(0, labels.shape[0], 1024)
+    return sum(np.bincount(labels[top : top + 1024].ravel(), minlength=count + 1) for top in bands)
 
 
 def _renumber(labels: np.ndarray, count: int) -> tuple[np.ndarray, int]:
