@@ -79,7 +79,7 @@ def true_regions(colour: np.ndarray, lines: np.ndarray) -> np.ndarray:
     return labels
 
 
-def degrade(lines: np.ndarray, colour: np.ndarray, truth: np.ndarray, kind: str, rng) -> np.ndarray:
+def degrade(lines: np.ndarray, truth: np.ndarray, kind: str, rng) -> np.ndarray:
     out = lines.copy()
     ink = lines.min(axis=-1) < 128
     h, w = ink.shape
@@ -294,7 +294,7 @@ def main():
             continue
         dots = place_dots(truth, colour, args.hints, rng) if args.hints else []
         for d in DEGRADATIONS:
-            sketch = degrade(lines, colour, truth, d, rng)
+            sketch = degrade(lines, truth, d, rng)
             for m, find in finders.items():
                 t = time.perf_counter()
                 labels = find(sketch)

@@ -113,13 +113,8 @@ def hint_channels(hints: Hints, size: tuple[int, int], model_size: tuple[int, in
     """
     mw, mh = model_size
     out = np.zeros((mh, mw, HINT_CHANNELS), np.float32)
-    if hints is None:
-        return out
-    if isinstance(hints, (str, Path)) and Path(hints).suffix.lower() == ".json":
-        source = str(hints)
-        hints = read_hint_file(hints)[None]
-    if isinstance(hints, (str, Path, Image.Image, np.ndarray)):
-        layer = read_layer(hints, size)
+    layer, points = _read_hints(hints, size, source)
+    if layer is not None:
         if (mw, mh) != tuple(size):
             layer = np.asarray(Image.fromarray(layer).resize((mw, mh), Image.NEAREST))
         mask = layer[..., 3] >= ALPHA_THRESHOLD
@@ -127,7 +122,7 @@ def hint_channels(hints: Hints, size: tuple[int, int], model_size: tuple[int, in
         out[mask, 3] = 1.0
         return out
     sx, sy = mw / size[0], mh / size[1]
-    for x, y, rgb in check_points(hints, size, source):
+    for x, y, rgb in points:
         cx, cy = min(int(x * sx), mw - 1), min(int(y * sy), mh - 1)
         ys = slice(max(cy - DOT_RADIUS, 0), cy + DOT_RADIUS + 1)
         xs = slice(max(cx - DOT_RADIUS, 0), cx + DOT_RADIUS + 1)
@@ -147,13 +142,8 @@ def paint_hints(hints: Hints, size: tuple[int, int], model_size: tuple[int, int]
 
     from keras_anime_cyclegan.paint.colours import Hint
 
-    if hints is None:
-        return []
-    if isinstance(hints, (str, Path)) and Path(hints).suffix.lower() == ".json":
-        source = str(hints)
-        hints = read_hint_file(hints)[None]
-    if isinstance(hints, (str, Path, Image.Image, np.ndarray)):
-        layer = read_layer(hints, size)
+    layer, points = _read_hints(hints, size, source)
+    if layer is not None:
         opaque = layer[..., 3] >= ALPHA_THRESHOLD
         rgb = layer[..., :3].astype(np.int32) @ np.int32([1 << 16, 1 << 8, 1])
         strokes = []
@@ -164,7 +154,21 @@ def paint_hints(hints: Hints, size: tuple[int, int], model_size: tuple[int, int]
                 strokes.append(Hint(colour, pixels=(ys, xs)))
         return strokes
     radius = DOT_RADIUS * max(size[0] / model_size[0], size[1] / model_size[1])
-    return [Hint(rgb, x, y, radius) for x, y, rgb in check_points(hints, size, source)]
+    return [Hint(rgb, x, y, radius) for x, y, rgb in points]
+
+
+def _read_hints(hints: Hints, size: tuple[int, int], source: str):
+    """(layer, points) of any form of hints for a picture of `size`: an RGBA
+    layer checked against the size (points None), or checked points in
+    pixels (layer None); no hints give no points."""
+    if hints is None:
+        return None, []
+    if isinstance(hints, (str, Path)) and Path(hints).suffix.lower() == ".json":
+        source = str(hints)
+        hints = read_hint_file(hints)[None]
+    if isinstance(hints, (str, Path, Image.Image, np.ndarray)):
+        return read_layer(hints, size), None
+    return None, check_points(hints, size, source)
 
 
 def _patch_pixels(patches: np.ndarray, n: int):

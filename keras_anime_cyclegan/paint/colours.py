@@ -1,7 +1,6 @@
 """Colour sources: where each region's colour comes from.
 
-A source turns regions into a `Palette`: a colour for some regions (and
-how sure it is of each). The painter asks the sources in order and the
+A source turns regions into a `Palette`: a colour for some regions. The painter asks the sources in order and the
 first to know a region's colour gives it: hints first (the artist's word),
 then anything else (G's colours; next, a reference picture), then the
 paper for the background. A new source is one more function returning a
@@ -65,7 +64,6 @@ class Palette:
     Attributes:
         colours: float32 (count + 1, 3), RGB 0-255.
         known: bool (count + 1,), which regions this source colours.
-        confidence: float32 (count + 1,), 0-1, how sure it is (1 for hints).
         split: {region: (window, inside, picked, table)} for regions the
             source colours pixel by pixel: in the `window` (a pair of
             slices), the region's pixels (`inside`) take `table[picked]`
@@ -75,12 +73,11 @@ class Palette:
 
     colours: np.ndarray
     known: np.ndarray
-    confidence: np.ndarray
     split: dict = field(default_factory=dict)
 
     @classmethod
     def empty(cls, count: int) -> "Palette":
-        return cls(np.zeros((count + 1, 3), np.float32), np.zeros(count + 1, bool), np.zeros(count + 1, np.float32))
+        return cls(np.zeros((count + 1, 3), np.float32), np.zeros(count + 1, bool))
 
 
 def model_colours(regions: Regions, ink: Ink, coloured: np.ndarray) -> Palette:
@@ -109,7 +106,6 @@ def model_colours(regions: Regions, ink: Ink, coloured: np.ndarray) -> Palette:
         for r, (cy, cx) in zip(missing, centres):
             palette.colours[r] = coloured[min(int(cy * ch / h), ch - 1), min(int(cx * cw / w), cw - 1)]
     palette.known[1:] = True
-    palette.confidence[1:] = 0.5
     return palette
 
 
@@ -120,7 +116,6 @@ def hint_colours(regions: Regions, ink: Ink, hints: list[Hint]) -> Palette:
     if not hints:
         return palette
     labels = regions.labels
-    h, w = labels.shape
     seeds = []  # (region, ys, xs, colour index)
     colours = []
     for hint in hints:
@@ -136,7 +131,6 @@ def hint_colours(regions: Regions, ink: Ink, hints: list[Hint]) -> Palette:
     for region, group in by_region.items():
         distinct = {tuple(colours[s[3]]) for s in group}
         palette.known[region] = True
-        palette.confidence[region] = 1.0
         palette.colours[region] = colours[group[0][3]]
         open_ = bool(regions.background[region])
         if len(distinct) > 1 or open_:

@@ -45,21 +45,23 @@ def flats(regions: Regions, ink: Ink, palettes: list[Palette]) -> np.ndarray:
     return out
 
 
-def multiply_lines(flat: np.ndarray, sketch: np.ndarray, paper: np.ndarray, keep=None, out=None) -> np.ndarray:
+def multiply_lines(flat: np.ndarray, sketch: np.ndarray, paper: np.ndarray, out=None) -> np.ndarray:
     """uint8 (H, W, 3): `flat` times `sketch` / `paper` (lines as drawn, paper
-    neutral); where `keep` (bool (H, W)) is True, the sketch itself. `out`
-    may be `flat` itself (in place, band by band)."""
-    sketch = sketch if sketch.ndim == 3 else np.repeat(sketch[..., None], 3, axis=-1)
+    neutral). `out` may be `flat` itself (in place, band by band)."""
     out = np.empty_like(flat) if out is None else out
-    scale = (1.0 / paper).astype(np.float32)
-    for top in range(0, flat.shape[0], BAND):
-        rows = slice(top, top + BAND)
-        shade = np.minimum(sketch[rows].astype(np.float32) * scale, 1.0)
-        band = np.round(flat[rows].astype(np.float32) * shade)
-        if keep is not None:
-            band = np.where(keep[rows][..., None], sketch[rows], band)
-        out[rows] = np.clip(band, 0, 255).astype(np.uint8)
+    for rows, shade in _shades(sketch, paper):
+        out[rows] = np.clip(np.round(flat[rows].astype(np.float32) * shade), 0, 255).astype(np.uint8)
     return out
+
+
+def _shades(sketch: np.ndarray, paper: np.ndarray):
+    """(rows, shade) for each band of rows: float32 (rows, W, 3), the sketch
+    divided by its paper colour, at most 1 (a grey sketch counts in every channel)."""
+    scale = (1.0 / paper).astype(np.float32)
+    for top in range(0, sketch.shape[0], BAND):
+        rows = slice(top, top + BAND)
+        band = sketch[rows] if sketch.ndim == 3 else sketch[rows][..., None]
+        yield rows, np.broadcast_to(np.minimum(band.astype(np.float32) * scale, 1.0), band.shape[:2] + (3,))
 
 
 def line_layer(sketch: np.ndarray, paper: np.ndarray) -> np.ndarray:
@@ -71,12 +73,8 @@ def line_layer(sketch: np.ndarray, paper: np.ndarray) -> np.ndarray:
     shade) / a: grey lines are black at their darkness, paper is clear, and
     the layer recomposes the flat result exactly (up to 8-bit rounding).
     """
-    sketch = sketch if sketch.ndim == 3 else np.repeat(sketch[..., None], 3, axis=-1)
     out = np.zeros(sketch.shape[:2] + (4,), np.uint8)
-    scale = (1.0 / paper).astype(np.float32)
-    for top in range(0, sketch.shape[0], BAND):
-        rows = slice(top, top + BAND)
-        shade = np.minimum(sketch[rows].astype(np.float32) * scale, 1.0)
+    for rows, shade in _shades(sketch, paper):
         alpha = 1.0 - shade.min(axis=-1, keepdims=True)
         colour = 1.0 - (1.0 - shade) / np.maximum(alpha, 1e-6)
         out[rows, :, :3] = np.clip(np.round(colour * 255), 0, 255)

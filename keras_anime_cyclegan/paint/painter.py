@@ -25,7 +25,7 @@ class Painting:
     """
 
     image: np.ndarray
-    flats: np.ndarray
+    flats: Optional[np.ndarray]
     ink: Ink
     regions: Regions
 

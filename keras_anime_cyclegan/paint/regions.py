@@ -48,10 +48,6 @@ class Regions:
     count: int
     background: np.ndarray
 
-    def sizes(self) -> np.ndarray:
-        """Pixels per region, (count + 1,) with index 0 unused."""
-        return _count(self.labels, self.count)
-
 
 def find_regions(
     ink: np.ndarray, coarsest: int = COARSEST, min_area: float = MIN_AREA, fresh_levels: int = FRESH_LEVELS

@@ -145,7 +145,7 @@ async function translate({ id, direction, width, height, pixels, hints, flat, sk
     size = sketch ? { width: sketchWidth, height: sketchHeight } : size;
     const radius = entry.metadata.hints ? entry.metadata.hints.dot_radius * Math.max(size.width / width, size.height / height) : 0;
     const dots = (hints || []).map(([fx, fy, r, g, b]) => ({ x: fx * size.width, y: fy * size.height, radius, colour: [r, g, b] }));
-    const coloured = new Uint8Array(out.buffer.slice(0));
+    const coloured = new Uint8Array(out.buffer); // the model's result (out is replaced, not transferred)
     const painting = paint(full, size.width, size.height, coloured, width, height, dots);
     out = painting.image;
     flatMs = performance.now() - flatStart;
