@@ -37,20 +37,21 @@ def report_preset(name: str, images: int, repeats: int, calibration: int, workdi
     from keras_anime_cyclegan.config import GENERATOR_PRESETS
     from keras_anime_cyclegan.export import QUANTIZATIONS, check, export_saved_model, export_tfjs, export_tflite
     from keras_anime_cyclegan.export.tflite import representative_images
-    from keras_anime_cyclegan.models.factory import build_generator, count_flops
+    from keras_anime_cyclegan.inference.runners import KerasRunner, open_runner
+    from keras_anime_cyclegan.models.factory import build_generator, count_flops, resolve_generator
     from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, weights_sha256
     from keras_anime_cyclegan.utils.images import to_float
 
     keras.utils.set_random_seed(0)
-    config = GENERATOR_PRESETS[name]
+    config = resolve_generator(GENERATOR_PRESETS[name])
     model = build_generator(config, name="generator_g")
     loaded = LoadedGenerator(model, "colorize", config, weights_sha256(model), Path(f"<{name} preset, random init>"))
     x = to_float(representative_images("colorize", images, SIZE, seed=99))
-    keras_run = check.keras_runner(model)
+    keras_run = KerasRunner(loaded)
     reference = keras_run(x)
     one = x[:1]
     out = {
-        "generator": config.__dict__,
+        "generator": {k: v for k, v in config.__dict__.items() if v is not None},
         "parameters": int(model.count_params()),
         "gflops_256": round(count_flops(model, SIZE) / 1e9, 3),
         "keras": {"latency_ms": check.median_latency_ms(keras_run, one, repeats)},
@@ -66,7 +67,7 @@ def report_preset(name: str, images: int, repeats: int, calibration: int, workdi
         print(f"  {name} {key}: {json.dumps(entry)} ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
 
     sm = export_saved_model(loaded, workdir / name / "saved_model")
-    measure("saved_model", sm, check.runner(sm))
+    measure("saved_model", sm, open_runner(sm, "colorize"))
     calibration_images = representative_images("colorize", calibration, SIZE)
     for q in QUANTIZATIONS:
         start = time.perf_counter()
@@ -75,7 +76,7 @@ def report_preset(name: str, images: int, repeats: int, calibration: int, workdi
             representative=calibration_images if q == "int8" else None,
         )
         print(f"  {name} tflite_{q} converted in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
-        measure(f"tflite_{q}", path, check.tflite_runner(path, num_threads=2))
+        measure(f"tflite_{q}", path, open_runner(path, "colorize", num_threads=2))
     for q in (None, "float16", "uint8"):
         # Bytes only: TF.js runs in a browser, where tests/test_web_demo.py
         # proves its parity against Keras.

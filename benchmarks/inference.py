@@ -37,13 +37,14 @@ def main():
     from keras_anime_cyclegan.export.tflite import QUANTIZATIONS
     from keras_anime_cyclegan.inference.runners import open_runner
     from keras_anime_cyclegan.models import build_generator
+    from keras_anime_cyclegan.models.factory import resolve_generator
     from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, weights_sha256
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.presets:
             model = build_generator(GENERATOR_PRESETS[name], name="generator_g")
-            loaded = LoadedGenerator(model, "colorize", GENERATOR_PRESETS[name], weights_sha256(model), Path(name))
+            loaded = LoadedGenerator(model, "colorize", resolve_generator(GENERATOR_PRESETS[name]), weights_sha256(model), Path(name))
             keras_file = Path(tmp) / f"{name}.keras"
             model.save(keras_file)
             saved_model = export_saved_model(loaded, Path(tmp) / f"{name}_saved_model")

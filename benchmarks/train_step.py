@@ -36,7 +36,7 @@ def disc_override(disc):
     from keras_anime_cyclegan.config import DiscriminatorConfig
 
     filters, layers = (int(v) for v in disc.split(":"))
-    return {"discriminator": DiscriminatorConfig(base_filters=filters, layers=layers)}
+    return {"discriminator": DiscriminatorConfig(base_filters=filters, num_layers=layers)}
 
 
 def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None, disc=None):

@@ -21,12 +21,13 @@ from __future__ import annotations
 import importlib
 
 from keras_anime_cyclegan.utils.startup import register_with_keras
-
-__version__ = "0.1.0"
+from keras_anime_cyclegan.version import __version__
 
 register_with_keras("keras_anime_cyclegan.models")  # the serialisable classes, when Keras loads
 
-_SUBMODULES = {"artifacts", "config", "data", "export", "inference", "models", "paint", "sketch", "training", "utils"}
+_SUBMODULES = {
+    "artifacts", "cli", "config", "data", "export", "inference", "models", "paint", "sketch", "training", "utils", "version",
+}
 _NAMES = {
     "Colorizer": "keras_anime_cyclegan.inference",
     "CycleGAN": "keras_anime_cyclegan.training.cyclegan",

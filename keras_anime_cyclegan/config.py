@@ -39,6 +39,9 @@ INFERENCE_BATCH = 4
 # measures it); flat colours are then painted on the sketch at its own size.
 # A tile of a huge sketch would show G only paper.
 COLOUR_SIDE = 1024
+# The named line-art styles of `sketch.sketch` (each a function in
+# sketch.styles); "random" mixes them per picture (`sketch.random_sketch`).
+SKETCH_STYLES = ("xdog", "pencil", "gradient", "random")
 
 
 def _check_choice(name: str, value: str, choices: tuple) -> None:
@@ -46,69 +49,80 @@ def _check_choice(name: str, value: str, choices: tuple) -> None:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
 
+def _check_positive(name: str, value: Optional[int]) -> None:
+    if value is not None and value < 1:
+        raise ValueError(f"{name} must be >= 1; got {value}")
+
+
 @dataclass
 class GeneratorConfig:
-    """Architecture of G (sketch -> colour) and F (colour -> sketch).
+    """Architecture of G (sketch -> colour) and F (colour -> sketch): the
+    architecture's name and the arguments of its constructor.
 
-    Fields that an architecture does not use are ignored by it:
-    `residual_blocks`, `stem_kernel` and `head_kernel` by `unet`,
-    `skip_mode` by `resnet` and `unet`.
-    For `unet` (pix2pix), `levels` is the number of downsamplings
-    (8 for 256x256 inputs).
+    A field left None takes the constructor's own default, so each default is
+    written once, in `models.generators`: `unet_resnet` is the paper's
+    generator, `resnet` CycleGAN's ResNet-9, `unet` pix2pix's unet_256. A
+    preset states only what differs. `models.factory.resolve_generator` fills
+    the defaults in, and a run saves its config that way, so `config.json`
+    records what was built. An architecture ignores the fields its
+    constructor does not take (`residual_blocks`, `skip_mode`, the kernels
+    and the hint fields by `unet`; `skip_mode` and hints by `resnet`).
+    For `unet`, `levels` is the number of downsamplings (8 for 256x256).
     """
 
     architecture: str = "unet_resnet"
-    base_filters: int = 64
-    max_filters: int = 512
-    levels: int = 3
-    residual_blocks: int = 6
-    skip_mode: str = "concat"
-    upsampling: str = "transpose"
-    norm: str = "instance"
-    activation: str = "leaky_relu"
-    stem_kernel: int = 7
-    head_kernel: int = 7
+    base_filters: Optional[int] = None
+    max_filters: Optional[int] = None
+    levels: Optional[int] = None
+    residual_blocks: Optional[int] = None
+    skip_mode: Optional[str] = None
+    upsampling: Optional[str] = None
+    norm: Optional[str] = None
+    activation: Optional[str] = None
+    stem_kernel: Optional[int] = None
+    head_kernel: Optional[int] = None
     # Colour hints as extra input channels (G only): 0, or HINT_CHANNELS
     # (hint RGB in [-1, 1] and a 0/1 mask, zero where there is no hint).
-    hint_channels: int = 0
+    hint_channels: Optional[int] = None
     # Rounds of models.layers.HintSpread (hints grown 2 px per round through
     # the paper, stopped by lines) before G's first layer; 0: dots as given.
-    hint_spread: int = 0
+    hint_spread: Optional[int] = None
 
     def __post_init__(self):
         _check_choice("generator.architecture", self.architecture, GENERATOR_ARCHITECTURES)
-        if self.hint_channels not in (0, HINT_CHANNELS):
+        if self.hint_channels not in (None, 0, HINT_CHANNELS):
             raise ValueError(f"generator.hint_channels must be 0 or {HINT_CHANNELS}; got {self.hint_channels}")
         if self.hint_channels and self.architecture != "unet_resnet":
             raise ValueError("generator.hint_channels needs the unet_resnet architecture")
-        if self.hint_spread < 0 or (self.hint_spread and not self.hint_channels):
+        if (self.hint_spread or 0) < 0 or (self.hint_spread and not self.hint_channels):
             raise ValueError(f"generator.hint_spread must be 0, or > 0 with hint_channels; got {self.hint_spread}")
-        _check_choice("generator.norm", self.norm, NORMS)
-        _check_choice("generator.skip_mode", self.skip_mode, SKIP_MODES)
-        _check_choice("generator.upsampling", self.upsampling, UPSAMPLINGS)
-        if self.levels < 1:
-            raise ValueError(f"generator.levels must be >= 1; got {self.levels}")
-        for field in ("stem_kernel", "head_kernel"):
-            k = getattr(self, field)
-            if k < 1 or k % 2 == 0:
-                raise ValueError(f"generator.{field} must be a positive odd number; got {k}")
-
-    @property
-    def multiple(self) -> int:
-        """Input height and width must be divisible by this."""
-        return 2**self.levels
+        for name, choices in (("norm", NORMS), ("skip_mode", SKIP_MODES), ("upsampling", UPSAMPLINGS)):
+            if getattr(self, name) is not None:
+                _check_choice(f"generator.{name}", getattr(self, name), choices)
+        for name in ("base_filters", "max_filters", "levels", "residual_blocks"):
+            _check_positive(f"generator.{name}", getattr(self, name))
+        for name in ("stem_kernel", "head_kernel"):
+            k = getattr(self, name)
+            if k is not None and (k < 1 or k % 2 == 0):
+                raise ValueError(f"generator.{name} must be a positive odd number; got {k}")
 
 
 @dataclass
 class DiscriminatorConfig:
+    """The discriminators' architecture and its constructor's arguments; None
+    takes the constructor's default (`models.discriminators`: a 70x70 PatchGAN)."""
+
     architecture: str = "patchgan"
-    base_filters: int = 64
-    layers: int = 3
-    norm: str = "instance"
+    base_filters: Optional[int] = None
+    num_layers: Optional[int] = None
+    norm: Optional[str] = None
 
     def __post_init__(self):
         _check_choice("discriminator.architecture", self.architecture, DISCRIMINATOR_ARCHITECTURES)
-        _check_choice("discriminator.norm", self.norm, NORMS)
+        if self.norm is not None:
+            _check_choice("discriminator.norm", self.norm, NORMS)
+        for name in ("base_filters", "num_layers"):
+            _check_positive(f"discriminator.{name}", getattr(self, name))
 
 
 @dataclass
@@ -138,6 +152,11 @@ class OptimizerConfig:
     # Epochs at the constant rate, then linear decay to zero by `epochs`
     # (CycleGAN: 100 + 100). None keeps the rate constant throughout.
     decay_start_epoch: Optional[int] = 100
+
+
+# `DataConfig.sketches` (and `kac train --sketches`) set to this draws the
+# sketch domain from the colour pictures instead of reading a folder.
+SYNTHESIZE = "synthesize"
 
 
 @dataclass
@@ -178,7 +197,7 @@ class ExperimentConfig:
     steps_per_epoch: Optional[int] = None
     pool_size: int = 50
     seed: int = 0
-    # XLA for the train step: True, False, or None = auto (`resolve_jit_compile`):
+    # XLA for the train step: True, False, or None = auto (`training.steps.resolve_jit_compile`):
     # off where TensorFlow runs its oneDNN kernels (Intel AVX-512 CPUs: the
     # step is 1.1-1.5x faster without XLA there), on elsewhere (AMD CPUs:
     # 1.2-2.2x faster with it). benchmarks/train_step.py, README Performance.
@@ -199,11 +218,6 @@ class ExperimentConfig:
         if self.mixed_precision not in MIXED_PRECISIONS:
             choices = ", ".join(repr(c) for c in MIXED_PRECISIONS)
             raise ValueError(f"mixed_precision must be one of {choices}; got {self.mixed_precision!r}")
-        if self.image_size % self.generator.multiple:
-            raise ValueError(
-                f"image_size {self.image_size} must be divisible by "
-                f"{self.generator.multiple} (2**generator.levels)"
-            )
 
     def generator_config(self, network: str) -> GeneratorConfig:
         """The settings of "generator_g" (G) or "generator_f" (F): hints are G's alone."""
@@ -228,6 +242,10 @@ class ExperimentConfig:
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        if isinstance(d.get("discriminator"), dict) and "layers" in d["discriminator"]:
+            # Older run folders name the discriminators' depth "layers" (it shadowed keras.layers).
+            d["discriminator"] = {**d["discriminator"]}
+            d["discriminator"]["num_layers"] = d["discriminator"].pop("layers")
         for key, sub in nested.items():
             if key in d and isinstance(d[key], dict):
                 d[key] = sub(**d[key])
@@ -245,10 +263,12 @@ class ExperimentConfig:
             raise ValueError(f"{path}: not a valid experiment config ({e})") from e
 
 
-# Presets, KerasHub style: plain dicts of ExperimentConfig settings (nested
-# dicts for its parts), over the dataclasses' defaults. `paper` is PAPER.md's
+# Presets, KerasHub style: plain dicts of the ExperimentConfig settings that
+# differ from the defaults (nested dicts for its parts; a network's unset
+# arguments take its constructor's defaults). `paper` is PAPER.md's
 # generator; `mobile` is small enough for phones and browsers; `demo` trains
-# in minutes on a laptop CPU.
+# in minutes on a laptop CPU; `resnet9`, `resnet6` and `unet256` are
+# CycleGAN's and pix2pix's generators.
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": {"generator": {}},
     # Sized for the export targets (float16 TFLite <= 3 MB, int8 <= 1.5 MB,
@@ -258,15 +278,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     # PatchGAN (training only) halves the step: 0.88 -> 0.45 s at 128x128,
     # batch 4, Intel Xeon (benchmarks/train_step.py --discriminators).
     "mobile": {
-        "generator": {"base_filters": 8, "max_filters": 64, "levels": 3, "residual_blocks": 4,
-                      "skip_mode": "add", "upsampling": "transpose"},
-        "discriminator": {"base_filters": 16, "layers": 3},
+        "generator": {"base_filters": 8, "max_filters": 64, "residual_blocks": 4, "skip_mode": "add"},
+        "discriminator": {"base_filters": 16},
     },
     # The whole job in a few minutes on two CPU cores: small images,
     # discriminator and schedule, on the package's synthetic pictures.
     "demo": {
         "generator": {"base_filters": 16, "max_filters": 64, "levels": 2, "residual_blocks": 2, "upsampling": "resize"},
-        "discriminator": {"base_filters": 16, "layers": 2},
+        "discriminator": {"base_filters": 16, "num_layers": 2},
         "image_size": 64,
         "batch_size": 4,
         "epochs": 10,
@@ -274,38 +293,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "optimizer": {"decay_start_epoch": 5},
         "data": {"demo": True, "demo_images": 256, "held_out": 6},
     },
-    "resnet9": {"generator": {"architecture": "resnet", "levels": 2, "residual_blocks": 9, "max_filters": 256}},
-    "resnet6": {"generator": {"architecture": "resnet", "levels": 2, "residual_blocks": 6, "max_filters": 256}},
-    "unet256": {"generator": {"architecture": "unet", "levels": 8}},
+    "resnet9": {"generator": {"architecture": "resnet"}},
+    "resnet6": {"generator": {"architecture": "resnet", "residual_blocks": 6}},
+    "unet256": {"generator": {"architecture": "unet"}},
 }
 # Each preset's generator, for tools that need only the network.
 GENERATOR_PRESETS: dict[str, GeneratorConfig] = {name: GeneratorConfig(**p["generator"]) for name, p in PRESETS.items()}
-
-
-def onednn_enabled() -> bool:
-    """Whether TensorFlow runs its oneDNN CPU kernels in this process (on by default on Intel AVX-512)."""
-    from keras_anime_cyclegan.utils.tf_compat import onednn_enabled as probe
-
-    return probe()
-
-
-def resolve_jit_compile(jit_compile: Optional[bool]) -> bool:
-    """`jit_compile` itself, or for None (auto): XLA unless the step would run on oneDNN CPU kernels.
-
-    Measured on 2 cores (benchmarks/train_step.py, 128x128): Intel Xeon with
-    oneDNN, XLA off vs on: demo batch 4 0.75 vs 1.13 s, mobile 0.78 vs 0.88 s,
-    ResNet-9 batch 1 2.00 vs 2.48 s; AMD EPYC without oneDNN: demo 2.96 vs
-    2.01 s, mobile 2.93 vs 1.87 s. With a GPU, XLA.
-    """
-    if jit_compile is not None:
-        return bool(jit_compile)
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        return True
-    import tensorflow as tf
-
-    return bool(tf.config.list_physical_devices("GPU")) or not onednn_enabled()
 
 
 def preset(name: str, **overrides: Any) -> ExperimentConfig:

@@ -15,7 +15,7 @@ def tiny_config(**overrides):
     base = preset(
         "demo",
         generator=TINY_GENERATOR,
-        discriminator=DiscriminatorConfig(base_filters=8, layers=2),
+        discriminator=DiscriminatorConfig(base_filters=8, num_layers=2),
         image_size=32,
         batch_size=2,
         epochs=2,

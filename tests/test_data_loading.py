@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from keras_anime_cyclegan.cli import main as kac
-from keras_anime_cyclegan.data import pipeline
+from keras_anime_cyclegan.data import paired, store, unpaired
 from keras_anime_cyclegan.data.decode import (
     UnreadableImage,
     decode_files,
@@ -158,7 +158,7 @@ def test_decompression_bomb_refused_from_its_header(tmp_path):
 
 def test_folder_pipeline_survives_bad_files(odd_folder):
     folder, _ = odd_folder
-    data = pipeline.unpaired_training_data(folder, folder, image_size=8, batch_size=2, max_pixels=LIMIT)
+    data = unpaired.unpaired_training_data(folder, folder, image_size=8, batch_size=2, max_pixels=LIMIT)
     assert data.steps_per_epoch == 5  # 10 good images per domain, batch 2
     batches = list(data.epoch(0)) + list(data.epoch(1))
     for sketches, colours in batches:
@@ -167,14 +167,14 @@ def test_folder_pipeline_survives_bad_files(odd_folder):
 
 def test_missing_and_undecodable_folders_are_one_line_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such folder"):
-        pipeline.unpaired_dataset("synthesize", tmp_path / "nope")
+        unpaired.unpaired_dataset("synthesize", tmp_path / "nope")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no PNG, JPEG"):
-        pipeline.unpaired_dataset("synthesize", tmp_path / "empty")
+        unpaired.unpaired_dataset("synthesize", tmp_path / "empty")
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "x.png").write_text("no")
     with pytest.raises(ValueError, match="none of its 1 image files could be decoded"):
-        pipeline.unpaired_dataset("synthesize", tmp_path / "bad")
+        unpaired.unpaired_dataset("synthesize", tmp_path / "bad")
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,7 @@ def folders(tmp_path_factory):
 
 
 def test_unpaired_batches_and_samples(folders):
-    data = pipeline.unpaired_training_data(
+    data = unpaired.unpaired_training_data(
         folders / "sketches", folders / "colors", image_size=16, batch_size=2, held_out=1, seed=3
     )
     assert data.steps_per_epoch == (9 - 1) // 2  # the longer domain (colours) sets the epoch
@@ -202,7 +202,7 @@ def test_unpaired_batches_and_samples(folders):
     import tensorflow as tf
 
     tf.random.set_seed(1234)
-    again = pipeline.unpaired_training_data(
+    again = unpaired.unpaired_training_data(
         folders / "sketches", folders / "colors", image_size=16, batch_size=2, held_out=1, seed=3
     )
     first = np.concatenate([np.asarray(x) for x, _ in epoch])
@@ -233,7 +233,7 @@ def test_augmentation_is_crop_and_flip_of_the_load_size(folders):
     (folders / "one").mkdir(exist_ok=True)
     gradient = np.tile(np.linspace(0, 255, 36).astype(np.uint8)[None, :, None], (36, 1, 3))
     Image.fromarray(gradient).save(folders / "one" / "g.png")  # 36 = load size for 32
-    ds = pipeline.unpaired_dataset(folders / "one", folders / "one", image_size=32, batch_size=1, seed=0)
+    ds = unpaired.unpaired_dataset(folders / "one", folders / "one", image_size=32, batch_size=1, seed=0)
     rows = [np.asarray(x)[0, 0, :, 0] for x, _ in ds.take(6)]
     for row in rows:  # a 32-wide window of the ramp, maybe mirrored
         increasing = row if row[0] < row[-1] else row[::-1]
@@ -245,14 +245,14 @@ def test_augmentation_is_crop_and_flip_of_the_load_size(folders):
 
 def test_synthesize_uses_a_disjoint_part_of_the_colours(folders, monkeypatch):
     seen = {}
-    real_domain = pipeline._domain
+    real_domain = unpaired.domain_stream
 
     def spy(store, rows, *args):
         seen.setdefault("rows", []).append(set(np.asarray(rows).tolist()))
         return real_domain(store, rows, *args)
 
-    monkeypatch.setattr(pipeline, "_domain", spy)
-    data = pipeline.unpaired_training_data("synthesize", folders / "colors", image_size=32, batch_size=1, held_out=1)
+    monkeypatch.setattr(unpaired, "domain_stream", spy)
+    data = unpaired.unpaired_training_data("synthesize", folders / "colors", image_size=32, batch_size=1, held_out=1)
     sketches = np.concatenate([np.asarray(x) for x, _ in data.dataset])
     sketch_rows, colour_rows = seen["rows"]
     assert sketch_rows.isdisjoint(colour_rows)
@@ -263,13 +263,13 @@ def test_synthesize_uses_a_disjoint_part_of_the_colours(folders, monkeypatch):
 
 
 def test_kaggle_pairs_split_halves(tmp_path):
-    assert [a.shape for a in pipeline.split_kaggle_pair(np.zeros((4, 11, 3)))] == [(4, 5, 3), (4, 5, 3)]
+    assert [a.shape for a in store.split_kaggle_pair(np.zeros((4, 11, 3)))] == [(4, 5, 3), (4, 5, 3)]
     for i, tint in enumerate([(200, 30, 30), (30, 30, 200)]):
         pair = np.full((40, 80, 3), 255, np.uint8)
         pair[:, :40] = tint  # colour on the left
         pair[18:22, 45:75] = 0  # a black stroke on the white sketch on the right
         Image.fromarray(pair).save(tmp_path / f"{i}.png")
-    sketches, colours = next(iter(pipeline.kaggle_pair_dataset(tmp_path, image_size=32, batch_size=2)))
+    sketches, colours = next(iter(paired.kaggle_pair_dataset(tmp_path, image_size=32, batch_size=2)))
     sketches, colours = np.asarray(sketches), np.asarray(colours)
     assert sketches.shape == colours.shape == (2, 32, 32, 3)
     np.testing.assert_allclose(colours[0, 16, 16], np.array([200, 30, 30]) / 127.5 - 1, atol=0.02)
@@ -286,7 +286,7 @@ def test_paired_folders_match_names(tmp_path):
     Image.new("RGB", (24, 24), (10, 10, 10)).save(tmp_path / "s" / "two.png")
     Image.new("RGB", (24, 24), BLUE).save(tmp_path / "c" / "two.png")
     Image.new("RGB", (24, 24), GREEN).save(tmp_path / "c" / "unmatched.png")
-    ds = pipeline.paired_dataset(tmp_path / "s", tmp_path / "c", image_size=16, batch_size=4, augment=True)
+    ds = paired.paired_dataset(tmp_path / "s", tmp_path / "c", image_size=16, batch_size=4, augment=True)
     sketches, colours = (np.asarray(t) for t in next(iter(ds)))
     assert len(sketches) == 2
     by_sketch = {round(float(s[0, 0, 0]), 1): c[0, 0] for s, c in zip(sketches, colours)}
@@ -295,10 +295,10 @@ def test_paired_folders_match_names(tmp_path):
 
 
 def test_cache_reuses_decoded_store(folders, tmp_path):
-    a = pipeline.decode_folder(folders / "colors", 12, cache=tmp_path / "cache")
+    a = store.decode_folder(folders / "colors", 12, cache=tmp_path / "cache")
     files = sorted(p.name for p in (tmp_path / "cache").iterdir())
     assert len(files) == 2 and files[0].endswith(".json") and files[1].endswith(".npy")
-    b = pipeline.decode_folder(folders / "colors", 12, cache=tmp_path / "cache")
+    b = store.decode_folder(folders / "colors", 12, cache=tmp_path / "cache")
     assert isinstance(b.images, np.memmap)
     np.testing.assert_array_equal(a.images, b.images)
     assert b.paths == a.paths

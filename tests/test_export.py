@@ -64,9 +64,9 @@ def images():
 
 @pytest.fixture(scope="module")
 def reference(loaded, images):
-    from keras_anime_cyclegan.export.check import keras_runner
+    from keras_anime_cyclegan.inference.runners import KerasRunner
 
-    return keras_runner(loaded.model)(images)
+    return KerasRunner(loaded)(images)
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +91,9 @@ def exported(loaded, tmp_path_factory):
 
 
 def _output(path, images):
-    from keras_anime_cyclegan.export.check import runner
+    from keras_anime_cyclegan.inference.runners import open_runner
 
-    return runner(path)(images)
+    return open_runner(path, "colorize")(images)
 
 
 def test_saved_model_float32_signature_matches_keras(exported, images, reference):
@@ -130,14 +130,14 @@ def test_tflite_quantised_psnr(exported, images, reference, quantize, min_psnr):
 
 
 def test_tflite_dynamic_size_runs_at_two_sizes(exported, loaded):
-    from keras_anime_cyclegan.export.check import keras_runner
+    from keras_anime_cyclegan.inference.runners import KerasRunner
 
     path = exported("float32_dynamic_size")
     for h, w in [(32, 48), (56, 40)]:
         x = np.random.default_rng(h).uniform(-1, 1, (1, h, w, 3)).astype(np.float32)
         out = _output(path, x)
         assert out.shape == x.shape
-        assert np.max(np.abs(out - keras_runner(loaded.model)(x))) <= 1e-4
+        assert np.max(np.abs(out - KerasRunner(loaded)(x))) <= 1e-4
 
 
 @pytest.mark.parametrize("name", ["float32", "float16", "dynamic", "int8", "float32_dynamic_size"])
@@ -304,7 +304,7 @@ def test_kac_export_discriminator_is_one_line(tmp_path, capsys):
     from keras_anime_cyclegan.models.factory import build_discriminator
 
     path = tmp_path / "discriminator_x.keras"
-    build_discriminator(DiscriminatorConfig(base_filters=8, layers=2), name="discriminator_x").save(path)
+    build_discriminator(DiscriminatorConfig(base_filters=8, num_layers=2), name="discriminator_x").save(path)
     err = _one_line_error(["export", "--model", str(path), "--out", str(tmp_path / "o")], capsys)
     assert "discriminator" in err
 
@@ -342,8 +342,9 @@ def test_hint_spread_generators_export_to_tflite_with_their_hints(tmp_path):
 
     from keras_anime_cyclegan.artifacts.generators import load_generator
     from keras_anime_cyclegan.export import export_tflite
-    from keras_anime_cyclegan.export.check import keras_runner, parity, runner
+    from keras_anime_cyclegan.export.check import parity
     from keras_anime_cyclegan.export.tflite import representative_hints, representative_images
+    from keras_anime_cyclegan.inference.runners import KerasRunner, open_runner
     from keras_anime_cyclegan.models.factory import build_generator
     from keras_anime_cyclegan.utils.images import to_float
 
@@ -354,9 +355,10 @@ def test_hint_spread_generators_export_to_tflite_with_their_hints(tmp_path):
     sketches = to_float(representative_images("colorize", count=4, size=SIZE, seed=5))
     hinted = np.concatenate([sketches, representative_hints(sketches, seed=3)], axis=-1)
     assert hinted[1, ..., 6].any() and not hinted[0, ..., 6].any()  # with and without hints
-    expected = keras_runner(loaded.model)(hinted)
+    expected = KerasRunner(loaded)(hinted)
     # int8: 31 dB here; 23 dB calibrated without hints.
     for quantize, size, min_psnr in (("float32", None, 60.0), ("int8", SIZE, 27.0)):
         path = export_tflite(loaded, tmp_path / f"{quantize}_{size}", quantize=quantize, size=size)
-        got = np.concatenate([runner(path)(hinted[i : i + 1]) for i in range(len(hinted))])
+        run = open_runner(path, "colorize")
+        got = np.concatenate([run(hinted[i : i + 1]) for i in range(len(hinted))])
         assert parity(expected, got)["psnr_db"] > min_psnr, quantize

@@ -19,6 +19,7 @@ from keras_anime_cyclegan.config import GeneratorConfig
 from keras_anime_cyclegan.export import FORMATS, read_metadata
 from keras_anime_cyclegan.export import tfjs
 from keras_anime_cyclegan.export.check import parity
+from keras_anime_cyclegan.inference.runners import open_runner
 from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, weights_sha256
 
@@ -69,7 +70,7 @@ def test_quantisation_shrinks_weights(exports):
 @pytest.mark.parametrize("q, min_psnr", [("float32", None), ("float16", 40.0), ("uint8", 30.0)])
 def test_graph_equals_keras(exports, loaded, images, q, min_psnr):
     reference = np.asarray(loaded.model(images, training=False))
-    result = parity(reference, tfjs.tfjs_runner(exports[q])(images))
+    result = parity(reference, open_runner(exports[q], "lines")(images))
     if min_psnr is None:
         assert result["max_abs_error"] <= 1e-5, result
     else:
@@ -88,7 +89,7 @@ def test_many_shards_and_broken_files_are_reported(loaded, images, tmp_path, mon
     shards = json.loads(path.read_text())["weightsManifest"][0]["paths"]
     assert len(shards) > 3 and tfjs.manifest_problems(path) == []
     reference = np.asarray(loaded.model(images, training=False))
-    assert parity(reference, tfjs.tfjs_runner(path)(images))["max_abs_error"] <= 1e-5
+    assert parity(reference, open_runner(path, "lines")(images))["max_abs_error"] <= 1e-5
 
     last = path.parent / shards[-1]
     last.write_bytes(last.read_bytes()[:-4])

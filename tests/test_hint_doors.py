@@ -176,7 +176,7 @@ def test_exports_carry_the_hint_input(tmp_path, colorizer, sketch):
     import tensorflow as tf
 
     from keras_anime_cyclegan.export import export_all
-    from keras_anime_cyclegan.export.tfjs import tfjs_runner
+    from keras_anime_cyclegan.inference.runners import open_runner
     from keras_anime_cyclegan.artifacts.generators import load_generator
 
     loaded = load_generator("pretrained", "colorize")
@@ -196,7 +196,7 @@ def test_exports_carry_the_hint_input(tmp_path, colorizer, sketch):
     # TF.js: the graph takes 7 channels; given 3 it gets zero hints
     x = (read_image(sketch)[0][None].astype(np.float32) / 127.5) - 1
     hinted = np.concatenate([x, hint_channels(hints, (256, 256), (256, 256))[None]], axis=-1)
-    run = tfjs_runner(tmp_path / "tfjs_float32" / "model.json")
+    run = open_runner(tmp_path / "tfjs_float32", "colorize")
     keras_out = np.asarray(loaded.model(hinted, training=False))
     assert np.abs(run(hinted) - keras_out).max() < 1e-3
     # The SavedModel's uint8 signature takes the RGBA layer kac colorize --hints takes

@@ -12,7 +12,7 @@ from tests.helpers import TINY_GENERATOR, tiny_config
 def test_sample_hints_are_dots_of_the_pictures_colour():
     import tensorflow as tf
 
-    from keras_anime_cyclegan.data.pipeline import sample_hints
+    from keras_anime_cyclegan.data.hints import sample_hints
 
     colour = tf.concat([tf.fill((32, 16, 3), 0.5), tf.fill((32, 16, 3), -0.25)], axis=1)  # two flat halves
     covered = []

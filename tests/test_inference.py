@@ -27,7 +27,7 @@ def models(tmp_path_factory):
     keras.utils.set_random_seed(0)
     d = tmp_path_factory.mktemp("models")
     build_generator(TINY, name="generator_g").save(d / "generator_g.keras")
-    build_discriminator(DiscriminatorConfig(base_filters=8, layers=2)).save(d / "discriminator.keras")
+    build_discriminator(DiscriminatorConfig(base_filters=8, num_layers=2)).save(d / "discriminator.keras")
     loaded = load_generator(d / "generator_g.keras", "colorize")
     export_saved_model(loaded, d / "saved_model")
     export_tflite(loaded, d / "tflite_dynamic", size=None)
@@ -35,7 +35,7 @@ def models(tmp_path_factory):
 
     run = d / "run"
     run.mkdir()
-    config = ExperimentConfig(image_size=32, generator=TINY, discriminator=DiscriminatorConfig(base_filters=8, layers=2))
+    config = ExperimentConfig(image_size=32, generator=TINY, discriminator=DiscriminatorConfig(base_filters=8, num_layers=2))
     config.save(run / CONFIG_FILE)
     (run / CHECKPOINT).parent.mkdir(parents=True)
     save_checkpoint(build_model(config), run / CHECKPOINT, epoch=0)

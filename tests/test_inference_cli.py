@@ -20,7 +20,7 @@ def model_dir(tmp_path_factory):
     build_generator(GeneratorConfig(base_filters=8, max_filters=32, levels=2, residual_blocks=1), name="generator_g").save(
         d / "generator_g.keras"
     )
-    build_discriminator(DiscriminatorConfig(base_filters=8, layers=2)).save(d / "discriminator.keras")
+    build_discriminator(DiscriminatorConfig(base_filters=8, num_layers=2)).save(d / "discriminator.keras")
     return d
 
 

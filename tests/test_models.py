@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from keras_anime_cyclegan.config import DiscriminatorConfig, GeneratorConfig
+from keras_anime_cyclegan.models.factory import generator_multiple, resolve_experiment, resolve_generator
 from keras_anime_cyclegan.models import (
     EncoderDecoderDiscriminator,
     PatchGANDiscriminator,
@@ -36,15 +37,16 @@ GENERATOR_CONFIGS = {
 
 @pytest.mark.parametrize("name", sorted(GENERATOR_CONFIGS))
 def test_generator_forward_shape_non_square(name):
-    cfg = GENERATOR_CONFIGS[name]
+    cfg = resolve_generator(GENERATOR_CONFIGS[name])
     g = build_generator(cfg)
-    h, w = 2 * cfg.multiple, 3 * cfg.multiple
+    multiple = 2**cfg.levels
+    h, w = 2 * multiple, 3 * multiple
     if h < 16:
         h, w = 16, 24
     y = keras.ops.convert_to_numpy(g(random_images(2, h, w)))
     assert y.shape == (2, h, w, 3)
     assert np.all(np.abs(y) <= 1.0), "tanh output must stay in [-1, 1]"
-    assert g.multiple == cfg.multiple
+    assert g.multiple == multiple == generator_multiple(GENERATOR_CONFIGS[name])
     if cfg.architecture != "unet":
         assert g.get_layer("stem_conv").kernel_size == (cfg.stem_kernel,) * 2
         assert g.get_layer("head_conv").kernel_size == (cfg.head_kernel,) * 2
@@ -74,8 +76,8 @@ def test_generator_rejects_size_not_divisible_by_multiple():
 @pytest.mark.parametrize(
     "cls,kwargs,scale",
     [
-        (PatchGANDiscriminator, {"base_filters": 8, "layers": 3}, 8),
-        (PatchGANDiscriminator, {"base_filters": 8, "layers": 2, "norm": "batch"}, 4),
+        (PatchGANDiscriminator, {"base_filters": 8, "num_layers": 3}, 8),
+        (PatchGANDiscriminator, {"base_filters": 8, "num_layers": 2, "norm": "batch"}, 4),
         (EncoderDecoderDiscriminator, {"base_filters": 8}, 2),
     ],
 )
@@ -87,7 +89,7 @@ def test_discriminator_forward_shape_non_square(cls, kwargs, scale):
 
 def test_patchgan_receptive_field_is_70():
     # One output score must depend on exactly a 70-pixel-wide window.
-    d = PatchGANDiscriminator(base_filters=4, layers=3, norm="none")
+    d = PatchGANDiscriminator(base_filters=4, num_layers=3, norm="none")
     x = np.zeros((161, 160, 8, 3), "float32")
     for r in range(160):
         x[r + 1, r, 4] = 100.0  # image r+1 has an impulse at row r; image 0 is blank
@@ -139,10 +141,15 @@ def test_bad_config_values_are_named():
         GeneratorConfig(skip_mode="sum")
     with pytest.raises(ValueError, match="stem_kernel"):
         GeneratorConfig(stem_kernel=4)
-    with pytest.raises(ValueError, match="divisible"):
-        from keras_anime_cyclegan.config import ExperimentConfig
+    with pytest.raises(ValueError, match="levels"):
+        GeneratorConfig(levels=0)
+    with pytest.raises(ValueError, match="num_layers"):
+        DiscriminatorConfig(num_layers=0)
+    from keras_anime_cyclegan.config import ExperimentConfig
 
-        ExperimentConfig(image_size=100)
+    with pytest.raises(ValueError, match=r"image_size 100 must be divisible by 8"):
+        resolve_experiment(ExperimentConfig(image_size=100))  # the paper's generator: 3 levels
+    assert resolve_experiment(ExperimentConfig(image_size=100, generator=GeneratorConfig(levels=2))).image_size == 100
 
 
 def test_generator_classes_exposed():
@@ -177,10 +184,10 @@ def test_subsampled_conv_equals_the_strided_1x1_convolution():
 @pytest.mark.parametrize("kind", ["generator", "discriminator"])
 def test_network_configs_and_constructors_agree(kind):
     """The config dataclasses (layer 0, readable without importing Keras, so
-    a bad config.json fails before TensorFlow loads) mirror the constructors'
+    a bad config.json fails before TensorFlow loads) name the constructors'
     arguments, which are the networks' Keras config: every constructor
-    argument is a field, every field some constructor's argument, and the
-    default architecture's defaults are the dataclass's."""
+    argument is a field, every field some constructor's argument, and no
+    field restates a default (None: the constructor's own)."""
     import dataclasses
     import inspect
 
@@ -189,12 +196,89 @@ def test_network_configs_and_constructors_agree(kind):
 
     config, classes = (GeneratorConfig, GENERATORS) if kind == "generator" else (DiscriminatorConfig, DISCRIMINATORS)
     fields = {f.name: f.default for f in dataclasses.fields(config) if f.name != "architecture"}
+    assert set(fields.values()) == {None}, fields
     taken = set()
-    for architecture, cls in classes.items():
-        params = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items()
-                  if k not in ("self", "name", "kwargs")}
-        assert set(params) <= set(fields), (architecture, set(params) - set(fields))
-        taken |= set(params)
-        if architecture == config.architecture:
-            assert {k: fields[k] for k in params} == params, architecture
+    for cls in classes.values():
+        taken |= set(inspect.signature(cls.__init__).parameters) - {"self", "name", "kwargs"}
     assert taken == set(fields)
+
+
+# What each preset's generator claims to be (docs/training.md, config.py),
+# written out here from the papers, not from the constructors: CycleGAN's
+# ResNet generators (Zhu et al. 2017, appendix 7.2: c7s1-64, d128, d256,
+# R256 x 9 or 6, u128, u64, c7s1-3; ReLU, instance norm, reflection padding),
+# pix2pix's unet_256 (Isola et al. 2017: 8 stride-2 4x4 convolutions, 64 to
+# 512 channels, LeakyReLU 0.2 down), PAPER.md's U-Net with residual blocks
+# (3 stride-2 levels 128-256-512, 6 residual blocks at 512, LeakyReLU 0.2;
+# instance norm as this project's choice).
+PRESET_CLAIMS = {
+    "paper": {"architecture": "unet_resnet", "base_filters": 64, "max_filters": 512, "levels": 3,
+              "residual_blocks": 6, "skip_mode": "concat", "upsampling": "transpose", "norm": "instance",
+              "activation": "leaky_relu", "stem_kernel": 7, "head_kernel": 7},
+    "resnet9": {"architecture": "resnet", "base_filters": 64, "max_filters": 256, "levels": 2, "residual_blocks": 9,
+                "upsampling": "transpose", "norm": "instance", "activation": "relu", "stem_kernel": 7, "head_kernel": 7},
+    "resnet6": {"architecture": "resnet", "base_filters": 64, "max_filters": 256, "levels": 2, "residual_blocks": 6,
+                "upsampling": "transpose", "norm": "instance", "activation": "relu", "stem_kernel": 7, "head_kernel": 7},
+    "unet256": {"architecture": "unet", "base_filters": 64, "max_filters": 512, "levels": 8, "upsampling": "transpose",
+                "activation": "leaky_relu"},
+    "mobile": {"architecture": "unet_resnet", "base_filters": 8, "max_filters": 64, "levels": 3, "residual_blocks": 4,
+               "skip_mode": "add", "upsampling": "transpose", "activation": "leaky_relu"},
+    "demo": {"architecture": "unet_resnet", "base_filters": 16, "max_filters": 64, "levels": 2, "residual_blocks": 2,
+             "upsampling": "resize", "activation": "leaky_relu"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRESET_CLAIMS))
+def test_every_preset_builds_the_architecture_it_claims(name):
+    """Each preset's generator, built, has the settings its name promises:
+    what the built Keras model reports (its config), the resolved config a
+    run saves, and the layers themselves agree."""
+    import dataclasses
+
+    from keras_anime_cyclegan.config import GENERATOR_PRESETS
+    from keras_anime_cyclegan.models.factory import GENERATORS
+
+    claims = PRESET_CLAIMS[name]
+    resolved = resolve_generator(GENERATOR_PRESETS[name])
+    g = build_generator(GENERATOR_PRESETS[name])
+    built = {k: v for k, v in g.get_config().items() if k not in ("name", "trainable")}
+    assert type(g) is GENERATORS[claims["architecture"]]
+    assert {k: v for k, v in dataclasses.asdict(resolved).items() if v is not None} == {
+        "architecture": claims["architecture"], **built}
+    assert {k: {**built, "architecture": resolved.architecture}[k] for k in claims} == claims
+    # The layers, not only the recorded arguments.
+    encoder_acts = {
+        "leaky_relu" if isinstance(l, keras.layers.LeakyReLU) else l.get_config()["activation"]
+        for l in g.layers
+        if l.name.startswith(("stem", "down", "res", "bottleneck")) and l.name.endswith("act")
+    }
+    assert encoder_acts == {claims["activation"]}, encoder_acts
+    convs = [l for l in g.layers if isinstance(l, keras.layers.Conv2D) and not isinstance(l, keras.layers.Conv2DTranspose)]
+    if "stem_kernel" in claims:
+        assert g.get_layer("stem_conv").kernel_size == (claims["stem_kernel"],) * 2
+    widest = max(l.filters for l in convs)
+    assert widest == claims["max_filters"]
+    assert g.multiple == 2 ** claims["levels"]
+    if "residual_blocks" in claims:
+        blocks = {l.name.split("_")[0] for l in g.layers if l.name.startswith(("res", "bottleneck"))}
+        assert len(blocks) == claims["residual_blocks"], sorted(blocks)
+
+
+def test_presets_state_only_what_differs_from_the_constructors():
+    """A preset that restates a constructor default is how the ResNet presets
+    once built LeakyReLU networks: each preset's generator and discriminator
+    settings must differ from the defaults they override."""
+    import inspect
+
+    from keras_anime_cyclegan.config import PRESETS
+    from keras_anime_cyclegan.models.factory import DISCRIMINATORS, GENERATORS
+
+    restated = []
+    for name, preset in PRESETS.items():
+        for part, classes, default_arch in (("generator", GENERATORS, "unet_resnet"),
+                                            ("discriminator", DISCRIMINATORS, "patchgan")):
+            settings = dict(preset.get(part, {}))
+            cls = classes[settings.pop("architecture", default_arch)]
+            params = inspect.signature(cls.__init__).parameters
+            restated += [f"{name}.{part}.{k}" for k, v in settings.items() if params[k].default == v]
+    assert not restated, restated

@@ -27,7 +27,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CELL_TIMEOUT_S = 900
 
 TINY_GENERATOR = {"base_filters": 8, "max_filters": 16, "levels": 2, "residual_blocks": 1, "upsampling": "resize"}
-TINY_DISCRIMINATOR = {"base_filters": 8, "layers": 2}
+TINY_DISCRIMINATOR = {"base_filters": 8, "num_layers": 2}
 def parameters_cell(nb) -> nbformat.NotebookNode:
     cell = nb.cells[0]
     assert cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []), (

@@ -107,7 +107,8 @@ def test_xla_default_follows_the_cpu_kernels():
     """Auto XLA: off where TensorFlow runs oneDNN kernels (faster without XLA there), on elsewhere."""
     import tensorflow as tf
 
-    from keras_anime_cyclegan.config import onednn_enabled, resolve_jit_compile
+    from keras_anime_cyclegan.training.steps import resolve_jit_compile
+    from keras_anime_cyclegan.utils.tf_compat import onednn_enabled
 
     assert resolve_jit_compile(True) is True and resolve_jit_compile(False) is False
     gpu = bool(tf.config.list_physical_devices("GPU"))

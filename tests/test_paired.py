@@ -52,7 +52,7 @@ def test_paired_weight_needs_aligned_data():
 
 
 def test_paired_training_data_crops_and_flips_both_sides_alike(tmp_path):
-    from keras_anime_cyclegan.data.pipeline import paired_training_data
+    from keras_anime_cyclegan.data.paired import paired_training_data
 
     rng = np.random.default_rng(0)
     for side in ("lines", "colors"):

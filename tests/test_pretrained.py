@@ -174,8 +174,9 @@ def test_shipped_g_as_int8_tflite_follows_keras_with_and_without_hints(tmp_path)
     float it gave 30.1 and 23 dB)."""
     from keras_anime_cyclegan.artifacts.generators import load_generator
     from keras_anime_cyclegan.export import export_tflite
-    from keras_anime_cyclegan.export.check import keras_runner, parity, runner
+    from keras_anime_cyclegan.export.check import parity
     from keras_anime_cyclegan.export.tflite import representative_hints, representative_images
+    from keras_anime_cyclegan.inference.runners import KerasRunner, open_runner
     from keras_anime_cyclegan.utils.images import to_float
 
     loaded = load_generator("pretrained", "colorize")
@@ -185,7 +186,7 @@ def test_shipped_g_as_int8_tflite_follows_keras_with_and_without_hints(tmp_path)
     without = np.concatenate([sketches, np.zeros_like(hints)], axis=-1)
     assert with_dots[..., 6].any(axis=(1, 2)).all()
     path = export_tflite(loaded, tmp_path / "int8", quantize="int8", size=256)
-    run, reference = runner(path), keras_runner(loaded.model)
+    run, reference = open_runner(path, "colorize"), KerasRunner(loaded)
     for name, x in (("without hints", without), ("with hints", with_dots)):
         db = parity(reference(x), run(x))["psnr_db"]
         print(f"shipped G, int8 TFLite vs Keras, {name}: {db:.1f} dB")

@@ -82,6 +82,10 @@ def test_styles_differ(samples):
             assert np.abs(outs[a] - outs[b]).mean() > 0.01, f"{a} and {b} look the same"
     with pytest.raises(ValueError, match="unknown sketch style"):
         sketch.sketch(image, "charcoal")
+    # The one list the command line offers (config, readable without TensorFlow) is the styles there are.
+    from keras_anime_cyclegan.config import SKETCH_STYLES
+
+    assert SKETCH_STYLES == (*sketch.STYLES, "random")
 
 
 def test_random_sketch_inside_tf_data(samples):

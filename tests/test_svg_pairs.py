@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_anime_cyclegan.data.svg_pairs import PairFilter, held_out_authors, render_pair, svg_pairs
+from keras_anime_cyclegan.data.pair_filter import PairFilter
+from keras_anime_cyclegan.data.svg_pairs import held_out_authors, svg_pairs
+from keras_anime_cyclegan.data.svg_render import render_pair
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 100 100" width="100" height="100">'

@@ -7,8 +7,9 @@
 - `metadata`: the `metadata.json` schema every export carries;
 - `pretrained`: the models the package ships (files under `pretrained/`).
 
-Imports run one way: config, sketch, utils -> data, models ->
-artifacts -> training, inference -> export -> cli (`tests/test_layers.py`).
+Imports run one way: config, version, sketch, utils -> data, models, paint
+-> artifacts -> training, inference -> export -> cli -> the package root's
+lazy doors (`tests/test_import_order.py`).
 """
 
 

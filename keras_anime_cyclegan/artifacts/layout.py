@@ -6,13 +6,23 @@ training (which writes them), inference and export (which read them).
         checkpoints/last.npz    CHECKPOINT: the whole training state (`artifacts.checkpoint`)
         generator_g.keras       GENERATOR_FILES["colorize"]: G, written when training ends
         generator_f.keras       GENERATOR_FILES["lines"]: F
-        log.csv, samples/, tensorboard/
+        samples/epoch_*.png     SAMPLES: sketch | G(sketch) | colour | F(colour) grids
+        log.csv                 LOG: every loss term per epoch
+        tensorboard/            TENSORBOARD: scalars and sample images
+
+    export folder/
+        metadata.json           `artifacts.metadata`
+        model.json + shards     TFJS_MODEL: a TF.js graph model (or model.tflite, saved_model.pb)
 """
 
 from __future__ import annotations
 
 CONFIG_FILE = "config.json"
 CHECKPOINT = "checkpoints/last.npz"
+SAMPLES = "samples"
+LOG = "log.csv"
+TENSORBOARD = "tensorboard"
+TFJS_MODEL = "model.json"
 
 # The two directions, each the generator that goes that way.
 COLORIZE, LINES = "colorize", "lines"

@@ -47,7 +47,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from keras_anime_cyclegan import __version__
+from keras_anime_cyclegan.version import __version__
 from keras_anime_cyclegan.config import HINT_CHANNELS, HINT_DOT_RADIUS
 
 SCHEMA_VERSION = 1

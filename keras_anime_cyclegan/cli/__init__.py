@@ -23,7 +23,7 @@ class CLIError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """The `kac` parser with every subcommand."""
-    from keras_anime_cyclegan import __version__
+    from keras_anime_cyclegan.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="kac", description="Colour anime sketches and extract line art with an unpaired CycleGAN."

@@ -26,7 +26,7 @@ def add_parser(sub):
             "-m",
             "--model",
             default="pretrained",
-            help="run folder, .keras file, SavedModel folder, .tflite file, or pretrained[:NAME] "
+            help="run folder, .keras file, SavedModel folder, .tflite file, TF.js folder, or pretrained[:NAME] "
             "(default: pretrained, the model the package ships)",
         )
         p.add_argument("-o", "--out", required=True, metavar="OUTDIR", help="folder for the output PNGs")

@@ -6,7 +6,7 @@ import sys
 import zlib
 from pathlib import Path
 
-STYLE_CHOICES = ("xdog", "pencil", "gradient", "random")
+from keras_anime_cyclegan.config import SKETCH_STYLES
 
 
 def add_parser(sub):
@@ -21,7 +21,7 @@ def add_parser(sub):
     p.add_argument("--output", required=True, help="folder for the sketch PNGs")
     p.add_argument(
         "--style",
-        choices=STYLE_CHOICES,
+        choices=SKETCH_STYLES,
         default="xdog",
         help="line style; random picks a style and parameters per picture (default: xdog)",
     )

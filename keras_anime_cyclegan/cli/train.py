@@ -91,9 +91,11 @@ def config_from_args(args):
         name = args.preset or ("demo" if args.demo else "paper")
         config = preset(name)
         if args.demo and name != "demo":
+            from keras_anime_cyclegan.models.factory import generator_multiple
+
             demo = preset("demo")
             config = dataclasses.replace(
-                demo, name=name, generator=config.generator, image_size=max(demo.image_size, config.generator.multiple)
+                demo, name=name, generator=config.generator, image_size=max(demo.image_size, generator_multiple(config.generator))
             )
     if args.demo:
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, demo=True))

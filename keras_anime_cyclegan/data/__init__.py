@@ -1,5 +1,14 @@
 """Data: folder decoding, tf.data pipelines, and the package's synthetic images.
 
+- `decode`: reading one picture; `store`: a folder decoded once;
+- `augment`: CycleGAN's crops and flips, element by element;
+- `unpaired`, `paired`: the training and evaluation datasets;
+  `pipeline.folder_training_data`: the one a config's folders ask for;
+- `hints`: training hints sampled from the colour picture;
+- `sampling`: the endless, resumable order of elements;
+- `synthetic`, `demo`: the package's own pictures; `svg_pairs`: line art
+  and colour rendered from SVG clip art.
+
 Importing this package does not import TensorFlow; the pipelines do when
 called.
 """
@@ -11,15 +20,10 @@ from keras_anime_cyclegan.data.decode import (
     decode_image,
     find_images,
 )
-from keras_anime_cyclegan.data.pipeline import (
-    SYNTHESIZE,
-    decode_folder,
-    kaggle_pair_dataset,
-    paired_dataset,
-    split_kaggle_pair,
-    unpaired_dataset,
-    unpaired_training_data,
-)
+from keras_anime_cyclegan.config import SYNTHESIZE
+from keras_anime_cyclegan.data.paired import kaggle_pair_dataset, paired_dataset, paired_training_data
+from keras_anime_cyclegan.data.store import decode_folder, split_kaggle_pair
+from keras_anime_cyclegan.data.unpaired import unpaired_dataset, unpaired_training_data
 from keras_anime_cyclegan.data.synthetic import (
     SyntheticSample,
     region_boundaries,
@@ -39,6 +43,7 @@ __all__ = [
     "find_images",
     "kaggle_pair_dataset",
     "paired_dataset",
+    "paired_training_data",
     "region_boundaries",
     "split_kaggle_pair",
     "synthetic_images",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from keras_anime_cyclegan.data.sampling import TrainData, element_stream
 from keras_anime_cyclegan.data.synthetic import synthetic_images
 from keras_anime_cyclegan.utils.images import to_float

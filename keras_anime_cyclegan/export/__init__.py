@@ -3,7 +3,8 @@
 Every export starts from `load_generator` (a run folder or a `.keras` file)
 and is one folder: the model and `metadata.json` (schema in
 `artifacts.metadata`). `FORMATS` names every variant `kac export --formats all`
-writes; `check` runs exported files to prove them equal to Keras.
+writes; `export_all` runs each file (`inference.runners.open_runner`) and
+measures it against Keras (`check`).
 
 Example:
 >>> from keras_anime_cyclegan.artifacts.generators import load_generator
@@ -93,12 +94,13 @@ class ExportResult:
 def export_all(loaded, out_dir, names=None, size: int = 256, images=None, progress=print) -> list[ExportResult]:
     """Exports `names` (default: every format) into `out_dir/<name>/` and checks each.
 
-    With `images` (float32 [-1, 1] NHWC), every export Python can run is fed
-    them and compared with the Keras model, and timed on the first; the
+    With `images` (float32 [-1, 1] NHWC), every export is run on them by the
+    runner inference uses and compared with the Keras model, and timed on the first; the
     first result is the Keras reference itself. `kac export` and the
     notebooks print these rows.
     """
     from keras_anime_cyclegan.export import check
+    from keras_anime_cyclegan.inference.runners import KerasRunner, open_runner
 
     names = list(FORMATS) if names is None else list(names)
     unknown = [n for n in names if n not in FORMATS]
@@ -112,7 +114,7 @@ def export_all(loaded, out_dir, names=None, size: int = 256, images=None, progre
             from keras_anime_cyclegan.export.tflite import representative_hints
 
             inputs.append(np.concatenate([images, representative_hints(images, seed=5)], axis=-1))
-        reference = check.keras_runner(loaded.model)
+        reference = KerasRunner(loaded)
         expected = np.concatenate([reference(x) for x in inputs])
         results.append(
             ExportResult("keras (reference)", Path(loaded.source), 0, None, check.median_latency_ms(reference, images[:1]))
@@ -122,8 +124,8 @@ def export_all(loaded, out_dir, names=None, size: int = 256, images=None, progre
             progress(f"[{i}/{len(names)}] exporting {name}: {FORMATS[name].description}")
         path = FORMATS[name].export(loaded, Path(out_dir) / name, size)
         result = ExportResult(name, path, check.file_size(path))
-        run = None if images is None else check.runner(path)
-        if run is not None:
+        if images is not None:
+            run = open_runner(path, loaded.direction, num_threads=2)
             result.parity = check.parity(expected, np.concatenate([run(x) for x in inputs]))
             result.latency_ms = check.median_latency_ms(run, images[:1])
         results.append(result)

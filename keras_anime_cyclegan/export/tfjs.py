@@ -43,9 +43,9 @@ from typing import Optional
 import numpy as np
 from google.protobuf import json_format
 
+from keras_anime_cyclegan.artifacts.layout import TFJS_MODEL
 from keras_anime_cyclegan.artifacts.metadata import write_metadata
 
-MODEL_FILE = "model.json"
 QUANTIZATIONS = (None, "float16", "uint8")
 SHARD_BYTES = 4 * 1024 * 1024  # tfjs's own default: small enough for browser caches
 # The passes tensorflowjs runs before its optional fusions: they drop
@@ -90,7 +90,7 @@ def export_tfjs(loaded, out_dir: str | Path, quantize: Optional[str] = None) -> 
         "modelTopology": {"node": nodes, "library": {}, "versions": {"producer": graph_def.versions.producer}},
         "weightsManifest": [manifest],
     }
-    path = out_dir / MODEL_FILE
+    path = out_dir / TFJS_MODEL
     path.write_text(json.dumps(model, separators=(",", ":")))
     write_metadata(path, loaded=loaded, fmt="tfjs", quantization=quantize or "float32", input_size=None)
     return path
@@ -213,54 +213,3 @@ def manifest_problems(model_json: str | Path) -> list[str]:
         if have != need:
             problems.append(f"{path}: shards hold {have} bytes, the manifest needs {need}")
     return problems
-
-
-def read_weights(model_json: str | Path) -> dict[str, np.ndarray]:
-    """The weights of a TF.js export by name, dequantised as TF.js does on load."""
-    path = Path(model_json)
-    model = json.loads(path.read_text())
-    weights = {}
-    for group in model["weightsManifest"]:
-        blob = b"".join((path.parent / shard).read_bytes() for shard in group["paths"])
-        offset = 0
-        for w in group["weights"]:
-            q = w.get("quantization") or {}
-            stored = np.dtype(q.get("dtype", w["dtype"]))
-            count = int(np.prod(w["shape"], dtype=np.int64))
-            raw = np.frombuffer(blob, stored, count, offset).reshape(w["shape"])
-            offset += count * stored.itemsize
-            if q.get("dtype") == "uint8":
-                raw = raw.astype(np.float32) * np.float32(q["scale"]) + np.float32(q["min"])
-            weights[w["name"]] = raw.astype(w["dtype"])
-    return weights
-
-
-def tfjs_runner(model_json: str | Path):
-    """Runs a TF.js export's graph in TensorFlow: float32 [-1, 1] NHWC in and out.
-
-    The graph and the dequantised weights come from the files alone, so this
-    checks what was written (the browser test checks TF.js itself).
-    """
-    import tensorflow as tf
-
-    from keras_anime_cyclegan.inference.runners import with_hint_channels
-
-    path = Path(model_json)
-    model = json.loads(path.read_text())
-    weights = read_weights(path)
-    graph_def = tf.compat.v1.GraphDef()
-    for node in model["modelTopology"]["node"]:
-        proto = json_format.ParseDict(node, graph_def.node.add())
-        if proto.op == "Const":
-            proto.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(weights[proto.name]))
-    (inp,) = model["signature"]["inputs"].values()
-    (out,) = model["signature"]["outputs"].values()
-    fn = tf.compat.v1.wrap_function(lambda: tf.compat.v1.import_graph_def(graph_def, name=""), [])
-    fn = fn.prune(fn.graph.get_tensor_by_name(inp["name"]), fn.graph.get_tensor_by_name(out["name"]))
-    hint_channels = int(inp["tensorShape"]["dim"][-1]["size"]) - 3
-
-    def run(images):
-        images = with_hint_channels(np.asarray(images, np.float32), hint_channels, path)
-        return fn(tf.constant(images)).numpy()
-
-    return run

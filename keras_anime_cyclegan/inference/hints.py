@@ -3,7 +3,7 @@
 A hint generator (`GeneratorConfig.hint_channels = 4`) takes, after the
 sketch's RGB, the hint colour (RGB in [-1, 1], 0 where there is no hint)
 and a 0/1 mask; all zero means no hints. Training samples small square
-dots of the true colours (`data.pipeline.sample_hints`), so a point hint
+dots of the true colours (`data.hints.sample_hints`), so a point hint
 here is drawn the same way: a square of `DOT_RADIUS` pixels around the
 point, at the resolution the model sees.
 

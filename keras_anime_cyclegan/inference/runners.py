@@ -1,12 +1,18 @@
 """One small runner per model format: float32 [-1, 1] NHWC batch in, same out.
 
-Everything above this module (padding, tiling, letterboxing, batching,
-alpha) is written once in `translator.py`; a runner only says how to call
-its format and what input sizes it takes.
+The one place that runs a generator file of any format the package writes:
+a run folder or `.keras` file (Keras), a SavedModel folder, a `.tflite`
+file (LiteRT) and a TF.js folder (its graph and weights, run in
+TensorFlow). `open_runner` picks the runner; inference runs them and the
+export's parity check compares them with `KerasRunner`. Everything above
+this module (padding, tiling, letterboxing, batching, alpha) is written
+once in `translator.py`; a runner only says how to call its format and what
+input sizes it takes.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -17,9 +23,9 @@ from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.utils.startup import converter_quietly
 from keras_anime_cyclegan.inference.shared_norm import shared_stats_models
 from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator
-from keras_anime_cyclegan.artifacts.layout import CONFIG_FILE, check_direction
+from keras_anime_cyclegan.artifacts.layout import CONFIG_FILE, TFJS_MODEL, check_direction
 
-FORMATS = ("run folder", ".keras file", "SavedModel folder", ".tflite file")
+FORMATS = ("run folder", ".keras file", "SavedModel folder", ".tflite file", "TF.js folder (model.json)")
 
 
 class Runner:
@@ -188,6 +194,64 @@ class TFLiteRunner(Runner):
         return _dequantize(self._interpreter.get_tensor(self._output["index"]), self._output)
 
 
+class TFJSRunner(Runner):
+    """A TF.js graph model (`model.json` + weight shards), its graph run in TensorFlow.
+
+    The graph and the weights (dequantised as TF.js does on load) come from
+    the files alone, so this checks what was written; the browser test runs
+    the same files in TF.js itself.
+    """
+
+    def __init__(self, model_json: Path, metadata: Optional[dict]):
+        import tensorflow as tf
+        from google.protobuf import json_format
+
+        self.source = model_json
+        try:
+            model = json.loads(model_json.read_text())
+            weights = tfjs_weights(model_json)
+            graph_def = tf.compat.v1.GraphDef()
+            for node in model["modelTopology"]["node"]:
+                proto = json_format.ParseDict(node, graph_def.node.add())
+                if proto.op == "Const":
+                    proto.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(weights[proto.name]))
+            (inp,) = model["signature"]["inputs"].values()
+            (out,) = model["signature"]["outputs"].values()
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{model_json}: not a readable TF.js graph model ({type(e).__name__}: {e})") from e
+        _check_rgb_output(tuple(int(d["size"]) for d in out["tensorShape"]["dim"]), model_json)
+        fn = tf.compat.v1.wrap_function(lambda: tf.compat.v1.import_graph_def(graph_def, name=""), [])
+        self._fn = fn.prune(fn.graph.get_tensor_by_name(inp["name"]), fn.graph.get_tensor_by_name(out["name"]))
+        self.hint_channels = max(0, int(inp["tensorShape"]["dim"][-1]["size"]) - 3)
+        self.direction, self.multiple, self.fixed_size = _from_metadata(metadata)
+
+    def __call__(self, batch, stats_from=None):
+        import tensorflow as tf
+
+        batch = with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source)
+        return self._fn(tf.constant(batch)).numpy()
+
+
+def tfjs_weights(model_json: str | Path) -> dict[str, np.ndarray]:
+    """The weights of a TF.js graph model by name, dequantised as TF.js does on load."""
+    path = Path(model_json)
+    model = json.loads(path.read_text())
+    weights = {}
+    for group in model["weightsManifest"]:
+        blob = b"".join((path.parent / shard).read_bytes() for shard in group["paths"])
+        offset = 0
+        for w in group["weights"]:
+            q = w.get("quantization") or {}
+            stored = np.dtype(q.get("dtype", w["dtype"]))
+            count = int(np.prod(w["shape"], dtype=np.int64))
+            raw = np.frombuffer(blob, stored, count, offset).reshape(w["shape"])
+            offset += count * stored.itemsize
+            if q.get("dtype") == "uint8":
+                raw = raw.astype(np.float32) * np.float32(q["scale"]) + np.float32(q["min"])
+            weights[w["name"]] = raw.astype(w["dtype"])
+    return weights
+
+
 def _quantize(x: np.ndarray, detail: dict) -> np.ndarray:
     scale, zero_point = detail["quantization"]
     if not scale:
@@ -229,7 +293,8 @@ def metadata_for(path: Path) -> Optional[dict]:
 
 
 def open_runner(path: str | Path, direction: str, num_threads: Optional[int] = None) -> Runner:
-    """The runner for a run folder, `.keras` file, SavedModel folder or `.tflite` file.
+    """The runner for a run folder, `.keras` file, SavedModel folder, `.tflite`
+    file or TF.js folder (or its `model.json`).
 
     `path` may also be `"pretrained"` or `"pretrained:NAME"`, a shipped model.
 
@@ -251,6 +316,9 @@ def open_runner(path: str | Path, direction: str, num_threads: Optional[int] = N
         runner: Runner = TFLiteRunner(path, metadata_for(path), num_threads)
     elif path.is_dir() and (path / "saved_model.pb").is_file():
         runner = SavedModelRunner(path, metadata_for(path))
+    elif path.name == TFJS_MODEL and path.is_file() or (path / TFJS_MODEL).is_file():
+        model_json = path if path.is_file() else path / TFJS_MODEL
+        runner = TFJSRunner(model_json, metadata_for(model_json))
     else:
         raise ValueError(f"{path}: not a model; expected a {', a '.join(FORMATS)}")
     if runner.direction and runner.direction != direction:

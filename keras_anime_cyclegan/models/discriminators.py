@@ -23,34 +23,31 @@ def _conv(x, filters, strides, norm, prefix):
 class PatchGANDiscriminator(FunctionalSubclass):
     """PatchGAN (pix2pix/CycleGAN): each output judges one receptive field.
 
-    With `layers=3` this is the 70x70 PatchGAN: C64 (no norm), C128, C256
+    With `num_layers=3` this is the 70x70 PatchGAN: C64 (no norm), C128, C256
     at stride 2, C512 at stride 1, then a 4x4 convolution to one channel.
 
     Args:
         base_filters: int, channels of the first layer.
-        layers: int, number of stride-2 layers (3 gives 70x70 patches).
+        num_layers: int, number of stride-2 layers (3 gives 70x70 patches).
         norm: "instance", "batch" or "none".
     """
 
     def __init__(
         self,
         base_filters: int = 64,
-        layers: int = 3,
+        num_layers: int = 3,
         norm: str = "instance",
         name: str = "patchgan_discriminator",
         **kwargs,
     ):
-        n_layers = layers
-        from keras import layers as L
-
         # === Functional Model ===
         inputs = keras.Input((None, None, 3), name="image")
-        x = L.Conv2D(base_filters, 4, strides=2, padding="same", name="c0_conv")(inputs)
+        x = layers.Conv2D(base_filters, 4, strides=2, padding="same", name="c0_conv")(inputs)
         x = activation("leaky_relu", name="c0_act")(x)
-        for i in range(1, n_layers):
+        for i in range(1, num_layers):
             x = _conv(x, base_filters * min(2**i, 8), 2, norm, prefix=f"c{i}")
-        x = _conv(x, base_filters * min(2**n_layers, 8), 1, norm, prefix=f"c{n_layers}")
-        outputs = L.Conv2D(1, 4, padding="same", dtype="float32", name="score")(x)
+        x = _conv(x, base_filters * min(2**num_layers, 8), 1, norm, prefix=f"c{num_layers}")
+        outputs = layers.Conv2D(1, 4, padding="same", dtype="float32", name="score")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
 
@@ -64,30 +61,27 @@ class EncoderDecoderDiscriminator(FunctionalSubclass):
 
     Args:
         base_filters: int, channels of the first layer.
-        layers: int, stride-2 encoder layers (3 in the paper).
+        num_layers: int, stride-2 encoder layers (3 in the paper).
         norm: "instance", "batch" or "none".
     """
 
     def __init__(
         self,
         base_filters: int = 64,
-        layers: int = 3,
+        num_layers: int = 3,
         norm: str = "instance",
         name: str = "encoder_decoder_discriminator",
         **kwargs,
     ):
-        n_layers = layers
-        from keras import layers as L
-
         # === Functional Model ===
         inputs = keras.Input((None, None, 3), name="image")
-        x = L.Conv2D(base_filters, 4, strides=2, padding="same", name="enc0_conv")(inputs)
+        x = layers.Conv2D(base_filters, 4, strides=2, padding="same", name="enc0_conv")(inputs)
         x = activation("leaky_relu", name="enc0_act")(x)
-        for i in range(1, n_layers):
+        for i in range(1, num_layers):
             x = _conv(x, base_filters * 2**i, 2, norm, prefix=f"enc{i}")
-        for i in range(n_layers - 2, -1, -1):
-            x = L.Conv2DTranspose(base_filters * 2**i, 4, strides=2, padding="same", name=f"dec{i}_tconv")(x)
+        for i in range(num_layers - 2, -1, -1):
+            x = layers.Conv2DTranspose(base_filters * 2**i, 4, strides=2, padding="same", name=f"dec{i}_tconv")(x)
             x = normalization(norm, name=f"dec{i}_norm")(x)
             x = activation("leaky_relu", name=f"dec{i}_act")(x)
-        outputs = L.Conv2D(1, 4, padding="same", dtype="float32", name="score")(x)
+        outputs = layers.Conv2D(1, 4, padding="same", dtype="float32", name="score")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)

@@ -7,7 +7,7 @@ import inspect
 
 import keras
 
-from keras_anime_cyclegan.config import DiscriminatorConfig, GeneratorConfig
+from keras_anime_cyclegan.config import DiscriminatorConfig, ExperimentConfig, GeneratorConfig
 from keras_anime_cyclegan.models.discriminators import (
     EncoderDecoderDiscriminator,
     PatchGANDiscriminator,
@@ -27,27 +27,60 @@ DISCRIMINATORS = {
     "patchgan": PatchGANDiscriminator,
     "encoder_decoder": EncoderDecoderDiscriminator,
 }
-def _arguments_of(cls, settings: dict) -> dict:
-    """The entries of `settings` that `cls`'s constructor takes (the config
-    holds every architecture's settings; each class takes its own)."""
-    accepted = inspect.signature(cls.__init__).parameters
-    return {k: v for k, v in settings.items() if k in accepted}
+
+
+def _settings(cls, config) -> dict:
+    """Every constructor argument of `cls` (but `name`): `config`'s values
+    where it gives one, the constructor's own defaults elsewhere."""
+    given = {k: v for k, v in dataclasses.asdict(config).items() if k != "architecture" and v is not None}
+    params = inspect.signature(cls.__init__).parameters
+    settings = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty and k != "name"}
+    settings.update({k: v for k, v in given.items() if k in settings})
+    return settings
+
+
+def resolve_generator(config: GeneratorConfig) -> GeneratorConfig:
+    """`config` with every argument its architecture's constructor takes
+    filled in (its defaults where `config` leaves None) and every other
+    field None: exactly what `build_generator` builds."""
+    settings = _settings(GENERATORS[config.architecture], config)
+    blank = {f.name: None for f in dataclasses.fields(config) if f.name != "architecture"}
+    return GeneratorConfig(architecture=config.architecture, **{**blank, **settings})
+
+
+def resolve_discriminator(config: DiscriminatorConfig) -> DiscriminatorConfig:
+    """`config` with its constructor's defaults filled in."""
+    settings = _settings(DISCRIMINATORS[config.architecture], config)
+    return DiscriminatorConfig(architecture=config.architecture, **settings)
+
+
+def generator_multiple(config: GeneratorConfig) -> int:
+    """Input height and width of the generator `config` describes must be divisible by this."""
+    return 2 ** resolve_generator(config).levels
+
+
+def resolve_experiment(config: ExperimentConfig) -> ExperimentConfig:
+    """`config` with both networks resolved, as a run saves it; checks that
+    its image size suits the generator."""
+    config = dataclasses.replace(
+        config, generator=resolve_generator(config.generator), discriminator=resolve_discriminator(config.discriminator)
+    )
+    multiple = generator_multiple(config.generator)
+    if config.image_size % multiple:
+        raise ValueError(f"image_size {config.image_size} must be divisible by {multiple} (2**generator.levels)")
+    return config
 
 
 def build_generator(config: GeneratorConfig, name: str | None = None) -> keras.Model:
     """The generator `config` describes, freshly initialised."""
-    kwargs = dataclasses.asdict(config)
-    cls = GENERATORS[kwargs.pop("architecture")]
-    return cls(**_arguments_of(cls, kwargs), **({"name": name} if name else {}))
+    cls = GENERATORS[config.architecture]
+    return cls(**_settings(cls, config), **({"name": name} if name else {}))
 
 
 def build_discriminator(config: DiscriminatorConfig, name: str | None = None) -> keras.Model:
     """The discriminator `config` describes, freshly initialised."""
-    kwargs = dataclasses.asdict(config)
-    arch = kwargs.pop("architecture")
-    if name:
-        kwargs["name"] = name
-    return DISCRIMINATORS[arch](**kwargs)
+    cls = DISCRIMINATORS[config.architecture]
+    return cls(**_settings(cls, config), **({"name": name} if name else {}))
 
 
 def count_flops(model: keras.Model, height: int = 256, width: int | None = None) -> int:

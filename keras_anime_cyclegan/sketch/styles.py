@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from keras_anime_cyclegan.config import SKETCH_STYLES
 from keras_anime_cyclegan.sketch import ops
 
 # XDoG reads luminance on a 0..100 lightness scale, where its customary
@@ -148,16 +149,17 @@ def otsu_binarize(sketches):
     return _sketch_output(ops.binarize(gray, ops.otsu_threshold(gray)), single)
 
 
-STYLES = ("xdog", "pencil", "gradient")
 _STYLE_FUNCTIONS = {"xdog": xdog, "pencil": pencil, "gradient": gradient_lines}
+STYLES = tuple(_STYLE_FUNCTIONS)  # the named styles; config.SKETCH_STYLES adds "random"
 
 
 def sketch(images, style: str = "xdog", seed=None):
-    """Line art in one named style, or `random` (which needs a seed)."""
+    """Line art in one of `config.SKETCH_STYLES`: a named style, or `random`
+    (a style and parameters per picture, drawn from `seed`)."""
     if style == "random":
         return random_sketch(images, 0 if seed is None else seed)
     if style not in _STYLE_FUNCTIONS:
-        raise ValueError(f"unknown sketch style {style!r}; choose from {', '.join(STYLES + ('random',))}")
+        raise ValueError(f"unknown sketch style {style!r}; choose from {', '.join(SKETCH_STYLES)}")
     return _STYLE_FUNCTIONS[style](images)
 
 

@@ -13,14 +13,13 @@ import contextlib
 
 import keras
 
-from keras_anime_cyclegan.artifacts.layout import NETWORKS
-from keras_anime_cyclegan.config import ExperimentConfig, LossConfig, OptimizerConfig, resolve_jit_compile
+from keras_anime_cyclegan.config import ExperimentConfig, LossConfig, OptimizerConfig
 from keras_anime_cyclegan.models.factory import build_discriminator, build_generator
 from keras_anime_cyclegan.models.layers import with_no_hints
 from keras_anime_cyclegan.training import losses
 from keras_anime_cyclegan.training.image_pool import ImagePool
 from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
-from keras_anime_cyclegan.training.steps import train_step_mixin
+from keras_anime_cyclegan.training.steps import resolve_jit_compile, train_step_mixin
 
 LOSS_NAMES = ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "paired_x", "paired_y", "gen_total", "D_X", "D_Y")
 

@@ -1,14 +1,8 @@
 """A training run: one experiment config, one run folder, `model.fit`.
 
-The command line and the notebooks both call `train`. A run folder holds:
-
-    config.json            the ExperimentConfig (rebuilds every network)
-    checkpoints/last.npz   the whole training state after the last epoch
-    samples/epoch_*.png    sketch | G(sketch) | colour | F(colour) grids
-    log.csv                every loss term per epoch
-    tensorboard/           scalars and sample images
-    generator_g.keras      G (colorize) and F (extract lines), saved at the end
-    generator_f.keras
+The command line and the notebooks both call `train`. What a run folder
+holds is `artifacts.layout`'s: the config, the checkpoint of the last
+epoch, sample grids, the loss log, TensorBoard logs, and G and F at the end.
 
 Under a multi-worker strategy only the chief writes it; the other workers
 read it (a shared folder) and write to a temporary one.
@@ -25,20 +19,21 @@ from pathlib import Path
 
 import keras
 
-from keras_anime_cyclegan.artifacts.layout import CHECKPOINT, CONFIG_FILE, GENERATOR_FILES
-from keras_anime_cyclegan.config import ExperimentConfig, resolve_jit_compile
+from keras_anime_cyclegan.artifacts.checkpoint import load_checkpoint
+from keras_anime_cyclegan.artifacts.layout import CHECKPOINT, CONFIG_FILE, GENERATOR_FILES, LOG, SAMPLES, TENSORBOARD
+from keras_anime_cyclegan.config import ExperimentConfig
 from keras_anime_cyclegan.data.demo import demo_data
 from keras_anime_cyclegan.data.sampling import TrainData
-from keras_anime_cyclegan.models.factory import build_generator
+from keras_anime_cyclegan.models.factory import build_generator, resolve_experiment
 from keras_anime_cyclegan.training.callbacks import (
     CheckpointCallback,
     NonFiniteLossGuard,
     SampleGridCallback,
     translate,
 )
-from keras_anime_cyclegan.artifacts.checkpoint import load_checkpoint
 from keras_anime_cyclegan.training.cyclegan import CycleGAN
 from keras_anime_cyclegan.training.distribute import cpu_replicas_in_one_process, is_chief, replicas, scope
+from keras_anime_cyclegan.training.steps import resolve_jit_compile
 from keras_anime_cyclegan.utils.images import grid
 
 
@@ -107,10 +102,13 @@ def train(
     """
     run_dir = Path(run_dir)
     ckpt = run_dir / CHECKPOINT
+    # The networks' unset arguments take their constructors' defaults; the
+    # run folder records them all, so it rebuilds what was trained.
+    config = None if config is None else resolve_experiment(config)
     if resume:
         if not (run_dir / CONFIG_FILE).exists():
             raise FileNotFoundError(f"{run_dir}: no {CONFIG_FILE} here, nothing to resume")
-        saved = ExperimentConfig.load(run_dir / CONFIG_FILE)
+        saved = resolve_experiment(ExperimentConfig.load(run_dir / CONFIG_FILE))
         if config is not None and config.to_dict() != saved.to_dict():
             differ = sorted(k for k, v in config.to_dict().items() if saved.to_dict().get(k) != v)
             raise ValueError(
@@ -142,9 +140,9 @@ def train(
     all_callbacks = [
         NonFiniteLossGuard(),
         CheckpointCallback(out / CHECKPOINT),
-        SampleGridCallback(data.sample_sketches, data.sample_colors, out / "samples", out / "tensorboard"),
-        keras.callbacks.CSVLogger(str(out / "log.csv"), append=resume),
-        keras.callbacks.TensorBoard(str(out / "tensorboard"), write_graph=False),
+        SampleGridCallback(data.sample_sketches, data.sample_colors, out / SAMPLES, out / TENSORBOARD),
+        keras.callbacks.CSVLogger(str(out / LOG), append=resume),
+        keras.callbacks.TensorBoard(str(out / TENSORBOARD), write_graph=False),
         *(callbacks or []),
     ]
     # The data stream goes on where the checkpoint's run stopped (data.sampling).

@@ -1,0 +1,190 @@
+"""Aligned (line art, colour) pairs: for paired training (with hints) and for
+evaluation, from two folders whose files share names or from the Kaggle
+side-by-side layout.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from PIL import Image
+
+from keras_anime_cyclegan.config import SYNTHESIZE
+from keras_anime_cyclegan.data.augment import center_crops, crop_and_flip, fetch_from, split_held_out
+from keras_anime_cyclegan.data.decode import MAX_IMAGE_PIXELS, decode_files, find_images, resize_square
+from keras_anime_cyclegan.data.hints import sample_hints
+from keras_anime_cyclegan.data.sampling import TrainData, element_stream
+from keras_anime_cyclegan.data.store import decode_folder, load_size, require_images, split_kaggle_pair
+
+log = logging.getLogger("keras_anime_cyclegan.data")
+
+
+def files_by_name(folder, paths) -> dict:
+    """{relative path without extension: index in `paths`}: how the two sides of a pair find each other."""
+    return {Path(p).relative_to(folder).with_suffix("").as_posix(): i for i, p in enumerate(paths)}
+
+
+def common_names(keyed: list, sketch_dir, color_dir) -> list:
+    """The names both sides have (sorted); a warning for files without a partner, an error for none."""
+    common = sorted(set(keyed[0]) & set(keyed[1]))
+    unmatched = len(keyed[0]) + len(keyed[1]) - 2 * len(common)
+    if unmatched:
+        log.warning("%d files in %s / %s have no partner of the same name; left out", unmatched, sketch_dir, color_dir)
+    if not common:
+        raise ValueError(f"{sketch_dir} and {color_dir} share no file names")
+    return common
+
+
+def paired_training_data(
+    sketch_dir: str | Path,
+    color_dir: str | Path,
+    image_size: int = 256,
+    batch_size: int = 1,
+    seed: int = 0,
+    held_out: int = 0,
+    augment: bool = True,
+    cache: Optional[str | Path] = None,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
+    synthesized_sketches: float = 0.0,
+    hint_channels: int = 0,
+) -> TrainData:
+    """Aligned (sketch, colour) training batches, steps per epoch and held-out samples.
+
+    Files pair up by relative path without extension, as in
+    `paired_dataset`; both sides get the same random crop and flip. A
+    `synthesized_sketches` share of the training sketches (drawn anew per
+    element) is `kac.sketch.random_sketch` of the colour crop instead of the
+    artist's line art; `sketch_dir="synthesize"` makes it all of them.
+    With `hint_channels` (4), each sketch carries colour hints sampled from
+    its colour crop (`sample_hints`) as extra channels, for a generator
+    that takes hints.
+    """
+    import tensorflow as tf
+
+    from keras_anime_cyclegan.sketch import random_sketch
+
+    size = load_size(image_size)
+    colors = decode_folder(color_dir, size, max_pixels, cache)
+    if str(sketch_dir) == SYNTHESIZE:
+        sketches, synthesized_sketches = colors, 1.0
+        names = list(range(len(colors.images)))
+        rows = np.stack([names, names], axis=1)
+    else:
+        sketches = decode_folder(sketch_dir, size, max_pixels, cache)
+        keys = [files_by_name(folder, side.paths) for folder, side in ((sketch_dir, sketches), (color_dir, colors))]
+        rows = np.array([[keys[0][n], keys[1][n]] for n in common_names(keys, sketch_dir, color_dir)])
+    train, held = split_held_out(len(rows), held_out, batch_size, seed, f"{color_dir} (pairs)")
+    fetch_x, fetch_y = fetch_from(sketches.images, rows[train, 0]), fetch_from(colors.images, rows[train, 1])
+
+    def load(i, element_seed):
+        crop_seed, sketch_seed, coin_seed = tf.unstack(tf.random.experimental.stateless_split(element_seed, 3))
+        both = crop_and_flip(tf.concat([fetch_x(i), fetch_y(i)], axis=-1), image_size, crop_seed, augment)
+        sketch, colour = both[..., :3], both[..., 3:]
+        if synthesized_sketches > 0:
+            coin = tf.random.stateless_uniform([], coin_seed)
+            sketch = tf.cond(coin < synthesized_sketches, lambda: random_sketch(colour, sketch_seed), lambda: sketch)
+        if hint_channels:
+            hint_seed = tf.random.experimental.stateless_fold_in(coin_seed, 1)
+            sketch = tf.concat([sketch, sample_hints(colour, hint_seed)], axis=-1)
+        return sketch, colour
+
+    def batches(start: int = 0):
+        return (
+            element_stream(len(train), seed + 1, start * batch_size)
+            .map(load, num_parallel_calls=tf.data.AUTOTUNE)
+            .batch(batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+
+    samples_x = center_crops(sketches.images, rows[held, 0], image_size)
+    samples_y = center_crops(colors.images, rows[held, 1], image_size)
+    return TrainData(batches, len(train) // batch_size, samples_x, samples_y)
+
+
+def _paired_dataset(pairs: np.ndarray, image_size, batch_size, augment, shuffle, seed):
+    """(N, 2, L, L, 3) uint8 [sketch, colour] pairs -> batches of (sketch, colour)."""
+    import tensorflow as tf
+
+    n = len(pairs)
+    fetch = fetch_from(pairs, np.arange(n))
+
+    def load(i, element_seed):
+        pair = fetch(i)  # (2, L, L, 3): crop and flip both alike
+        both = crop_and_flip(tf.concat([pair[0], pair[1]], axis=-1), image_size, element_seed, augment)
+        return both[..., :3], both[..., 3:]
+
+    return (
+        element_stream(n, seed, shuffle=shuffle)
+        .take(n)
+        .map(load, num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def paired_dataset(
+    sketch_dir: str | Path,
+    color_dir: str | Path,
+    image_size: int = 256,
+    batch_size: int = 1,
+    augment: bool = False,
+    shuffle: bool = False,
+    seed: int = 0,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
+):
+    """(sketch, colour) batches from two folders whose files share names.
+
+    Files pair up by relative path without extension (`a/001.png` with
+    `a/001.jpg`); unmatched files and pairs with an undecodable side are
+    left out with a warning. Without `augment`, images are resized to
+    286/256 * image_size and centre-cropped, as at CycleGAN test time.
+    """
+    size = load_size(image_size)
+    keyed = []
+    for folder in (sketch_dir, color_dir):
+        paths = require_images(folder, find_images(folder))
+        keyed.append({name: paths[i] for name, i in files_by_name(folder, paths).items()})
+    common = common_names(keyed, sketch_dir, color_dir)
+    images = []
+    for folder, by_name in zip((sketch_dir, color_dir), keyed):
+        side = decode_files(
+            [by_name[name] for name in common], lambda im: resize_square(im, size), max_pixels, (size, size),
+            f"decoding {folder}",
+        )
+        images.append({name: side.images[i] for name, i in files_by_name(folder, side.paths).items()})
+    names = [name for name in common if name in images[0] and name in images[1]]
+    if not names:
+        raise ValueError(f"{sketch_dir} / {color_dir}: no pair could be decoded on both sides")
+    pairs = np.stack([np.stack([images[0][name], images[1][name]]) for name in names])
+    return _paired_dataset(pairs, image_size, batch_size, augment, shuffle, seed)
+
+
+def kaggle_pair_dataset(
+    folder: str | Path,
+    image_size: int = 256,
+    batch_size: int = 1,
+    augment: bool = False,
+    shuffle: bool = False,
+    seed: int = 0,
+    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
+):
+    """(sketch, colour) batches from the Kaggle "Anime Sketch Colorization Pair" layout.
+
+    Each file holds one pair side by side (colour left, sketch right; see
+    `split_kaggle_pair`); each half is resized on its own, so no pixel of
+    one side bleeds into the other.
+    """
+    size = load_size(image_size)
+
+    def convert(im):
+        sketch, colour = split_kaggle_pair(np.asarray(im))
+        return np.stack([resize_square(Image.fromarray(half), size) for half in (sketch, colour)])
+
+    paths = require_images(folder, find_images(folder))
+    decoded = decode_files(paths, convert, max_pixels, (2 * size, size), f"decoding {folder}")
+    if not len(decoded):
+        raise ValueError(f"{folder}: none of its {len(paths)} image files could be decoded (warnings above)")
+    return _paired_dataset(decoded.images, image_size, batch_size, augment, shuffle, seed)
