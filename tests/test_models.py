@@ -282,3 +282,19 @@ def test_presets_state_only_what_differs_from_the_constructors():
             params = inspect.signature(cls.__init__).parameters
             restated += [f"{name}.{part}.{k}" for k, v in settings.items() if params[k].default == v]
     assert not restated, restated
+
+
+def test_a_run_saved_before_num_layers_still_loads_and_keeps_its_networks():
+    """Run folders written before the rename spell the discriminators' depth
+    "layers" and every generator argument out (the shipped model's
+    model.json did): they load to the same networks, and restating an
+    argument that is now a default changes nothing."""
+    from keras_anime_cyclegan.config import ExperimentConfig
+
+    old = {"discriminator": {"architecture": "patchgan", "base_filters": 16, "layers": 2, "norm": "instance"},
+           "generator": {"architecture": "resnet", "levels": 2, "residual_blocks": 9, "max_filters": 256,
+                         "activation": "leaky_relu", "skip_mode": "concat", "hint_channels": 0, "hint_spread": 0}}
+    config = resolve_experiment(ExperimentConfig.from_dict(old))
+    assert config.discriminator.num_layers == 2
+    # An old resnet9 run was trained with LeakyReLU: its saved config rebuilds that, not today's ReLU default.
+    assert config.generator.activation == "leaky_relu" and config.generator.skip_mode is None

@@ -104,7 +104,9 @@ def paired_training_data(
     return TrainData(batches, len(train) // batch_size, samples_x, samples_y)
 
 
-def _paired_dataset(pairs: np.ndarray, image_size, batch_size, augment, shuffle, seed):
+def _paired_dataset(
+    pairs: np.ndarray, image_size: int, batch_size: int = 1, augment: bool = False, shuffle: bool = False, seed: int = 0
+):
     """(N, 2, L, L, 3) uint8 [sketch, colour] pairs -> batches of (sketch, colour)."""
     import tensorflow as tf
 
@@ -163,15 +165,12 @@ def paired_dataset(
 
 
 def kaggle_pair_dataset(
-    folder: str | Path,
-    image_size: int = 256,
-    batch_size: int = 1,
-    augment: bool = False,
-    shuffle: bool = False,
-    seed: int = 0,
-    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
+    folder: str | Path, image_size: int = 256, max_pixels: Optional[int] = MAX_IMAGE_PIXELS, **batching
 ):
     """(sketch, colour) batches from the Kaggle "Anime Sketch Colorization Pair" layout.
+
+    `batching` takes `batch_size`, `augment`, `shuffle` and `seed`, as
+    `paired_dataset` does.
 
     Each file holds one pair side by side (colour left, sketch right; see
     `split_kaggle_pair`); each half is resized on its own, so no pixel of
@@ -187,4 +186,4 @@ def kaggle_pair_dataset(
     decoded = decode_files(paths, convert, max_pixels, (2 * size, size), f"decoding {folder}")
     if not len(decoded):
         raise ValueError(f"{folder}: none of its {len(paths)} image files could be decoded (warnings above)")
-    return _paired_dataset(decoded.images, image_size, batch_size, augment, shuffle, seed)
+    return _paired_dataset(decoded.images, image_size, **batching)

@@ -33,10 +33,25 @@ def unpaired_training_data(
 ) -> TrainData:
     """Unpaired (sketch, colour) batches, steps per epoch and held-out samples.
 
-    See `unpaired_dataset` for the arguments; `held_out` images of each
-    domain are kept out of training and returned as the samples. With
-    `sketch_dir="synthesize"` the sample sketches are `xdog` drawings of
-    held-out colour images from the sketch part.
+    Args:
+        sketch_dir: folder of line-art sketches, or "synthesize" to draw
+            them (`kac.sketch.random_sketch`, new per epoch) from a disjoint
+            `sketch_fraction` of the colour folder.
+        color_dir: folder of colour illustrations.
+        image_size: side of the square crops.
+        batch_size: images per batch (the last partial batch is dropped).
+        seed: makes shuffling, crops, flips and sketches reproducible.
+        held_out: images of each domain kept out of training and returned
+            as the samples; with `sketch_dir="synthesize"` the sample
+            sketches are `xdog` drawings of held-out colour images.
+        augment: resize to 286/256 * image_size, random crop, random flip;
+            False gives centre crops.
+        cache: folder for a reusable decoded store; None keeps it in memory.
+        max_pixels: images with more pixels are refused unread.
+
+    Both folders are searched recursively; each domain goes round its
+    pictures in its own order. Batches are float32 in [-1, 1].
+    Undecodable files are skipped with a warning naming each.
     """
     import tensorflow as tf
 
@@ -81,41 +96,15 @@ def unpaired_training_data(
     return TrainData(batches, length // batch_size, sample_sketches, center_crops(colors.images, held_y, image_size))
 
 
-def unpaired_dataset(
-    sketch_dir: str | Path,
-    color_dir: str | Path,
-    image_size: int = 256,
-    batch_size: int = 1,
-    seed: int = 0,
-    augment: bool = True,
-    cache: Optional[str | Path] = None,
-    max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
-    sketch_fraction: float = 0.5,
-):
+def unpaired_dataset(sketch_dir: str | Path, color_dir: str | Path, **options):
     """An endless `tf.data.Dataset` of unpaired (sketch, colour) batches for
     `CycleGAN.fit` (give `fit` a `steps_per_epoch`; every pass is new).
 
-    Args:
-        sketch_dir: folder of line-art sketches, or "synthesize" to draw
-            them (`kac.sketch.random_sketch`, new per epoch) from a disjoint
-            `sketch_fraction` of the colour folder.
-        color_dir: folder of colour illustrations.
-        image_size: side of the square crops.
-        batch_size: images per batch (the last partial batch is dropped).
-        seed: makes shuffling, crops, flips and sketches reproducible.
-        augment: resize to 286/256 * image_size, random crop, random flip;
-            False gives centre crops.
-        cache: folder for a reusable decoded store; None keeps it in memory.
-        max_pixels: images with more pixels are refused unread.
-
-    Both folders are searched recursively; each domain goes round its
-    pictures in its own order. Batches are float32 in [-1, 1].
-    Undecodable files are skipped with a warning naming each.
+    `options` are those of `unpaired_training_data` but `held_out` (every
+    image trains).
 
     Example:
         >>> ds = unpaired_dataset("synthesize", "colors/", image_size=64, batch_size=4)
         >>> sketches, colours = next(iter(ds))
     """
-    return unpaired_training_data(
-        sketch_dir, color_dir, image_size, batch_size, seed, 0, augment, cache, max_pixels, sketch_fraction
-    ).batches(0)
+    return unpaired_training_data(sketch_dir, color_dir, held_out=0, **options).batches(0)
