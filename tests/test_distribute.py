@@ -21,6 +21,8 @@ pytestmark = pytest.mark.slow  # trains under MirroredStrategy in subprocesses
 
 ROOT = Path(__file__).resolve().parents[1]
 SGD_RATE = 0.05
+# Losses of one replica and of two (see the test's comment): 1e-4 of the loss.
+LOSS_TOLERANCE = 1e-4
 
 
 def _python(*args, env=None, timeout=600):
@@ -68,8 +70,7 @@ def _mirrored_worker(run_dir):
             if batch == 0:
                 self.first_step = [(w.numpy() - s).tolist() for w, s in zip(self.weights, self.start)]
 
-    results = {}
-    for name, strategy in (("one", None), ("two", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))):
+    def fit(strategy):
         keras.utils.set_random_seed(3)
         # Pool of 4: still filling after 2 steps, so no random draw differs.
         model = build_model(tiny_config(pool_size=4), strategy=strategy)
@@ -82,11 +83,28 @@ def _mirrored_worker(run_dir):
             model.compile(keras.optimizers.SGD(SGD_RATE))
         steps = Steps(model.generator_g.weights + model.discriminator_y.weights)
         model.fit(dataset, epochs=1, verbose=0, callbacks=[steps])
-        results[name] = {
+        return {
             "replicas": model.distribute_strategy.num_replicas_in_sync,
             "losses": steps.losses,
             "first_step": steps.first_step,
         }
+
+    # The one-replica reference, twice from the same seed: in two full-suite
+    # runs (of some twenty) a lone reference came out wrong at step 2 (F_adv
+    # 4.11 where it is 0.981, G_adv 12.7 where it is 1.608), with the two
+    # replicas right; never reproduced alone, under load or on one core.
+    # Two identical runs that agree are the reference; a third settles a
+    # disagreement, and the test prints how many it took.
+    def agree(a, b):
+        return all(abs(x[k] - y[k]) <= LOSS_TOLERANCE * max(1.0, abs(x[k])) for x, y in zip(a["losses"], b["losses"]) for k in x)
+
+    results = {"one": fit(None), "reference_runs": 2}
+    again = fit(None)
+    if not agree(again, results["one"]):
+        third = fit(None)
+        results["reference_runs"] = 3
+        results["one"] = third if agree(third, again) else results["one"]
+    results["two"] = fit(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     train(tiny_config(epochs=1), run_dir, strategy=strategy, verbose=0)
@@ -103,6 +121,7 @@ def test_two_replicas_give_the_losses_and_weights_of_one(tmp_path):
     out = _finish(_python("-m", "tests.test_distribute", "mirrored", tmp_path / "run"))
     r = json.loads(out.strip().splitlines()[-1])
     one, two = r["one"], r["two"]
+    print(f"single-device reference runs needed: {r['reference_runs']} (2 when they agree)")
     assert (one["replicas"], two["replicas"]) == (1, 2)
     assert len(one["losses"]) == len(two["losses"]) == 2
     # Step 2's losses come from the weights after step 1's update.
@@ -111,9 +130,10 @@ def test_two_replicas_give_the_losses_and_weights_of_one(tmp_path):
     # over a few thousand terms, which 1e-4 of the loss covers a hundred
     # times over; what the test exists to catch, replicas out of step or a
     # sum where a mean belongs, moves the losses by whole percent.
-    for step_one, step_two in zip(one["losses"], two["losses"]):
+    for step, (step_one, step_two) in enumerate(zip(one["losses"], two["losses"]), 1):
         for name, value in step_one.items():
-            assert abs(step_two[name] - value) <= 1e-4 * max(1.0, abs(value)), (name, value, step_two[name])
+            assert abs(step_two[name] - value) <= LOSS_TOLERANCE * max(1.0, abs(value)), (
+                f"step {step}, {name}: one replica {value}, two {step_two[name]}", one["losses"], two["losses"])
     # The weights after the first step (lr * gradient, so a replica's
     # gradient summed instead of averaged doubles it): each tensor's change
     # agrees within 1e-3 of its largest element. Summation order moves a
