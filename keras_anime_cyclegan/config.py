@@ -87,6 +87,8 @@ class GeneratorConfig:
     # Rounds of models.layers.HintSpread (hints grown 2 px per round through
     # the paper, stopped by lines) before G's first layer; 0: dots as given.
     hint_spread: Optional[int] = None
+    # The spread's coarsest level (2: all rounds at half resolution).
+    hint_spread_coarsest: Optional[int] = None
 
     def __post_init__(self):
         _check_choice("generator.architecture", self.architecture, GENERATOR_ARCHITECTURES)

@@ -63,14 +63,17 @@ def _ring_sketch(size=64):
     return sketch
 
 
-def test_hint_spread_fills_the_region_a_dot_is_in_and_stops_at_lines():
+@pytest.mark.parametrize("pyramid", [{}, {"coarsest": 8, "refine": 4}], ids=["half_resolution", "pyramid"])
+def test_hint_spread_fills_the_region_a_dot_is_in_and_stops_at_lines(pyramid):
+    """The shipped spread (48 rounds at 1/2) and the pyramid (the same reach
+    from 1/8, benchmarks/hint_spread.py) both fill a dot's region and stop at lines."""
     from keras_anime_cyclegan.models.layers import HintSpread
 
     sketch = _ring_sketch()
     hints = np.zeros((64, 64, 4), np.float32)
     hints[30:33, 30:33] = [0.8, -0.6, 0.2, 1.0]  # one dot inside the square
     hints[4:7, 56:59] = [-0.4, 0.4, 0.0, 1.0]  # one outside, above the diagonal
-    out = np.asarray(HintSpread(steps=48)(np.concatenate([sketch, hints], -1)[None]))[0]
+    out = np.asarray(HintSpread(steps=48, **pyramid)(np.concatenate([sketch, hints], -1)[None]))[0]
     assert np.array_equal(out[..., :3], sketch)  # the sketch passes unchanged
     mask, colour = out[..., 6], out[..., 3:6]
     inside, outside = (slice(18, 46), slice(18, 46)), (slice(0, 14), slice(0, 64))
@@ -81,11 +84,14 @@ def test_hint_spread_fills_the_region_a_dot_is_in_and_stops_at_lines():
     assert not mask[below_diagonal].any()  # the 1-pixel diagonal holds
 
 
-def test_hint_spread_without_hints_is_the_identity():
+@pytest.mark.parametrize("coarsest", [2, 8])
+def test_hint_spread_without_hints_is_the_identity(coarsest):
     from keras_anime_cyclegan.models.layers import HintSpread
 
     x = np.concatenate([_ring_sketch(), np.zeros((64, 64, 4), np.float32)], -1)[None]
-    assert np.array_equal(np.asarray(HintSpread(steps=8)(x)), x)
+    assert np.array_equal(np.asarray(HintSpread(steps=8, coarsest=coarsest)(x)), x)
+    with pytest.raises(ValueError, match="power of 2"):
+        HintSpread(coarsest=6)
 
 
 def test_generator_with_hint_spread_saves_and_loads(tmp_path):

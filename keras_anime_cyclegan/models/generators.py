@@ -98,6 +98,10 @@ class UNetResNetGenerator(FunctionalSubclass):
         hint_spread: int, rounds of `HintSpread` applied to the hints
             before the stem (each dot grown 2 px per round through the
             paper, stopped by lines); 0 feeds the dots as given.
+        hint_spread_coarsest: int, the spread's coarsest level: 2 grows
+            every round at half resolution (the shipped G); 4 or 8 reach as
+            far in fewer rounds there, then refine at the finer levels
+            (`HintSpread`; benchmarks/hint_spread.py measures the cost).
 
     Example:
     >>> g = UNetResNetGenerator(base_filters=8, levels=2, residual_blocks=1)
@@ -119,6 +123,7 @@ class UNetResNetGenerator(FunctionalSubclass):
         head_kernel: int = 7,
         hint_channels: int = 0,
         hint_spread: int = 0,
+        hint_spread_coarsest: int = 2,
         name: str = "unet_resnet_generator",
         **kwargs,
     ):
@@ -131,7 +136,7 @@ class UNetResNetGenerator(FunctionalSubclass):
         if hint_spread:
             if hint_channels != 4:
                 raise ValueError(f"hint_spread needs hint_channels=4; got hint_channels={hint_channels}")
-            x = HintSpread(hint_spread, name="hint_spread")(x)
+            x = HintSpread(hint_spread, coarsest=hint_spread_coarsest, name="hint_spread")(x)
         x = conv_norm_act(x, widths[0], stem_kernel, 1, norm, act, prefix="stem_")
         skips = [x]
         for i in range(1, levels + 1):

@@ -112,9 +112,27 @@ class HintSpread(layers.Layer):
         steps: int, rounds of growth at half resolution (0: no spread).
     """
 
-    def __init__(self, steps: int = 48, **kwargs):
+    def __init__(self, steps: int = 48, coarsest: int = 2, refine: int = 4, **kwargs):
         super().__init__(**kwargs)
         self.steps = int(steps)
+        self.coarsest = int(coarsest)
+        self.refine = int(refine)
+        if self.coarsest < 2 or self.coarsest & (self.coarsest - 1):
+            raise ValueError(f"coarsest must be a power of 2, at least 2; got {coarsest}")
+
+    @staticmethod
+    def _level(painted, mask, paper, factor, seeds_on_paper):
+        """Hints and paper at 1/`factor`: hints averaged into their blocks;
+        a block is paper only if all its pixels are, and a 2x2 minimum
+        closes diagonal gaps the 3x3 growth would slip through."""
+        low = ops.average_pool(ops.concatenate([painted, mask], axis=-1), factor, factor)
+        low_mask = ops.cast(low[..., 3:] > 0.0, painted.dtype)
+        low_paper = -ops.max_pool(-paper, factor, factor)
+        low_paper = -ops.max_pool(-low_paper, 2, 1, padding="same")
+        if seeds_on_paper:
+            low_mask = low_mask * low_paper
+        low_painted = low_mask * low[..., :3] / ops.maximum(low[..., 3:], 1e-6)
+        return low_painted, low_mask, low_paper
 
     @staticmethod
     def _grow(painted, mask, paper, rounds):
@@ -146,15 +164,28 @@ class HintSpread(layers.Layer):
         paper = ops.cast(ops.mean(sketch, axis=-1, keepdims=True) > 0.0, x.dtype)
         painted = colour * mask
 
-        # Half resolution: hints averaged into their 2x2 blocks; a block is
-        # paper only if all four pixels are, and a 2x2 minimum closes
-        # diagonal gaps the 3x3 growth would slip through.
-        low = ops.average_pool(ops.concatenate([painted, mask], axis=-1), 2, 2)
-        low_mask = ops.cast(low[..., 3:] > 0.0, x.dtype)
-        low_painted = low_mask * low[..., :3] / ops.maximum(low[..., 3:], 1e-6)
-        low_paper = -ops.max_pool(-paper, 2, 2)
-        low_paper = -ops.max_pool(-low_paper, 2, 1, padding="same")
-        low_painted, low_mask = self._grow(low_painted, low_mask, low_paper, self.steps)
+        if self.coarsest == 2:
+            # All the growth at half resolution (the shipped G's spread).
+            low_painted, low_mask, low_paper = self._level(painted, mask, paper, 2, False)
+            low_painted, low_mask = self._grow(low_painted, low_mask, low_paper, self.steps)
+        else:
+            # A pyramid: the same reach (2 * steps px) in fewer rounds at
+            # 1/coarsest, then `refine` rounds at each finer level, down to
+            # 1/2, for the areas too narrow for the coarse grid. Coarse seeds
+            # only on paper blocks: a block that straddles a line would
+            # carry a dot across it.
+            factor = self.coarsest
+            low_painted, low_mask, low_paper = self._level(painted, mask, paper, factor, True)
+            rounds = -(-2 * self.steps // factor)
+            low_painted, low_mask = self._grow(low_painted, low_mask, low_paper, rounds)
+            while factor > 2:
+                factor //= 2
+                own_painted, own_mask, low_paper = self._level(painted, mask, paper, factor, factor > 2)
+                up = self._upsample(ops.concatenate([low_painted, low_mask], axis=-1))
+                reached = up[..., 3:] * low_paper * (1.0 - own_mask)
+                low_painted = own_painted + reached * up[..., :3]
+                low_mask = own_mask + reached
+                low_painted, low_mask = self._grow(low_painted, low_mask, low_paper, self.refine)
 
         # Back to full resolution on the paper, the user's own hints kept.
         up = self._upsample(ops.concatenate([low_painted, low_mask], axis=-1))
@@ -168,7 +199,7 @@ class HintSpread(layers.Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "steps": self.steps}
+        return {**super().get_config(), "steps": self.steps, "coarsest": self.coarsest, "refine": self.refine}
 
 
 def conv_norm_act(x, filters, kernel_size, strides, norm, act, reflect=True, prefix=""):

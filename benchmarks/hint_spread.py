@@ -1,0 +1,118 @@
+"""The hint spread's cost and what a cheaper one changes: pyramid variants of `HintSpread`.
+
+The shipped G grows each hint through the paper in 48 rounds at half
+resolution (`models.layers.HintSpread`), a cost every export pays on every
+picture. A pyramid reaches as far in fewer rounds at a coarser level and
+refines at the finer ones. For each variant, on held-out sketches with hints
+sampled from the true colours (`data.hints.sample_hints`, the training
+sampler), this prints:
+
+- how much of the shipped spread it reproduces: share of pixels whose
+  hinted/unhinted state agrees, and mean colour difference where both are
+  hinted (0-255 scale);
+- what G makes of it: mean |G(variant) - G(shipped)| on the 0-255 scale,
+  G's weights unchanged;
+- TFLite float32 and int8 latency of the whole G (LiteRT, 2 threads, fixed
+  size), and of G without any spread: the same network, weights and input.
+
+    python benchmarks/hint_spread.py --pairs data/clipart-heldout --size 256 --limit 32
+"""
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
+
+# hint_spread_coarsest of each variant of the shipped G (None: no spread at all).
+VARIANTS = {"shipped: 48 rounds at 1/2": 2, "pyramid from 1/4": 4, "pyramid from 1/8": 8, "no spread": None}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=Path, required=True, help="folder with lines/ and colors/ (kac data svg-pairs)")
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--limit", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+
+    import numpy as np
+    import tensorflow as tf
+    from PIL import Image
+
+    from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator
+    from keras_anime_cyclegan.data.hints import sample_hints
+    from keras_anime_cyclegan.export import export_tflite
+    from keras_anime_cyclegan.export.check import median_latency_ms
+    from keras_anime_cyclegan.inference.runners import open_runner
+    from keras_anime_cyclegan.models.factory import build_generator
+
+    shipped = load_generator("pretrained", "colorize")
+
+    def variant(coarsest):
+        """The shipped G with another spread (or none): the same weights, the spread has none."""
+        if coarsest is None:
+            config = dataclasses.replace(shipped.config, hint_spread=0)
+        else:
+            config = dataclasses.replace(shipped.config, hint_spread_coarsest=coarsest)
+        model = build_generator(config, name="generator_g")
+        model.set_weights(shipped.model.get_weights())
+        return LoadedGenerator(model, "colorize", config, shipped.weights_sha256, Path(f"coarsest {coarsest}"))
+
+    def spread_of(loaded, x):
+        return np.asarray(loaded.model.get_layer("hint_spread")(x)) if loaded.config.hint_spread else x
+
+    names = sorted(p.stem for p in (args.pairs / "colors").glob("*.png") if (args.pairs / "lines" / p.name).exists())
+    names = names[: args.limit]
+    if not names:
+        raise SystemExit(f"hint_spread.py: error: {args.pairs}: no pairs (lines/ and colors/)")
+
+    def read(path, mode):
+        return np.asarray(Image.open(path).convert(mode).resize((args.size, args.size), Image.BILINEAR), np.float32) / 127.5 - 1
+
+    x = []
+    for i, name in enumerate(names):
+        lines = read(args.pairs / "lines" / f"{name}.png", "RGB")
+        colour = read(args.pairs / "colors" / f"{name}.png", "RGB")
+        hints = sample_hints(tf.constant(colour), tf.constant([i, 7]), none_share=0.0).numpy()
+        x.append(np.concatenate([lines, hints], axis=-1))
+    x = np.stack(x).astype(np.float32)
+
+    reference_spread = spread_of(shipped, x)
+    reference_out = np.asarray(shipped.model(x))
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, coarsest in VARIANTS.items():
+            loaded = variant(coarsest)
+            got = spread_of(loaded, x)
+            hinted_ref, hinted = reference_spread[..., 6] > 0.5, got[..., 6] > 0.5
+            both = hinted_ref & hinted
+            out = np.asarray(loaded.model(x))
+            row = {
+                "hinted_state_agrees": round(float((hinted_ref == hinted).mean()), 4),
+                "hinted_share": round(float(hinted.mean()), 4),
+                "colour_diff_where_both_hinted": round(float(np.abs(got[..., 3:6] - reference_spread[..., 3:6])[both].mean() * 127.5), 2)
+                if both.any() else None,
+                "G_output_diff": round(float(np.abs(out - reference_out).mean() * 127.5), 2),
+            }
+            for quantize in ("float32", "int8"):
+                path = export_tflite(loaded, Path(tmp) / f"{coarsest}_{quantize}", quantize=quantize, size=args.size)
+                run = open_runner(path, "colorize", num_threads=2)
+                row[f"tflite_{quantize}_ms"] = median_latency_ms(run, x[:1], repeats=args.repeats, warmup=2)
+            rows[label] = row
+            print(label, row, file=sys.stderr, flush=True)
+    for quantize in ("float32", "int8"):
+        plain = rows["no spread"][f"tflite_{quantize}_ms"]
+        for row in rows.values():
+            row[f"{quantize}_vs_no_spread"] = round(row[f"tflite_{quantize}_ms"] / plain, 2)
+    emit({"benchmark": "hint_spread", "size": args.size, "pictures": len(names), "variants": rows}, args.out)
+
+
+if __name__ == "__main__":
+    main()
