@@ -15,6 +15,11 @@ sampler), this prints:
 - TFLite float32 and int8 latency of the whole G (LiteRT, 2 threads, fixed
   size), and of G without any spread: the same network, weights and input.
 
+Then where hints enter G (`UNetResNetGenerator(hint_level=k)`): the
+`mobile` preset (random weights: latency does not depend on training)
+without hints, with the shipped spread at its input, and with the hints
+spread at 1/2**k only (`CoarseHints`) and joined to its encoder there.
+
     python benchmarks/hint_spread.py --pairs data/clipart-heldout --size 256 --limit 32
 """
 
@@ -31,6 +36,13 @@ from report import emit  # noqa: E402  (benchmarks/report.py, beside this script
 
 # hint_spread_coarsest of each variant of the shipped G (None: no spread at all).
 VARIANTS = {"shipped: 48 rounds at 1/2": 2, "pyramid from 1/4": 4, "pyramid from 1/8": 8, "no spread": None}
+# The mobile preset's generator settings for each way hints can enter it.
+ENTRIES = {
+    "no hints": {"hint_channels": 0},
+    "spread 48 at the input (as shipped)": {"hint_channels": 4, "hint_spread": 48},
+    "spread at 1/4, into level 2": {"hint_channels": 4, "hint_spread": 48, "hint_level": 2},
+    "spread at 1/8, into level 3": {"hint_channels": 4, "hint_spread": 48, "hint_level": 3},
+}
 
 
 def main():
@@ -42,6 +54,7 @@ def main():
     parser.add_argument("--out")
     args = parser.parse_args()
 
+    import keras
     import numpy as np
     import tensorflow as tf
     from PIL import Image
@@ -51,7 +64,8 @@ def main():
     from keras_anime_cyclegan.export import export_tflite
     from keras_anime_cyclegan.export.check import median_latency_ms
     from keras_anime_cyclegan.inference.runners import open_runner
-    from keras_anime_cyclegan.models.factory import build_generator
+    from keras_anime_cyclegan.config import GENERATOR_PRESETS
+    from keras_anime_cyclegan.models.factory import build_generator, resolve_generator
 
     shipped = load_generator("pretrained", "colorize")
 
@@ -111,7 +125,27 @@ def main():
         plain = rows["no spread"][f"tflite_{quantize}_ms"]
         for row in rows.values():
             row[f"{quantize}_vs_no_spread"] = round(row[f"tflite_{quantize}_ms"] / plain, 2)
-    emit({"benchmark": "hint_spread", "size": args.size, "pictures": len(names), "variants": rows}, args.out)
+
+    entries = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, settings in ENTRIES.items():
+            config = dataclasses.replace(GENERATOR_PRESETS["mobile"], **settings)
+            keras.utils.set_random_seed(0)
+            model = build_generator(config, name="generator_g")
+            loaded = LoadedGenerator(model, "colorize", resolve_generator(config), "random", Path(label))
+            image = x[:1] if settings["hint_channels"] else x[:1, ..., :3]
+            row = {}
+            for quantize in ("float32", "int8"):
+                path = export_tflite(loaded, Path(tmp) / f"{len(entries)}_{quantize}", quantize=quantize, size=args.size)
+                run = open_runner(path, "colorize", num_threads=2)
+                row[f"tflite_{quantize}_ms"] = median_latency_ms(run, image, repeats=args.repeats, warmup=2)
+            entries[label] = row
+            print(label, row, file=sys.stderr, flush=True)
+    for quantize in ("float32", "int8"):
+        plain = entries["no hints"][f"tflite_{quantize}_ms"]
+        for row in entries.values():
+            row[f"{quantize}_vs_no_hints"] = round(row[f"tflite_{quantize}_ms"] / plain, 2)
+    emit({"benchmark": "hint_spread", "size": args.size, "pictures": len(names), "variants": rows, "entries": entries}, args.out)
 
 
 if __name__ == "__main__":

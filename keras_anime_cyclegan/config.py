@@ -89,6 +89,8 @@ class GeneratorConfig:
     hint_spread: Optional[int] = None
     # The spread's coarsest level (2: all rounds at half resolution).
     hint_spread_coarsest: Optional[int] = None
+    # Where hints enter G: 0 at its input; k: at its encoder's 1/2**k level.
+    hint_level: Optional[int] = None
 
     def __post_init__(self):
         _check_choice("generator.architecture", self.architecture, GENERATOR_ARCHITECTURES)

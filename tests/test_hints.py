@@ -106,3 +106,45 @@ def test_generator_with_hint_spread_saves_and_loads(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "g.keras")
     assert loaded.hint_spread == 4
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(g(x)), atol=1e-6)
+
+
+def test_coarse_hints_fill_the_dots_region_at_the_coarse_level_and_stop_at_lines():
+    """CoarseHints: a dot inside the square colours the square's inside at 1/4 and nothing outside it."""
+    from keras_anime_cyclegan.models.layers import CoarseHints
+
+    sketch = _ring_sketch()
+    hints = np.zeros((64, 64, 4), np.float32)
+    hints[30:33, 30:33] = [0.8, -0.6, 0.2, 1.0]
+    out = np.asarray(CoarseHints(steps=48, factor=4)(np.concatenate([sketch, hints], -1)[None]))[0]
+    assert out.shape == (16, 16, 4)
+    mask, colour = out[..., 3], out[..., :3]
+    # Blocks 5..9 (pixels 20..39): the square's paper; block 10 (40..43) is
+    # paper too, but the 2x2 closure joins it to block 11, which holds the outline.
+    inside = (slice(5, 10), slice(5, 10))
+    assert mask[inside].all() and np.allclose(colour[inside], [0.8, -0.6, 0.2], atol=1e-5)
+    assert not mask[:3].any() and not mask[13:].any()  # the outline holds
+    with pytest.raises(ValueError, match="power of 2"):
+        CoarseHints(factor=3)
+
+
+def test_a_generator_that_takes_hints_in_its_encoder(tmp_path):
+    """hint_level: the full-resolution layers see the sketch alone, hints join at 1/2**level;
+    it saves and loads, and a dot changes the colours around it."""
+    import keras
+
+    from keras_anime_cyclegan.models.factory import build_generator
+
+    keras.utils.set_random_seed(2)
+    g = build_generator(dataclasses.replace(TINY_GENERATOR, hint_channels=HINT_CHANNELS, hint_spread=8, hint_level=2))
+    assert g.get_layer("stem_conv").kernel.shape[2] == 3  # the stem takes the sketch's 3 channels
+    assert g.get_layer("coarse_hints").factor == 4
+    x = np.concatenate([_ring_sketch(32), np.zeros((32, 32, 4), np.float32)], -1)[None]
+    hinted = x.copy()
+    hinted[0, 12:15, 12:15, 3:] = [1.0, -1.0, -1.0, 1.0]
+    assert np.abs(np.asarray(g(hinted)) - np.asarray(g(x))).max() > 1e-3
+    g.save(tmp_path / "g.keras")
+    loaded = keras.saving.load_model(tmp_path / "g.keras")
+    assert loaded.hint_level == 2
+    np.testing.assert_allclose(np.asarray(loaded(hinted)), np.asarray(g(hinted)), atol=1e-6)
+    with pytest.raises(ValueError, match="hint_level"):
+        build_generator(dataclasses.replace(TINY_GENERATOR, hint_level=1))  # no hint channels

@@ -61,7 +61,7 @@ INT8_FLOAT_OPS = ("MEAN", "SQUARED_DIFFERENCE", "RSQRT", "MUL", "SUB", "ADD", "L
 # - The hint spread (models.layers.HintSpread) compares pooled counts with
 #   0 and divides by them; quantised, it gave 10.8 dB on a generator with
 #   no hints at all.
-INT8_FLOAT_LAYERS = ("hint_spread", "stem", "down", "skip", "fuse")
+INT8_FLOAT_LAYERS = ("hint_spread", "coarse_hints", "hint_fuse", "stem", "down", "skip", "fuse")
 
 
 def representative_images(direction: str, count: int = REPRESENTATIVE_COUNT, size: int = 256, seed: int = 7) -> np.ndarray:

@@ -17,6 +17,7 @@ from keras import layers
 
 from keras_anime_cyclegan.models.layers import (
     PACKAGE,
+    CoarseHints,
     HintSpread,
     ReflectionPadding2D,
     activation as activation_layer,
@@ -102,6 +103,10 @@ class UNetResNetGenerator(FunctionalSubclass):
             every round at half resolution (the shipped G); 4 or 8 reach as
             far in fewer rounds there, then refine at the finer levels
             (`HintSpread`; benchmarks/hint_spread.py measures the cost).
+        hint_level: int, where the hints enter: 0 at the input, beside the
+            sketch (the shipped G); k in 1..levels: spread at 1/2**k only
+            (`CoarseHints`) and joined to the encoder's output there, so
+            the full-resolution layers see the sketch alone.
 
     Example:
     >>> g = UNetResNetGenerator(base_filters=8, levels=2, residual_blocks=1)
@@ -124,6 +129,7 @@ class UNetResNetGenerator(FunctionalSubclass):
         hint_channels: int = 0,
         hint_spread: int = 0,
         hint_spread_coarsest: int = 2,
+        hint_level: int = 0,
         name: str = "unet_resnet_generator",
         **kwargs,
     ):
@@ -133,14 +139,22 @@ class UNetResNetGenerator(FunctionalSubclass):
         # === Functional Model ===
         inputs = keras.Input((None, None, 3 + hint_channels), name="image")
         x = inputs
-        if hint_spread:
-            if hint_channels != 4:
-                raise ValueError(f"hint_spread needs hint_channels=4; got hint_channels={hint_channels}")
+        if hint_spread and hint_channels != 4:
+            raise ValueError(f"hint_spread needs hint_channels=4; got hint_channels={hint_channels}")
+        if not 0 <= hint_level <= levels or (hint_level and not hint_channels):
+            raise ValueError(f"hint_level must be 0, or 1..levels ({levels}) with hint channels; got {hint_level}")
+        if hint_level:
+            x = inputs[..., :3]  # the full-resolution layers see the sketch alone
+        elif hint_spread:
             x = HintSpread(hint_spread, coarsest=hint_spread_coarsest, name="hint_spread")(x)
         x = conv_norm_act(x, widths[0], stem_kernel, 1, norm, act, prefix="stem_")
         skips = [x]
         for i in range(1, levels + 1):
             x = residual_block(x, widths[i], norm, act, strides=2, prefix=f"down{i}")
+            if i == hint_level:
+                hints = CoarseHints(hint_spread, 2**i, name="coarse_hints")(inputs)
+                x = layers.Concatenate(name="hint_concat")([x, hints])
+                x = layers.Conv2D(widths[i], 1, name="hint_fuse")(x)
             skips.append(x)
         for b in range(residual_blocks):
             x = residual_block(x, widths[levels], norm, act, prefix=f"bottleneck{b}")
@@ -158,6 +172,7 @@ class UNetResNetGenerator(FunctionalSubclass):
         self.multiple = 2**levels
         self.hint_channels = hint_channels
         self.hint_spread = hint_spread
+        self.hint_level = hint_level
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

@@ -202,6 +202,45 @@ class HintSpread(layers.Layer):
         return {**super().get_config(), "steps": self.steps, "coarsest": self.coarsest, "refine": self.refine}
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class CoarseHints(layers.Layer):
+    """The hints of a sketch, spread through its paper at 1/`factor` only.
+
+    Takes the seven channels `HintSpread` takes and returns four at
+    1/`factor` of the height and width (hint RGB, mask): each hint grown
+    over the coarse grid's paper as far as `HintSpread(steps)` reaches
+    (2 * `steps` px), in 2 * `steps` / `factor` rounds. For a generator
+    that takes its hints at that level of its encoder, where a round costs
+    1/`factor`**2 of a full-resolution one.
+
+    Args:
+        steps: int, the reach in rounds of 2 px (as `HintSpread`).
+        factor: int, a power of 2: the level's downsampling.
+    """
+
+    def __init__(self, steps: int = 48, factor: int = 8, **kwargs):
+        super().__init__(**kwargs)
+        self.steps = int(steps)
+        self.factor = int(factor)
+        if self.factor < 2 or self.factor & (self.factor - 1):
+            raise ValueError(f"factor must be a power of 2, at least 2; got {factor}")
+
+    def call(self, x):
+        sketch, colour, mask = x[..., :3], x[..., 3:6], x[..., 6:7]
+        paper = ops.cast(ops.mean(sketch, axis=-1, keepdims=True) > 0.0, x.dtype)
+        painted, mask, paper = HintSpread._level(colour * mask, mask, paper, self.factor, False)
+        painted, mask = HintSpread._grow(painted, mask, paper, -(-2 * self.steps // self.factor))
+        return ops.stop_gradient(ops.concatenate([painted, mask], axis=-1))
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        f = self.factor
+        return (n, None if h is None else h // f, None if w is None else w // f, 4)
+
+    def get_config(self):
+        return {**super().get_config(), "steps": self.steps, "factor": self.factor}
+
+
 def conv_norm_act(x, filters, kernel_size, strides, norm, act, reflect=True, prefix=""):
     """Convolution (reflection-padded where `reflect`), normalisation, activation."""
     if reflect and kernel_size > 1:
