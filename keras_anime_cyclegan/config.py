@@ -100,6 +100,8 @@ class GeneratorConfig:
             raise ValueError("generator.hint_channels needs the unet_resnet architecture")
         if (self.hint_spread or 0) < 0 or (self.hint_spread and not self.hint_channels):
             raise ValueError(f"generator.hint_spread must be 0, or > 0 with hint_channels; got {self.hint_spread}")
+        if (self.hint_level or 0) < 0 or (self.hint_level and not self.hint_channels):
+            raise ValueError(f"generator.hint_level must be 0, or > 0 with hint_channels; got {self.hint_level}")
         for name, choices in (("norm", NORMS), ("skip_mode", SKIP_MODES), ("upsampling", UPSAMPLINGS)):
             if getattr(self, name) is not None:
                 _check_choice(f"generator.{name}", getattr(self, name), choices)

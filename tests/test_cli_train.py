@@ -53,3 +53,6 @@ def test_train_errors_are_one_line(tmp_path):
     r = kac("train", "--demo", "--hint-spread", "8", "--out", tmp_path / "z")
     assert r.returncode == 2
     assert r.stderr.strip().splitlines()[-1].startswith("kac train: error: generator.hint_spread must be 0, or > 0 with hint_channels")
+    r = kac("train", "--demo", "--hint-level", "3", "--out", tmp_path / "w")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1].startswith("kac train: error: generator.hint_level must be 0, or > 0 with hint_channels")
