@@ -98,6 +98,21 @@ def main():
         x.append(np.concatenate([lines, hints], axis=-1))
     x = np.stack(x).astype(np.float32)
 
+    def latencies(loaded, image, folder):
+        """Median ms of `loaded` as fixed-size TFLite float32 and int8 files, 2 LiteRT threads."""
+        row = {}
+        for quantize in ("float32", "int8"):
+            path = export_tflite(loaded, folder / quantize, quantize=quantize, size=args.size)
+            run = open_runner(path, "colorize", num_threads=2)
+            row[f"tflite_{quantize}_ms"] = median_latency_ms(run, image, repeats=args.repeats, warmup=2)
+        return row
+
+    def relative(table, baseline):
+        for quantize in ("float32", "int8"):
+            plain = table[baseline][f"tflite_{quantize}_ms"]
+            for row in table.values():
+                row[f"{quantize}_vs_{baseline.replace(' ', '_')}"] = round(row[f"tflite_{quantize}_ms"] / plain, 2)
+
     reference_spread = spread_of(shipped, x)
     reference_out = np.asarray(shipped.model(x))
     rows = {}
@@ -115,16 +130,9 @@ def main():
                 if both.any() else None,
                 "G_output_diff": round(float(np.abs(out - reference_out).mean() * 127.5), 2),
             }
-            for quantize in ("float32", "int8"):
-                path = export_tflite(loaded, Path(tmp) / f"{coarsest}_{quantize}", quantize=quantize, size=args.size)
-                run = open_runner(path, "colorize", num_threads=2)
-                row[f"tflite_{quantize}_ms"] = median_latency_ms(run, x[:1], repeats=args.repeats, warmup=2)
-            rows[label] = row
-            print(label, row, file=sys.stderr, flush=True)
-    for quantize in ("float32", "int8"):
-        plain = rows["no spread"][f"tflite_{quantize}_ms"]
-        for row in rows.values():
-            row[f"{quantize}_vs_no_spread"] = round(row[f"tflite_{quantize}_ms"] / plain, 2)
+            rows[label] = {**row, **latencies(loaded, x[:1], Path(tmp) / str(len(rows)))}
+            print(label, rows[label], file=sys.stderr, flush=True)
+    relative(rows, "no spread")
 
     entries = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,17 +142,9 @@ def main():
             model = build_generator(config, name="generator_g")
             loaded = LoadedGenerator(model, "colorize", resolve_generator(config), "random", Path(label))
             image = x[:1] if settings["hint_channels"] else x[:1, ..., :3]
-            row = {}
-            for quantize in ("float32", "int8"):
-                path = export_tflite(loaded, Path(tmp) / f"{len(entries)}_{quantize}", quantize=quantize, size=args.size)
-                run = open_runner(path, "colorize", num_threads=2)
-                row[f"tflite_{quantize}_ms"] = median_latency_ms(run, image, repeats=args.repeats, warmup=2)
-            entries[label] = row
-            print(label, row, file=sys.stderr, flush=True)
-    for quantize in ("float32", "int8"):
-        plain = entries["no hints"][f"tflite_{quantize}_ms"]
-        for row in entries.values():
-            row[f"{quantize}_vs_no_hints"] = round(row[f"tflite_{quantize}_ms"] / plain, 2)
+            entries[label] = latencies(loaded, image, Path(tmp) / str(len(entries)))
+            print(label, entries[label], file=sys.stderr, flush=True)
+    relative(entries, "no hints")
     emit({"benchmark": "hint_spread", "size": args.size, "pictures": len(names), "variants": rows, "entries": entries}, args.out)
 
 
