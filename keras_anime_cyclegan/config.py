@@ -39,6 +39,10 @@ INFERENCE_BATCH = 4
 # measures it); flat colours are then painted on the sketch at its own size.
 # A tile of a huge sketch would show G only paper.
 COLOUR_SIDE = 1024
+# Input side of the fixed-size exports (TFLite files; `kac export --size`).
+EXPORT_SIZE = 256
+# Side of the square (line art, colour) pictures `kac data svg-pairs` renders.
+PAIR_SIZE = 256
 # The named line-art styles of `sketch.sketch` (each a function in
 # sketch.styles); "random" mixes them per picture (`sketch.random_sketch`).
 SKETCH_STYLES = ("xdog", "pencil", "gradient", "random")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from keras_anime_cyclegan.config import PAIR_SIZE
+
 
 def add_parser(sub):
     p = sub.add_parser("data", help="prepare training data", description="Prepare training data.")
@@ -18,7 +20,7 @@ def add_parser(sub):
     )
     s.add_argument("--input", nargs="+", required=True, help="SVG files or folders")
     s.add_argument("--out", required=True, help="output folder")
-    s.add_argument("--size", type=int, default=256, help="side of the square pictures (default 256)")
+    s.add_argument("--size", type=int, default=PAIR_SIZE, help=f"side of the square pictures (default {PAIR_SIZE})")
     s.add_argument(
         "--holdout-authors",
         type=float,

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from keras_anime_cyclegan.artifacts.layout import COLORIZE, DIRECTIONS
+from keras_anime_cyclegan.config import EXPORT_SIZE
 
 PARITY_IMAGES = 4
 
@@ -34,7 +35,9 @@ def add_parser(sub):
         help='"all" (the default), or format names separated by commas or spaces, such as '
         "tflite_int8,tfjs_float16 (a wrong name lists them all)",
     )
-    p.add_argument("--size", type=int, default=256, help="input height and width of the fixed-size TFLite files")
+    p.add_argument(
+        "--size", type=int, default=EXPORT_SIZE, help=f"input height and width of the fixed-size TFLite files (default {EXPORT_SIZE})"
+    )
     p.add_argument("--out", required=True, help="folder that receives one sub-folder per format")
     p.add_argument("--no-check", action="store_true", help="skip the parity and latency checks")
     p.set_defaults(run=run)

@@ -23,6 +23,7 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 from PIL import Image
 
+from keras_anime_cyclegan.config import PAIR_SIZE
 from keras_anime_cyclegan.data.pair_filter import PairFilter, judge, pair_metrics
 from keras_anime_cyclegan.data.svg_render import Rejected, render_pair
 
@@ -137,7 +138,7 @@ def find_svgs(inputs: Iterable[str | Path]) -> list[tuple[str, str, Path]]:
 def svg_pairs(
     inputs: Iterable[str | Path],
     out_dir: str | Path,
-    size: int = 256,
+    size: int = PAIR_SIZE,
     holdout_fraction: float = 0.0,
     heldout_dir: str | Path | None = None,
     default_license: str = "",

@@ -20,6 +20,7 @@ from typing import Optional
 import numpy as np
 from PIL import Image
 
+from keras_anime_cyclegan.config import PAIR_SIZE
 from keras_anime_cyclegan.data.svg_lines import XLINK_HREF, line_only, local_name, parse_style, style_text
 from keras_anime_cyclegan.utils.deps import require
 
@@ -174,7 +175,7 @@ def _square(rgb: np.ndarray, alpha: np.ndarray, bbox, size: int) -> tuple[np.nda
     return np.asarray(img), np.asarray(m, np.float32) / 255.0
 
 
-def render_pair(path: Path, size: int = 256, element: str = ""):
+def render_pair(path: Path, size: int = PAIR_SIZE, element: str = ""):
     """(colour uint8 HxWx3, lines uint8 HxWx3, figure alpha, author, licence) of one SVG, or raises `Rejected`."""
     root, box, author, licence = read_svg(path, element)
     long_side = 2 * size

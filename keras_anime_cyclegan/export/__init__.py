@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from keras_anime_cyclegan.artifacts.metadata import read_metadata, write_metadata
+from keras_anime_cyclegan.config import EXPORT_SIZE
 from keras_anime_cyclegan.export.saved_model import export_saved_model
 from keras_anime_cyclegan.export.tfjs import export_tfjs
 from keras_anime_cyclegan.export.tflite import QUANTIZATIONS, export_tflite
@@ -91,7 +92,7 @@ class ExportResult:
     latency_ms: float | None = None  # median, one picture
 
 
-def export_all(loaded, out_dir, names=None, size: int = 256, images=None, progress=print) -> list[ExportResult]:
+def export_all(loaded, out_dir, names=None, size: int = EXPORT_SIZE, images=None, progress=print) -> list[ExportResult]:
     """Exports `names` (default: every format) into `out_dir/<name>/` and checks each.
 
     With `images` (float32 [-1, 1] NHWC), every export is run on them by the

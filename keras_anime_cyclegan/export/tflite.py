@@ -29,6 +29,7 @@ from typing import Callable, Iterable, Optional
 import numpy as np
 import tensorflow as tf
 
+from keras_anime_cyclegan.config import EXPORT_SIZE
 from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.utils.images import to_float
 from keras_anime_cyclegan.utils.startup import converter_quietly
@@ -180,7 +181,7 @@ def export_tflite(
     loaded,
     out_path: str | Path,
     quantize: str = "float32",
-    size: Optional[int] = 256,
+    size: Optional[int] = EXPORT_SIZE,
     representative=None,
 ) -> Path:
     """Writes a `.tflite` file of `loaded`'s generator and its `metadata.json`.
