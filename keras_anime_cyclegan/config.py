@@ -232,7 +232,7 @@ class ExperimentConfig:
     def generator_config(self, network: str) -> GeneratorConfig:
         """The settings of "generator_g" (G) or "generator_f" (F): hints are G's alone."""
         if network == "generator_f":
-            return dataclasses.replace(self.generator, hint_channels=0, hint_spread=0)
+            return dataclasses.replace(self.generator, hint_channels=0, hint_spread=0, hint_level=0)
         return self.generator
 
     def to_dict(self) -> dict[str, Any]:

@@ -148,3 +148,7 @@ def test_a_generator_that_takes_hints_in_its_encoder(tmp_path):
     np.testing.assert_allclose(np.asarray(loaded(hinted)), np.asarray(g(hinted)), atol=1e-6)
     with pytest.raises(ValueError, match="hint_level"):
         build_generator(dataclasses.replace(TINY_GENERATOR, hint_level=1))  # no hint channels
+    # F of such a run takes no hints anywhere.
+    run = tiny_config(generator=dataclasses.replace(TINY_GENERATOR, hint_channels=HINT_CHANNELS, hint_level=2),
+                      data=dataclasses.replace(tiny_config().data, paired=True))
+    assert run.generator_config("generator_f").hint_level == 0
