@@ -209,7 +209,7 @@ class TFJSRunner(Runner):
         self.source = model_json
         try:
             model = json.loads(model_json.read_text())
-            weights = tfjs_weights(model_json)
+            weights = tfjs_weights(model, model_json.parent)
             graph_def = tf.compat.v1.GraphDef()
             for node in model["modelTopology"]["node"]:
                 proto = json_format.ParseDict(node, graph_def.node.add())
@@ -232,13 +232,12 @@ class TFJSRunner(Runner):
         return self._fn(tf.constant(batch)).numpy()
 
 
-def tfjs_weights(model_json: str | Path) -> dict[str, np.ndarray]:
-    """The weights of a TF.js graph model by name, dequantised as TF.js does on load."""
-    path = Path(model_json)
-    model = json.loads(path.read_text())
+def tfjs_weights(model: dict, folder: Path) -> dict[str, np.ndarray]:
+    """The weights of a TF.js graph model (its parsed `model.json`, whose
+    shards lie in `folder`) by name, dequantised as TF.js does on load."""
     weights = {}
     for group in model["weightsManifest"]:
-        blob = b"".join((path.parent / shard).read_bytes() for shard in group["paths"])
+        blob = b"".join((folder / shard).read_bytes() for shard in group["paths"])
         offset = 0
         for w in group["weights"]:
             q = w.get("quantization") or {}
@@ -316,7 +315,7 @@ def open_runner(path: str | Path, direction: str, num_threads: Optional[int] = N
         runner: Runner = TFLiteRunner(path, metadata_for(path), num_threads)
     elif path.is_dir() and (path / "saved_model.pb").is_file():
         runner = SavedModelRunner(path, metadata_for(path))
-    elif path.name == TFJS_MODEL and path.is_file() or (path / TFJS_MODEL).is_file():
+    elif (path.name == TFJS_MODEL and path.is_file()) or (path / TFJS_MODEL).is_file():
         model_json = path if path.is_file() else path / TFJS_MODEL
         runner = TFJSRunner(model_json, metadata_for(model_json))
     else:

@@ -65,7 +65,7 @@ def resolve_experiment(config: ExperimentConfig) -> ExperimentConfig:
     config = dataclasses.replace(
         config, generator=resolve_generator(config.generator), discriminator=resolve_discriminator(config.discriminator)
     )
-    multiple = generator_multiple(config.generator)
+    multiple = 2**config.generator.levels
     if config.image_size % multiple:
         raise ValueError(f"image_size {config.image_size} must be divisible by {multiple} (2**generator.levels)")
     return config

@@ -121,6 +121,14 @@ class HintSpread(layers.Layer):
             raise ValueError(f"coarsest must be a power of 2, at least 2; got {coarsest}")
 
     @staticmethod
+    def _parts(x):
+        """(sketch, hint colours where hinted, hint mask, paper) of the seven input channels;
+        paper is every pixel lighter than mid-grey."""
+        sketch, colour, mask = x[..., :3], x[..., 3:6], x[..., 6:7]
+        paper = ops.cast(ops.mean(sketch, axis=-1, keepdims=True) > 0.0, x.dtype)
+        return sketch, colour * mask, mask, paper
+
+    @staticmethod
     def _level(painted, mask, paper, factor, seeds_on_paper):
         """Hints and paper at 1/`factor`: hints averaged into their blocks;
         a block is paper only if all its pixels are, and a 2x2 minimum
@@ -160,9 +168,7 @@ class HintSpread(layers.Layer):
     def call(self, x):
         if not self.steps:
             return x
-        sketch, colour, mask = x[..., :3], x[..., 3:6], x[..., 6:7]
-        paper = ops.cast(ops.mean(sketch, axis=-1, keepdims=True) > 0.0, x.dtype)
-        painted = colour * mask
+        sketch, painted, mask, paper = self._parts(x)
 
         if self.coarsest == 2:
             # All the growth at half resolution (the shipped G's spread).
@@ -226,9 +232,8 @@ class CoarseHints(layers.Layer):
             raise ValueError(f"factor must be a power of 2, at least 2; got {factor}")
 
     def call(self, x):
-        sketch, colour, mask = x[..., :3], x[..., 3:6], x[..., 6:7]
-        paper = ops.cast(ops.mean(sketch, axis=-1, keepdims=True) > 0.0, x.dtype)
-        painted, mask, paper = HintSpread._level(colour * mask, mask, paper, self.factor, False)
+        _, painted, mask, paper = HintSpread._parts(x)
+        painted, mask, paper = HintSpread._level(painted, mask, paper, self.factor, False)
         painted, mask = HintSpread._grow(painted, mask, paper, -(-2 * self.steps // self.factor))
         return ops.stop_gradient(ops.concatenate([painted, mask], axis=-1))
 
