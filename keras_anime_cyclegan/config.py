@@ -47,6 +47,10 @@ PAIR_SIZE = 256
 # sketch.styles); "random" mixes them per picture (`sketch.random_sketch`).
 SKETCH_STYLES = ("xdog", "pencil", "gradient", "random")
 
+# How training batches are made (`data.sampling`): tf.data, NumPy threads
+# (no TensorFlow needed), or "auto": tf.data where TensorFlow is installed.
+INPUT_PIPELINES = ("auto", "tf.data", "numpy")
+
 
 def _check_choice(name: str, value: str, choices: tuple) -> None:
     if value not in choices:
@@ -181,6 +185,8 @@ class DataConfig:
     the same name), cropped and flipped alike, for `loss.paired_weight`;
     then `synthesized_sketches` of the training sketches are drawn from the
     colour picture by `kac.sketch.random_sketch` instead (many line styles).
+    `pipeline` makes the batches with tf.data or with NumPy threads (no
+    TensorFlow needed); "auto" takes tf.data where TensorFlow is installed.
     """
 
     sketches: Optional[str] = None
@@ -192,8 +198,11 @@ class DataConfig:
     cache: Optional[str] = None
     paired: bool = False
     synthesized_sketches: float = 0.0
+    pipeline: str = "auto"
 
     def __post_init__(self):
+        if self.pipeline not in INPUT_PIPELINES:
+            raise ValueError(f"data.pipeline must be one of {', '.join(INPUT_PIPELINES)}; got {self.pipeline!r}")
         if not 0 <= self.synthesized_sketches <= 1:
             raise ValueError(f"data.synthesized_sketches must be in [0, 1]; got {self.synthesized_sketches}")
 

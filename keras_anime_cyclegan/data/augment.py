@@ -1,72 +1,97 @@
-"""One training element at a time (tf.data): fetched from a decoded store,
-cropped and flipped as CycleGAN does, held-out samples centre-cropped.
+"""One training picture at a time: fetched from a decoded store, cropped and
+flipped as CycleGAN does, sketched when the domain is synthesised; held-out
+samples centre-cropped.
 
-What the unpaired and the paired pipelines share; TensorFlow is imported
-when a pipeline is built, not with the package.
+The crops and flips are drawn and cut in NumPy (`draw_crop`, `crop`), for
+both input paths (`data.sampling`); `domain_source` is the stream of one
+domain's pictures. TensorFlow is imported only by `finish_tf`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from keras_anime_cyclegan.data.sampling import element_stream
+from keras_anime_cyclegan.data.sampling import ElementSource, element_generator, stream_index
+from keras_anime_cyclegan.sketch.choices import FIELDS, draw_choice
 from keras_anime_cyclegan.utils.images import to_float
 
 
-def _to_float(images):
+def draw_crop(rng: np.random.Generator, load: int, size: int, augment: bool) -> tuple[int, int, bool]:
+    """CycleGAN's augmentation, drawn: a random size x size window of the load x load picture and a coin for a
+    horizontal flip; without `augment` the centre and no flip."""
+    if not augment:
+        offset = (load - size) // 2
+        return offset, offset, False
+    y, x = rng.integers(0, load - size + 1, size=2)
+    return int(y), int(x), bool(rng.uniform() < 0.5)
+
+
+def crop(image: np.ndarray, y: int, x: int, size: int, flip: bool) -> np.ndarray:
+    """The window (y, x) of `image` (H, W, C), mirrored left-right with `flip`: a contiguous copy."""
+    window = image[y : y + size, x : x + size]
+    return np.ascontiguousarray(window[:, ::-1] if flip else window)
+
+
+def tf_to_float(images):
     import tensorflow as tf
 
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
-def fetch_from(store: np.ndarray, rows: np.ndarray):
-    """A tf.data function: element i of the subset `rows` of a (memory-mapped) store."""
-    import tensorflow as tf
+def domain_source(store, rows, image_size: int, seed: int, augment: bool, synthesize: bool) -> ElementSource:
+    """The endless stream of one domain's float32 pictures from `store[rows]`.
 
-    def read(i):
-        return np.asarray(store[rows[i]])
-
-    def fetch(i):
-        image = tf.numpy_function(read, [i], tf.uint8, stateful=False)
-        image.set_shape(store.shape[1:])
-        return image
-
-    return fetch
-
-
-def crop_and_flip(images, image_size: int, seed, augment: bool):
-    """CycleGAN's augmentation: a random crop and a random horizontal flip.
-
-    `images` is (L, L, C) uint8; channels may hold a sketch and its colour
-    side by side, so both get the same crop and flip.
+    With `synthesize`, each crop is drawn as a sketch (`sketch.random_sketch`'s
+    decisions, new for every element).
     """
-    import tensorflow as tf
+    rows = np.asarray(rows)
+    load, channels = store.shape[1], store.shape[-1]
 
-    channels = images.shape[-1]
-    if augment:
-        crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
-        images = tf.image.stateless_random_crop(images, [image_size, image_size, channels], crop_seed)
-        images = tf.image.stateless_random_flip_left_right(images, flip_seed)
-    else:
-        offset = (images.shape[0] - image_size) // 2
-        images = images[offset : offset + image_size, offset : offset + image_size]
-    return _to_float(images)
+    def draw(k):
+        rng = element_generator(seed, k)
+        y, x, flip = draw_crop(rng, load, image_size, augment)
+        picture = crop(np.asarray(store[rows[stream_index(len(rows), seed, k)]]), y, x, image_size, flip)
+        if not synthesize:
+            return (picture,)
+        choice, noise = draw_choice(rng, image_size, image_size)
+        return picture, choice, noise
+
+    def finish_numpy(picture, choice=None, noise=None):
+        image = to_float(picture)
+        if synthesize:
+            from keras_anime_cyclegan.sketch.host import sketch_from_choice
+
+            image = sketch_from_choice(image, choice, noise)
+        return (image,)
+
+    def finish_tf(picture, choice=None, noise=None):
+        image = tf_to_float(picture)
+        if synthesize:
+            from keras_anime_cyclegan.sketch.styles import sketch_from_choices
+
+            image = sketch_from_choices(image, choice, noise)
+        return (image,)
+
+    picture = ((np.uint8,), ((image_size, image_size, channels),))
+    drawn = ((np.float32, np.float32), ((len(FIELDS),), (image_size, image_size))) if synthesize else ((), ())
+    return ElementSource(draw, picture[0] + drawn[0], picture[1] + drawn[1], finish_numpy, finish_tf)
 
 
-def domain_stream(store, rows, start: int, image_size: int, seed: int, augment: bool, synthesize: bool):
-    """The endless stream of float32 images from `store[rows]`, from element `start` on."""
-    import tensorflow as tf
+def zip_sources(*sources: ElementSource) -> ElementSource:
+    """One source whose element k is every source's element k, side by side (a pair of domains)."""
+    counts = [len(s.dtypes) for s in sources]
+    bounds = np.cumsum([0] + counts)
 
-    from keras_anime_cyclegan.sketch import random_sketch
+    def split(arrays):
+        return [arrays[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
-    fetch = fetch_from(store, np.asarray(rows))
-
-    def load(i, element_seed):
-        crop_seed, sketch_seed = tf.unstack(tf.random.experimental.stateless_split(element_seed, 2))
-        image = crop_and_flip(fetch(i), image_size, crop_seed, augment)
-        return random_sketch(image, sketch_seed) if synthesize else image
-
-    return element_stream(len(rows), seed, start).map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    return ElementSource(
+        draw=lambda k: sum((s.draw(k) for s in sources), ()),
+        dtypes=sum((s.dtypes for s in sources), ()),
+        shapes=sum((s.shapes for s in sources), ()),
+        finish_numpy=lambda *a: sum((s.finish_numpy(*part) for s, part in zip(sources, split(a))), ()),
+        finish_tf=lambda *a: sum((tuple(s.finish_tf(*part)) for s, part in zip(sources, split(a))), ()),
+    )
 
 
 def center_crops(store, rows, image_size: int) -> np.ndarray:

@@ -1,11 +1,89 @@
-"""Colour hints sampled from the true colour picture, for training a generator that takes hints."""
+"""Colour hints sampled from the true colour picture, for training a generator that takes hints.
+
+Drawn in NumPy (`draw_hints`: how many dots, their sizes, where along the
+picture's position weights), made into hint channels in NumPy
+(`hint_channels`) or TensorFlow (`tf_hint_channels`) with the same dots.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
 from keras_anime_cyclegan.config import HINT_DOT_RADIUS
 
+MAX_HINTS = 30
+NONE_SHARE = 0.4
 
-def sample_hints(colour, seed, max_hints: int = 30, none_share: float = 0.4, max_radius: int = HINT_DOT_RADIUS):
+
+def draw_hints(rng: np.random.Generator, max_hints: int = MAX_HINTS, none_share: float = NONE_SHARE,
+               max_radius: int = HINT_DOT_RADIUS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How many dots (none with probability `none_share`, else 1 to `max_hints`), each one's radius (1 to
+    `max_radius`) and a uniform number placing it: (count, (P,) radii, (P,) float64 places)."""
+    count = rng.integers(1, max_hints + 1)
+    count = 0 if rng.uniform() < none_share else count
+    places = rng.uniform(size=max_hints)
+    radii = rng.integers(1, max_radius + 1, size=max_hints)
+    return np.int32(count), radii.astype(np.int32), places
+
+
+def position_weights(coloured: np.ndarray) -> np.ndarray:
+    """Integer weights of the pixels as dot positions: the coloured ones (not near-white paper) weigh 9 times
+    the paper in all. Integers, so both input paths' cumulative sums are exact and pick the same pixels."""
+    count = np.int64(coloured.sum())
+    if count == 0:
+        return np.ones(coloured.size, np.int64)
+    return np.where(coloured.ravel(), count + 9 * coloured.size, count).astype(np.int64)
+
+
+def dot_positions(colour: np.ndarray, places: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the dots placed at `places` (uniform in [0, 1)) along the position weights."""
+    h, w = colour.shape[:2]
+    cdf = np.cumsum(position_weights(colour.min(axis=-1) < 0.8))
+    flat = np.minimum(np.searchsorted(cdf, np.floor(places * cdf[-1]).astype(np.int64), side="right"), h * w - 1)
+    return flat // w, flat % w
+
+
+def hint_channels(colour: np.ndarray, count, radii, places) -> np.ndarray:
+    """(H, W, 4) float32 hints from a [-1, 1] colour picture: each dot the mean colour under it (overlaps
+    averaged), RGB in [-1, 1] (0 outside dots) and a 0/1 mask."""
+    h, w = colour.shape[:2]
+    ys, xs = dot_positions(colour, places)
+    total = np.zeros((h, w, 3), np.float32)
+    cover = np.zeros((h, w, 1), np.float32)
+    for y, x, r in zip(ys[: int(count)], xs[: int(count)], radii[: int(count)]):
+        box = (slice(max(0, y - r), y + r + 1), slice(max(0, x - r), x + r + 1))
+        total[box] += colour[box].mean(axis=(0, 1), dtype=np.float32)
+        cover[box] += 1.0
+    return np.concatenate([total / np.maximum(cover, 1.0), np.minimum(cover, 1.0)], axis=-1)
+
+
+def tf_hint_channels(colour, count, radii, places):
+    """`hint_channels` as TensorFlow ops, for the tf.data path."""
+    import tensorflow as tf
+
+    h, w = colour.shape[0], colour.shape[1]
+    coloured = tf.reshape(tf.reduce_min(colour, axis=-1) < 0.8, [-1])
+    n_coloured = tf.reduce_sum(tf.cast(coloured, tf.int64))
+    weights = tf.where(coloured, n_coloured + 9 * h * w, n_coloured)
+    weights = tf.where(n_coloured > 0, weights, tf.ones_like(weights))
+    cdf = tf.cumsum(weights)
+    targets = tf.cast(tf.floor(places * tf.cast(cdf[-1], tf.float64)), tf.int64)
+    flat = tf.minimum(tf.searchsorted(cdf, targets, side="right"), h * w - 1)
+    ys, xs = flat // w, flat % w
+    max_hints = radii.shape[0]
+    active = tf.range(max_hints) < count
+    inside_y = tf.abs(tf.range(h, dtype=tf.int64)[None, :] - ys[:, None]) <= tf.cast(radii, tf.int64)[:, None]
+    inside_x = tf.abs(tf.range(w, dtype=tf.int64)[None, :] - xs[:, None]) <= tf.cast(radii, tf.int64)[:, None]
+    boxes = inside_y[:, :, None] & inside_x[:, None, :] & active[:, None, None]
+    boxes = tf.cast(boxes, tf.float32)[..., None]  # (P, H, W, 1)
+    means = tf.reduce_sum(boxes * colour[None], axis=[1, 2]) / tf.maximum(tf.reduce_sum(boxes, axis=[1, 2]), 1.0)
+    cover = tf.reduce_sum(boxes, axis=0)  # (H, W, 1)
+    rgb = tf.reduce_sum(boxes * means[:, None, None, :], axis=0) / tf.maximum(cover, 1.0)
+    return tf.concat([rgb, tf.minimum(cover, 1.0)], axis=-1)
+
+
+def sample_hints(colour, seed, max_hints: int = MAX_HINTS, none_share: float = NONE_SHARE,
+                 max_radius: int = HINT_DOT_RADIUS):
     """Colour hints sampled from a colour picture, as users would give them: (H, W, 4) float32.
 
     With probability `none_share` no hints; otherwise 1 to `max_hints`
@@ -13,27 +91,11 @@ def sample_hints(colour, seed, max_hints: int = 30, none_share: float = 0.4, max
     mean colour of the picture under it. Dots land where artists put them:
     nine in ten inside the coloured areas (not near-white paper), the rest
     anywhere. Channels: hint RGB in [-1, 1] (0 outside hints) and a 0/1 mask.
-    """
-    import tensorflow as tf
 
-    h, w = colour.shape[0], colour.shape[1]
-    s = tf.unstack(tf.random.experimental.stateless_split(seed, 6))
-    n = tf.random.stateless_uniform([], s[0], 1, max_hints + 1, tf.int32)
-    n = tf.where(tf.random.stateless_uniform([], s[1]) < none_share, 0, n)
-    # Position logits: coloured pixels (not near-white: some channel below
-    # 0.8 in [-1, 1], about 230/255) weigh 9 times the paper in all.
-    coloured = tf.cast(tf.reduce_min(tf.reshape(colour, [-1, 3]), axis=-1) < 0.8, tf.float32)
-    share = tf.maximum(tf.reduce_mean(coloured), 1e-6)
-    weights = 0.1 / tf.cast(h * w, tf.float32) + 0.9 * coloured / (share * tf.cast(h * w, tf.float32))
-    flat = tf.random.stateless_categorical(tf.math.log(weights)[None], max_hints, s[2], dtype=tf.int32)[0]
-    ys, xs = flat // w, flat % w
-    r = tf.random.stateless_uniform([max_hints], s[4], 1, max_radius + 1, tf.int32)
-    active = tf.range(max_hints) < n
-    inside_y = tf.abs(tf.range(h)[None, :] - ys[:, None]) <= r[:, None]  # (P, H)
-    inside_x = tf.abs(tf.range(w)[None, :] - xs[:, None]) <= r[:, None]  # (P, W)
-    boxes = inside_y[:, :, None] & inside_x[:, None, :] & active[:, None, None]
-    boxes = tf.cast(boxes, tf.float32)[..., None]  # (P, H, W, 1)
-    means = tf.reduce_sum(boxes * colour[None], axis=[1, 2]) / tf.maximum(tf.reduce_sum(boxes, axis=[1, 2]), 1.0)
-    cover = tf.reduce_sum(boxes, axis=0)  # (H, W, 1)
-    rgb = tf.reduce_sum(boxes * means[:, None, None, :], axis=0) / tf.maximum(cover, 1.0)
-    return tf.concat([rgb, tf.minimum(cover, 1.0)], axis=-1)
+    `colour` is a [-1, 1] (H, W, 3) array; `seed` an int or a pair of ints.
+    NumPy in, NumPy out; the training pipelines draw the same dots per element.
+    """
+    from keras_anime_cyclegan.sketch.choices import seed_generator
+
+    colour = np.asarray(colour, np.float32)
+    return hint_channels(colour, *draw_hints(seed_generator(seed), max_hints, none_share, max_radius))

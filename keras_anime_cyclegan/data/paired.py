@@ -13,10 +13,13 @@ import numpy as np
 from PIL import Image
 
 from keras_anime_cyclegan.config import SYNTHESIZE
-from keras_anime_cyclegan.data.augment import center_crops, crop_and_flip, fetch_from, split_held_out
+from keras_anime_cyclegan.data.augment import center_crops, crop, draw_crop, split_held_out, tf_to_float
 from keras_anime_cyclegan.data.decode import MAX_IMAGE_PIXELS, decode_files, find_images, resize_square
-from keras_anime_cyclegan.data.hints import sample_hints
-from keras_anime_cyclegan.data.sampling import TrainData, element_stream
+from keras_anime_cyclegan.data.hints import MAX_HINTS, draw_hints, tf_hint_channels
+from keras_anime_cyclegan.data.hints import hint_channels as numpy_hint_channels
+from keras_anime_cyclegan.data.sampling import ElementSource, TrainData, element_generator, stream_index, tf_elements
+from keras_anime_cyclegan.sketch.choices import FIELDS, draw_choice
+from keras_anime_cyclegan.utils.images import to_float
 from keras_anime_cyclegan.data.store import decode_folder, load_size, require_images, split_kaggle_pair
 
 log = logging.getLogger("keras_anime_cyclegan.data")
@@ -38,6 +41,66 @@ def common_names(keyed: list, sketch_dir, color_dir) -> list:
     return common
 
 
+def pair_source(
+    sketch_store, colour_store, rows, image_size: int, seed: int, augment: bool,
+    synthesized_sketches: float = 0.0, hint_channels: int = 0,
+) -> ElementSource:
+    """The endless stream of aligned (sketch, colour) pairs `rows` ((N, 2) store rows): both sides get the
+    same crop and flip; a `synthesized_sketches` share of the sketches is drawn from the colour crop; with
+    `hint_channels`, hints sampled from the colour crop follow the sketch's channels."""
+    load = colour_store.shape[1]
+    synthesize = synthesized_sketches > 0
+
+    def draw(k):
+        rng = element_generator(seed, k)
+        y, x, flip = draw_crop(rng, load, image_size, augment)
+        i = stream_index(len(rows), seed, k)
+        sketch = crop(np.asarray(sketch_store[rows[i, 0]]), y, x, image_size, flip)
+        colour = crop(np.asarray(colour_store[rows[i, 1]]), y, x, image_size, flip)
+        drawn = (sketch, colour)
+        if synthesize:
+            coin = rng.uniform() < synthesized_sketches
+            drawn += (np.bool_(coin), *draw_choice(rng, image_size, image_size))
+        if hint_channels:
+            drawn += draw_hints(rng)
+        return drawn
+
+    def finish_numpy(sketch, colour, *drawn):
+        from keras_anime_cyclegan.sketch.host import sketch_from_choice
+
+        sketch, colour = to_float(sketch), to_float(colour)
+        if synthesize:
+            coin, choice, noise, drawn = *drawn[:3], drawn[3:]
+            sketch = sketch_from_choice(colour, choice, noise) if coin else sketch
+        if hint_channels:
+            sketch = np.concatenate([sketch, numpy_hint_channels(colour, *drawn)], axis=-1)
+        return sketch, colour
+
+    def finish_tf(sketch, colour, *drawn):
+        import tensorflow as tf
+
+        from keras_anime_cyclegan.sketch.styles import sketch_from_choices
+
+        sketch, colour = tf_to_float(sketch), tf_to_float(colour)
+        if synthesize:
+            coin, choice, noise, drawn = *drawn[:3], drawn[3:]
+            sketch = tf.cond(coin, lambda: sketch_from_choices(colour, choice, noise), lambda: sketch)
+        if hint_channels:
+            sketch = tf.concat([sketch, tf_hint_channels(colour, *drawn)], axis=-1)
+        return sketch, colour
+
+    picture = (image_size, image_size, 3)
+    dtypes, shapes = (np.uint8, np.uint8), (picture, picture)
+    if synthesize:
+        dtypes += (np.bool_, np.float32, np.float32)
+        shapes += ((), (len(FIELDS),), (image_size, image_size))
+    if hint_channels:
+        dtypes += (np.int32, np.int32, np.float64)
+        shapes += ((), (MAX_HINTS,), (MAX_HINTS,))
+    return ElementSource(draw, dtypes, shapes, finish_numpy, finish_tf)
+
+
+
 def paired_training_data(
     sketch_dir: str | Path,
     color_dir: str | Path,
@@ -50,6 +113,7 @@ def paired_training_data(
     max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
     synthesized_sketches: float = 0.0,
     hint_channels: int = 0,
+    pipeline: str = "auto",
 ) -> TrainData:
     """Aligned (sketch, colour) training batches, steps per epoch and held-out samples.
 
@@ -60,12 +124,8 @@ def paired_training_data(
     artist's line art; `sketch_dir="synthesize"` makes it all of them.
     With `hint_channels` (4), each sketch carries colour hints sampled from
     its colour crop (`sample_hints`) as extra channels, for a generator
-    that takes hints.
+    that takes hints. `pipeline` is as in `unpaired_training_data`.
     """
-    import tensorflow as tf
-
-    from keras_anime_cyclegan.sketch import random_sketch
-
     size = load_size(image_size)
     colors = decode_folder(color_dir, size, max_pixels, cache)
     if str(sketch_dir) == SYNTHESIZE:
@@ -77,54 +137,34 @@ def paired_training_data(
         keys = [files_by_name(folder, side.paths) for folder, side in ((sketch_dir, sketches), (color_dir, colors))]
         rows = np.array([[keys[0][n], keys[1][n]] for n in common_names(keys, sketch_dir, color_dir)])
     train, held = split_held_out(len(rows), held_out, batch_size, seed, f"{color_dir} (pairs)")
-    fetch_x, fetch_y = fetch_from(sketches.images, rows[train, 0]), fetch_from(colors.images, rows[train, 1])
-
-    def load(i, element_seed):
-        crop_seed, sketch_seed, coin_seed = tf.unstack(tf.random.experimental.stateless_split(element_seed, 3))
-        both = crop_and_flip(tf.concat([fetch_x(i), fetch_y(i)], axis=-1), image_size, crop_seed, augment)
-        sketch, colour = both[..., :3], both[..., 3:]
-        if synthesized_sketches > 0:
-            coin = tf.random.stateless_uniform([], coin_seed)
-            sketch = tf.cond(coin < synthesized_sketches, lambda: random_sketch(colour, sketch_seed), lambda: sketch)
-        if hint_channels:
-            hint_seed = tf.random.experimental.stateless_fold_in(coin_seed, 1)
-            sketch = tf.concat([sketch, sample_hints(colour, hint_seed)], axis=-1)
-        return sketch, colour
-
-    def batches(start: int = 0):
-        return (
-            element_stream(len(train), seed + 1, start * batch_size)
-            .map(load, num_parallel_calls=tf.data.AUTOTUNE)
-            .batch(batch_size, drop_remainder=True)
-            .prefetch(tf.data.AUTOTUNE)
-        )
-
+    source = pair_source(
+        sketches.images, colors.images, rows[train], image_size, seed + 1, augment, synthesized_sketches, hint_channels
+    )
     samples_x = center_crops(sketches.images, rows[held, 0], image_size)
     samples_y = center_crops(colors.images, rows[held, 1], image_size)
-    return TrainData(batches, len(train) // batch_size, samples_x, samples_y)
+    return TrainData(source, batch_size, len(train) // batch_size, samples_x, samples_y, pipeline)
 
 
 def _paired_dataset(
     pairs: np.ndarray, image_size: int, batch_size: int = 1, augment: bool = False, shuffle: bool = False, seed: int = 0
 ):
-    """(N, 2, L, L, 3) uint8 [sketch, colour] pairs -> batches of (sketch, colour)."""
+    """(N, 2, L, L, 3) uint8 [sketch, colour] pairs -> one pass of (sketch, colour) batches (tf.data)."""
     import tensorflow as tf
 
     n = len(pairs)
-    fetch = fetch_from(pairs, np.arange(n))
+    load = pairs.shape[2]
 
-    def load(i, element_seed):
-        pair = fetch(i)  # (2, L, L, 3): crop and flip both alike
-        both = crop_and_flip(tf.concat([pair[0], pair[1]], axis=-1), image_size, element_seed, augment)
-        return both[..., :3], both[..., 3:]
+    def draw(k):
+        y, x, flip = draw_crop(element_generator(seed, k), load, image_size, augment)
+        pair = pairs[stream_index(n, seed, k, shuffle)]
+        return crop(pair[0], y, x, image_size, flip), crop(pair[1], y, x, image_size, flip)
 
-    return (
-        element_stream(n, seed, shuffle=shuffle)
-        .take(n)
-        .map(load, num_parallel_calls=tf.data.AUTOTUNE)
-        .batch(batch_size)
-        .prefetch(tf.data.AUTOTUNE)
+    picture = (image_size, image_size, 3)
+    source = ElementSource(
+        draw, (np.uint8, np.uint8), (picture, picture), lambda a, b: (to_float(a), to_float(b)),
+        lambda a, b: (tf_to_float(a), tf_to_float(b)),
     )
+    return tf_elements(source).take(n).batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 def paired_dataset(

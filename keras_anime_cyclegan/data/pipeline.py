@@ -20,6 +20,7 @@ def folder_training_data(config) -> TrainData:
             d.sketches or SYNTHESIZE, d.colors, image_size=config.image_size, batch_size=config.batch_size,
             seed=config.seed, held_out=d.held_out, cache=d.cache, max_pixels=d.max_pixels,
             synthesized_sketches=d.synthesized_sketches, hint_channels=config.generator.hint_channels,
+            pipeline=d.pipeline,
         )
     if config.generator.hint_channels:
         raise ValueError("a generator with hint channels trains on aligned pairs: set data.paired=True")
@@ -32,4 +33,5 @@ def folder_training_data(config) -> TrainData:
         held_out=d.held_out,
         cache=d.cache,
         max_pixels=d.max_pixels,
+        pipeline=d.pipeline,
     )

@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from keras_anime_cyclegan.config import SYNTHESIZE
-from keras_anime_cyclegan.data.augment import center_crops, domain_stream, split_held_out
+from keras_anime_cyclegan.data.augment import center_crops, domain_source, split_held_out, zip_sources
 from keras_anime_cyclegan.data.decode import MAX_IMAGE_PIXELS
 from keras_anime_cyclegan.data.sampling import TrainData
 from keras_anime_cyclegan.data.store import decode_folder, load_size
@@ -30,6 +30,7 @@ def unpaired_training_data(
     cache: Optional[str | Path] = None,
     max_pixels: Optional[int] = MAX_IMAGE_PIXELS,
     sketch_fraction: float = 0.5,
+    pipeline: str = "auto",
 ) -> TrainData:
     """Unpaired (sketch, colour) batches, steps per epoch and held-out samples.
 
@@ -48,14 +49,14 @@ def unpaired_training_data(
             False gives centre crops.
         cache: folder for a reusable decoded store; None keeps it in memory.
         max_pixels: images with more pixels are refused unread.
+        pipeline: "tf.data", "numpy" (no TensorFlow needed) or "auto"
+            (tf.data where TensorFlow is installed); see `data.sampling`.
 
     Both folders are searched recursively; each domain goes round its
     pictures in its own order. Batches are float32 in [-1, 1].
     Undecodable files are skipped with a warning naming each.
     """
-    import tensorflow as tf
-
-    from keras_anime_cyclegan.sketch import xdog
+    from keras_anime_cyclegan.sketch.host import xdog
 
     size = load_size(image_size)
     colors = decode_folder(color_dir, size, max_pixels, cache)
@@ -77,28 +78,25 @@ def unpaired_training_data(
     train_x, held_x = sketch_part[train_x], sketch_part[held_x]
     train_y, held_y = color_part[train_y], color_part[held_y]
 
-    def batches(start: int = 0):
-        begin = start * batch_size
-        return (
-            tf.data.Dataset.zip(
-                domain_stream(sketch_store, train_x, begin, image_size, seed, augment, synthesize),
-                domain_stream(colors.images, train_y, begin, image_size, seed + 2, augment, False),
-            )
-            .batch(batch_size, drop_remainder=True)  # equal batches: every step and every replica sees batch_size images
-            .prefetch(tf.data.AUTOTUNE)
-        )
-
+    source = zip_sources(
+        domain_source(sketch_store, train_x, image_size, seed, augment, synthesize),
+        domain_source(colors.images, train_y, image_size, seed + 2, augment, False),
+    )
     # An epoch shows every image of the longer domain; the shorter one goes round faster.
     length = max(len(train_x), len(train_y))
     sample_sketches = center_crops(sketch_store, held_x, image_size)
     if synthesize and len(held_x):
-        sample_sketches = xdog(sample_sketches).numpy()
-    return TrainData(batches, length // batch_size, sample_sketches, center_crops(colors.images, held_y, image_size))
+        sample_sketches = np.stack([xdog(image) for image in sample_sketches])
+    return TrainData(
+        source, batch_size, length // batch_size, sample_sketches, center_crops(colors.images, held_y, image_size),
+        pipeline,
+    )
 
 
 def unpaired_dataset(sketch_dir: str | Path, color_dir: str | Path, **options):
-    """An endless `tf.data.Dataset` of unpaired (sketch, colour) batches for
-    `CycleGAN.fit` (give `fit` a `steps_per_epoch`; every pass is new).
+    """An endless stream of unpaired (sketch, colour) batches for `CycleGAN.fit`
+    (give `fit` a `steps_per_epoch`; every pass is new): a `tf.data.Dataset`,
+    or with `pipeline="numpy"` a generator of NumPy arrays.
 
     `options` are those of `unpaired_training_data` but `held_out` (every
     image trains).

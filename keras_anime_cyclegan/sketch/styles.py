@@ -22,6 +22,14 @@ import tensorflow as tf
 
 from keras_anime_cyclegan.config import SKETCH_STYLES
 from keras_anime_cyclegan.sketch import ops
+from keras_anime_cyclegan.sketch.choices import (
+    FIELDS,
+    GRADIENT_MAX_SIGMA,
+    STYLE_ORDER,
+    XDOG_MAX_SIGMA,
+    F,
+    draw_choices,
+)
 
 # XDoG reads luminance on a 0..100 lightness scale, where its customary
 # parameters (epsilon -0.1, phi 200) were tuned: on 0..1 almost nothing
@@ -150,7 +158,7 @@ def otsu_binarize(sketches):
 
 
 _STYLE_FUNCTIONS = {"xdog": xdog, "pencil": pencil, "gradient": gradient_lines}
-STYLES = tuple(_STYLE_FUNCTIONS)  # the named styles; config.SKETCH_STYLES adds "random"
+STYLES = STYLE_ORDER  # the named styles; config.SKETCH_STYLES adds "random"
 
 
 def sketch(images, style: str = "xdog", seed=None):
@@ -168,69 +176,73 @@ def _choose(condition, if_true, if_false):
     return tf.where(tf.reshape(condition, [-1, 1, 1, 1]), if_true, if_false)
 
 
-def _uniform(shape, seed, low, high):
-    return tf.random.stateless_uniform(shape, seed, low, high)
-
-
-def random_sketch(images, seed, binarize_probability=0.25, jitter_probability=0.5):
-    """A sketch per image in a style and with parameters drawn at random.
-
-    Per image: one of `STYLES` with jittered parameters; with
-    `binarize_probability` an Otsu binarisation; with `jitter_probability`
-    a heavier or lighter line weight; always a mild grain on the ink (paper
-    stays exactly white). Deterministic for a given seed.
+def sketch_from_choices(images, choices, noise):
+    """Sketches drawn as `choices` decide (`sketch.choices.draw_choice`, one row per image).
 
     Args:
         images: float32 [-1, 1] RGB, (N, H, W, 3) or (H, W, 3).
-        seed: an int, or a shape-(2,) integer tensor (as tf.data's
-            `Dataset.random` gives) for stateless random ops.
+        choices: (N, len(choices.FIELDS)) float32, or (len(FIELDS),) for one image.
+        noise: the grain's noise, (N, H, W) or (H, W).
+
+    Returns:
+        The sketches, same shape as `images`, float32 in [-1, 1].
+    """
+    batch, single = ops.as_batch(images)
+    choices = tf.reshape(tf.convert_to_tensor(choices, tf.float32), [-1, len(FIELDS)])
+    noise = tf.reshape(tf.convert_to_tensor(noise, tf.float32), tf.shape(batch)[:3])[..., tf.newaxis]
+    c = {name: choices[:, i] for name, i in F.items()}
+    gray = ops.luminance(batch)
+    rgb01 = tf.clip_by_value((batch + 1.0) * 0.5, 0.0, 1.0)
+
+    candidates = {
+        "xdog": lambda: _xdog_paper(
+            gray, sigma=c["xdog_sigma"], max_sigma=XDOG_MAX_SIGMA, gamma=c["xdog_gamma"], epsilon=c["xdog_epsilon"]
+        ),
+        "pencil": lambda: _pencil_paper(gray, gain=c["pencil_gain"], floor=c["pencil_floor"]),
+        "gradient": lambda: _gradient_paper(
+            rgb01, sigma=c["gradient_sigma"], max_sigma=GRADIENT_MAX_SIGMA, low=c["gradient_low"], high=c["gradient_high"]
+        ),
+    }
+    style = tf.cast(c["style"], tf.int32)
+    stacked = tf.stack([candidates[name]() for name in STYLE_ORDER], axis=1)  # (N, styles, H, W, 1)
+    paper = tf.gather(stacked, style, batch_dims=1)
+
+    binary = ops.binarize(paper, ops.otsu_threshold(paper))
+    paper = _choose(c["binarize"] > 0.5, binary, paper)
+    # Line weight: a blend towards the eroded paper widens the ink by a
+    # grey pixel each side; a blend towards the dilated paper thins it.
+    paper = _choose(c["weight"] < 0, 0.5 * (paper + ops.erode(paper)), paper)
+    paper = _choose(c["weight"] > 0, 0.5 * (paper + ops.dilate(paper)), paper)
+    grain = tf.clip_by_value(1.0 + ops.per_image(c["grain"], paper) * noise, 0.0, 2.0)
+    paper = 1.0 - (1.0 - paper) * grain
+    return _sketch_output(paper, single)
+
+
+def random_sketch(images, seed):
+    """A sketch per image in a style and with parameters drawn at random.
+
+    Per image: one of `STYLES` with jittered parameters; with probability
+    1/4 an Otsu binarisation; with probability 1/2 a heavier or lighter
+    line weight; always a mild grain on the ink (paper stays exactly
+    white). The decisions are drawn with NumPy (`sketch.choices`), so the
+    input path without TensorFlow (`sketch.host`) draws the same sketches.
+
+    Args:
+        images: float32 [-1, 1] RGB, (N, H, W, 3) or (H, W, 3).
+        seed: an int or a pair of ints, or a shape-(2,) integer tensor
+            (also inside `tf.data`). An int s is the pair (0, s).
 
     Returns:
         The sketches, same shape, float32 in [-1, 1].
     """
     batch, single = ops.as_batch(images)
-    seed = tf.cast(seed, tf.int64)
-    if seed.shape.rank == 0:
-        seed = tf.stack([tf.zeros_like(seed), seed])
-    seeds = tf.random.experimental.stateless_split(seed, 13)
-    n = tf.shape(batch)[0]
-    gray = ops.luminance(batch)
-    rgb01 = tf.clip_by_value((batch + 1.0) * 0.5, 0.0, 1.0)
+    shape = tf.shape(batch)
 
-    candidates = tf.stack(
-        [
-            _xdog_paper(
-                gray,
-                sigma=_uniform([n], seeds[0], 0.6, 1.1),
-                max_sigma=1.1,
-                gamma=_uniform([n], seeds[1], 0.97, 0.99),
-                epsilon=_uniform([n], seeds[2], -0.3, 0.0),
-            ),
-            _pencil_paper(gray, gain=_uniform([n], seeds[3], 3.0, 6.0), floor=_uniform([n], seeds[4], 0.03, 0.06)),
-            _gradient_paper(
-                rgb01,
-                sigma=_uniform([n], seeds[5], 0.5, 1.0),
-                max_sigma=1.0,
-                low=_uniform([n], seeds[6], 0.06, 0.1),
-                high=_uniform([n], seeds[12], 0.12, 0.2),
-            ),
-        ]
-    )  # (styles, N, H, W, 1)
-    style = tf.random.stateless_uniform([n], seeds[7], 0, len(STYLES), tf.int32)
-    paper = tf.gather(tf.transpose(candidates, [1, 0, 2, 3, 4]), style, batch_dims=1)
+    def draw(seed_value, n, h, w):
+        return draw_choices(seed_value, int(n), int(h), int(w))
 
-    binary = ops.binarize(paper, ops.otsu_threshold(paper))
-    paper = _choose(_uniform([n], seeds[8], 0, 1) < binarize_probability, binary, paper)
-
-    # Line weight: a blend towards the eroded paper widens the ink by a
-    # grey pixel each side; a blend towards the dilated paper thins it.
-    weight = _uniform([n], seeds[9], 0, 1)
-    paper = _choose(weight < jitter_probability / 2, 0.5 * (paper + ops.erode(paper)), paper)
-    lighter = (weight >= jitter_probability / 2) & (weight < jitter_probability)
-    paper = _choose(lighter, 0.5 * (paper + ops.dilate(paper)), paper)
-
-    grain = 1.0 + ops.per_image(_uniform([n], seeds[10], 0.0, 0.15), paper) * tf.random.stateless_normal(
-        tf.shape(paper), seeds[11]
+    choices, noise = tf.numpy_function(
+        draw, [tf.cast(seed, tf.int64), shape[0], shape[1], shape[2]], [tf.float32, tf.float32], stateful=False
     )
-    paper = 1.0 - (1.0 - paper) * tf.clip_by_value(grain, 0.0, 2.0)
-    return _sketch_output(paper, single)
+    out = sketch_from_choices(batch, choices, noise)
+    return out[0] if single else out

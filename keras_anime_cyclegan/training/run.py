@@ -11,6 +11,7 @@ read it (a shared folder) and write to a temporary one.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 import tempfile
 import warnings
@@ -34,7 +35,10 @@ from keras_anime_cyclegan.training.callbacks import (
 from keras_anime_cyclegan.training.cyclegan import CycleGAN
 from keras_anime_cyclegan.training.distribute import cpu_replicas_in_one_process, is_chief, replicas, scope
 from keras_anime_cyclegan.training.steps import resolve_jit_compile
+from keras_anime_cyclegan.utils.deps import installed
 from keras_anime_cyclegan.utils.images import grid
+
+log = logging.getLogger("keras_anime_cyclegan.training")
 
 
 
@@ -51,7 +55,7 @@ def training_data(config: ExperimentConfig) -> TrainData:
     """The dataset a config asks for: the synthetic demo set or user folders."""
     d = config.data
     if d.demo:
-        return demo_data(config.image_size, config.batch_size, d.demo_images, d.held_out, config.seed)
+        return demo_data(config.image_size, config.batch_size, d.demo_images, d.held_out, config.seed, d.pipeline)
     from keras_anime_cyclegan.data.pipeline import folder_training_data
 
     return folder_training_data(config)
@@ -137,12 +141,17 @@ def train(
     # Every worker runs every callback (they read distributed values
     # together); only the chief's writes are kept.
     out = run_dir if is_chief(strategy) else Path(tempfile.mkdtemp(prefix="kac-worker-"))
+    # TensorBoard's writers are TensorFlow's: without it (a JAX or PyTorch
+    # machine) the losses still go to the CSV log and the grids to PNGs.
+    tensorboard = out / TENSORBOARD if installed("tensorflow") else None
+    if tensorboard is None:
+        log.warning("no TensorBoard logs: they need TensorFlow, which is not installed (losses go to %s)", LOG)
     all_callbacks = [
         NonFiniteLossGuard(),
         CheckpointCallback(out / CHECKPOINT),
-        SampleGridCallback(data.sample_sketches, data.sample_colors, out / SAMPLES, out / TENSORBOARD),
+        SampleGridCallback(data.sample_sketches, data.sample_colors, out / SAMPLES, tensorboard),
         keras.callbacks.CSVLogger(str(out / LOG), append=resume),
-        keras.callbacks.TensorBoard(str(out / TENSORBOARD), write_graph=False),
+        *([keras.callbacks.TensorBoard(str(tensorboard), write_graph=False)] if tensorboard else []),
         *(callbacks or []),
     ]
     # The data stream goes on where the checkpoint's run stopped (data.sampling).

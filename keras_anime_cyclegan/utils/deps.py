@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 
 class MissingDependency(ImportError):
@@ -45,3 +46,11 @@ def missing_extra(error: BaseException) -> MissingDependency | None:
         return None
     top = error.name.split(".")[0]
     return _missing("this", top, EXTRAS[top]) if top in EXTRAS else None
+
+
+def installed(module: str) -> bool:
+    """Whether `module` can be imported here (found, not imported)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
