@@ -94,7 +94,7 @@ def main():
     for i, name in enumerate(names):
         lines = read(args.pairs / "lines" / f"{name}.png", "RGB")
         colour = read(args.pairs / "colors" / f"{name}.png", "RGB")
-        hints = sample_hints(tf.constant(colour), tf.constant([i, 7]), none_share=0.0).numpy()
+        hints = sample_hints(colour, (i, 7), none_share=0.0)
         x.append(np.concatenate([lines, hints], axis=-1))
     x = np.stack(x).astype(np.float32)
 

@@ -215,18 +215,19 @@ def test_unpaired_batches_and_samples(folders):
     np.testing.assert_array_equal(endless[7], np.asarray(next(iter(data.batches(7)))[0]))
 
 
-def test_element_stream_visits_every_picture_once_per_pass_in_new_orders():
-    from keras_anime_cyclegan.data.sampling import element_stream
+def test_stream_visits_every_picture_once_per_pass_in_new_orders():
+    from keras_anime_cyclegan.data.sampling import element_generator, stream_index
 
-    elements = list(element_stream(5, seed=9).take(15))
-    indices = [int(i) for i, _ in elements]
+    indices = [stream_index(5, seed=9, k=k) for k in range(15)]
     passes = [indices[0:5], indices[5:10], indices[10:15]]
     assert all(sorted(p) == [0, 1, 2, 3, 4] for p in passes)
     assert len({tuple(p) for p in passes}) > 1, "each pass its own order"
-    seeds = {tuple(np.asarray(s).tolist()) for _, s in elements}
-    assert len(seeds) == 15, "one seed per element"
-    later = [(int(i), tuple(np.asarray(s).tolist())) for i, s in element_stream(5, seed=9, start=7).take(3)]
-    assert later == [(int(i), tuple(np.asarray(s).tolist())) for i, s in elements[7:10]]
+    draws = [element_generator(9, k).uniform() for k in range(15)]
+    assert len(set(draws)) == 15, "one generator per element"
+    # Element k's picture and decisions depend on (seed, k) alone: a stream
+    # started at 7 (a resumed run) continues the one started at 0.
+    assert [stream_index(5, 9, k) for k in (7, 8, 9)] == indices[7:10]
+    assert element_generator(9, 7).uniform() == draws[7]
 
 
 def test_augmentation_is_crop_and_flip_of_the_load_size(folders):
@@ -245,13 +246,13 @@ def test_augmentation_is_crop_and_flip_of_the_load_size(folders):
 
 def test_synthesize_uses_a_disjoint_part_of_the_colours(folders, monkeypatch):
     seen = {}
-    real_domain = unpaired.domain_stream
+    real_domain = unpaired.domain_source
 
     def spy(store, rows, *args):
         seen.setdefault("rows", []).append(set(np.asarray(rows).tolist()))
         return real_domain(store, rows, *args)
 
-    monkeypatch.setattr(unpaired, "domain_stream", spy)
+    monkeypatch.setattr(unpaired, "domain_source", spy)
     data = unpaired.unpaired_training_data("synthesize", folders / "colors", image_size=32, batch_size=1, held_out=1)
     sketches = np.concatenate([np.asarray(x) for x, _ in data.dataset])
     sketch_rows, colour_rows = seen["rows"]

@@ -68,7 +68,7 @@ def tf_hint_channels(colour, count, radii, places):
     weights = tf.where(n_coloured > 0, weights, tf.ones_like(weights))
     cdf = tf.cumsum(weights)
     targets = tf.cast(tf.floor(places * tf.cast(cdf[-1], tf.float64)), tf.int64)
-    flat = tf.minimum(tf.searchsorted(cdf, targets, side="right"), h * w - 1)
+    flat = tf.minimum(tf.searchsorted(cdf, targets, side="right", out_type=tf.int64), h * w - 1)
     ys, xs = flat // w, flat % w
     max_hints = radii.shape[0]
     active = tf.range(max_hints) < count
