@@ -71,14 +71,17 @@ def tf_hint_channels(colour, count, radii, places):
     flat = tf.minimum(tf.searchsorted(cdf, targets, side="right", out_type=tf.int64), h * w - 1)
     ys, xs = flat // w, flat % w
     max_hints = radii.shape[0]
-    active = tf.range(max_hints) < count
-    inside_y = tf.abs(tf.range(h, dtype=tf.int64)[None, :] - ys[:, None]) <= tf.cast(radii, tf.int64)[:, None]
-    inside_x = tf.abs(tf.range(w, dtype=tf.int64)[None, :] - xs[:, None]) <= tf.cast(radii, tf.int64)[:, None]
-    boxes = inside_y[:, :, None] & inside_x[:, None, :] & active[:, None, None]
-    boxes = tf.cast(boxes, tf.float32)[..., None]  # (P, H, W, 1)
-    means = tf.reduce_sum(boxes * colour[None], axis=[1, 2]) / tf.maximum(tf.reduce_sum(boxes, axis=[1, 2]), 1.0)
-    cover = tf.reduce_sum(boxes, axis=0)  # (H, W, 1)
-    rgb = tf.reduce_sum(boxes * means[:, None, None, :], axis=0) / tf.maximum(cover, 1.0)
+    radii = tf.cast(radii, tf.int64)[:, None]
+    # A square dot is a row band times a column band: box sums are
+    # products of (P, H) and (P, W) masks with the picture, matrix products
+    # instead of (P, H, W) boxes.
+    active = tf.cast(tf.range(max_hints) < count, tf.float32)[:, None]
+    rows = tf.cast(tf.abs(tf.range(h, dtype=tf.int64)[None, :] - ys[:, None]) <= radii, tf.float32) * active
+    cols = tf.cast(tf.abs(tf.range(w, dtype=tf.int64)[None, :] - xs[:, None]) <= radii, tf.float32)
+    sums = tf.einsum("ph,hwc,pw->pc", rows, colour, cols)
+    means = sums / tf.maximum(tf.reduce_sum(rows, 1, keepdims=True) * tf.reduce_sum(cols, 1, keepdims=True), 1.0)
+    cover = tf.einsum("ph,pw->hw", rows, cols)[..., None]  # (H, W, 1)
+    rgb = tf.einsum("ph,pw,pc->hwc", rows, cols, means) / tf.maximum(cover, 1.0)
     return tf.concat([rgb, tf.minimum(cover, 1.0)], axis=-1)
 
 
