@@ -123,6 +123,50 @@ def _data_parallel():
     return results
 
 
+def _phase_transpose():
+    """PhaseConv2DTranspose against Keras's Conv2DTranspose on this backend: outputs and gradients, each with
+    the float32 rounding bound of its sums. A sum of n products of factors in [-1, 1] is within
+    (n - 1) * 2**-24 * (sum of |products|) <= n * n * 2**-24 of exact in any order (Higham's bound for
+    recursive summation), so two orders differ by at most twice that. A misplaced tap moves results by 0.1-1."""
+    import jax
+    import keras
+
+    from keras_anime_cyclegan.models.layers import PhaseConv2DTranspose
+
+    rng = np.random.default_rng(0)
+    results = []
+    for k, h, w in ((3, 9, 10), (4, 8, 7)):
+        x = rng.uniform(-1, 1, (2, h, w, 16)).astype("float32")
+        probe = rng.uniform(-1, 1, (2, 2 * h, 2 * w, 8)).astype("float32")
+        stock, phase = keras.layers.Conv2DTranspose(8, k, strides=2, padding="same"), PhaseConv2DTranspose(8, k)
+        for layer in (stock, phase):
+            layer.build(x.shape)
+        weights = [rng.uniform(-1, 1, v.shape).astype("float32") for v in stock.weights]
+
+        def gradients(layer):
+            def loss(weights, x):
+                y, _ = layer.stateless_call(weights, [], x)
+                return keras.ops.sum(y * probe), y
+
+            (g_weights, g_x), y = jax.grad(loss, argnums=(0, 1), has_aux=True)(weights, x)
+            return np.asarray(y), np.asarray(g_weights[0]), np.asarray(g_x)
+
+        a, b = gradients(stock), gradients(phase)
+        def bound(n):  # n products per sum
+            return 2 * n * n * 2.0**-24
+
+        taps = ((k + 1) // 2) ** 2  # kernel taps one output pixel meets
+        results.append({
+            "kernel": k,
+            "shape_same": a[0].shape == b[0].shape == (2, 2 * h, 2 * w, 8),
+            "output": [float(np.abs(a[0] - b[0]).max()), bound(taps * 16 + 1)],  # + the bias
+            "kernel_grad": [float(np.abs(a[1] - b[1]).max()), bound(2 * h * w)],  # every input pixel of the batch
+            "input_grad": [float(np.abs(a[2] - b[2]).max()), bound(k * k * 8)],  # every tap, every output channel
+            "takes_phases": phase._phases_apply(),
+        })  # fmt: skip
+    return {"backend": keras.backend.backend(), "results": results}
+
+
 # === Tests ===
 
 
@@ -156,7 +200,20 @@ def test_jax_data_parallel_over_two_devices_matches_one():
             assert abs(step_two[name] - value) <= 1e-4 * max(1.0, abs(value)), (name, value, step_two[name])
 
 
+@needs_jax
+def test_phase_transposed_convolution_is_keras_s_on_jax():
+    """On JAX, where the stride-2 transposed convolutions run as four phase convolutions, outputs and
+    gradients are Keras's own Conv2DTranspose's up to float32 rounding of the same sums."""
+    r = _run("jax", "phase")
+    for case in r["results"]:
+        assert case["takes_phases"] and case["shape_same"], case
+        for what in ("output", "kernel_grad", "input_grad"):
+            difference, bound = case[what]
+            assert difference <= bound, (case["kernel"], what, difference, bound)
+
+
 if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
-    result = {"train": _train, "load": _load_in_tensorflow, "data-parallel": _data_parallel}[mode](*args)
+    modes = {"train": _train, "load": _load_in_tensorflow, "data-parallel": _data_parallel, "phase": _phase_transpose}
+    result = modes[mode](*args)
     print(json.dumps(result))
