@@ -12,8 +12,11 @@ forward). Prints one JSON document.
 
 With --backend, each Keras backend runs in its own process. TensorFlow times
 its `tf.function` train step directly; JAX and torch time `fit`'s own train
-function (JAX: jit-compiled with XLA on; torch: always eager), step to
-step, the loss read back each step so the step has finished.
+function (JAX: jit-compiled with XLA on; torch: eager, or `torch.compile`
+with --xla on), step to step, the loss read back each step so the step has
+finished, fed NumPy arrays (JAX and torch need no TensorFlow here). On a GPU
+each row also gives the device's peak memory (JAX's allocator statistics,
+torch.cuda's peak), in total and per image.
 """
 
 import argparse
@@ -43,7 +46,6 @@ def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None, disc=N
     """JAX or torch: seconds between the ends of `fit`'s steps."""
     import keras
     import numpy as np
-    import tensorflow as tf
 
     from keras_anime_cyclegan.config import preset
     from keras_anime_cyclegan.training.run import build_model
@@ -60,9 +62,12 @@ def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None, disc=N
             float(logs["gen_total"])  # wait for the step to finish
             ends.append(time.perf_counter())
 
+    def batches():
+        while True:
+            yield images[0], images[1]
+
     start = time.perf_counter()
-    dataset = tf.data.Dataset.from_tensors((images[0], images[1])).repeat()
-    model.fit(dataset, steps_per_epoch=warmup + steps, epochs=1, verbose=0, callbacks=[Clock()])
+    model.fit(batches(), steps_per_epoch=warmup + steps, epochs=1, verbose=0, callbacks=[Clock()])
     times = np.diff(ends[warmup - 1 :])
     med = statistics.median(times)
     return {
@@ -77,13 +82,34 @@ def measure_fit(preset_name, size, batch, xla, steps, warmup, mixed=None, disc=N
     }
 
 
+def device_peak_memory():
+    """Peak bytes the accelerator's allocator held, or None on a CPU."""
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        stats = device.memory_stats() if device.platform == "gpu" else None
+        return stats and stats.get("peak_bytes_in_use")
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.cuda.max_memory_allocated() if torch.cuda.is_available() else None
+    return None
+
+
 def measure(preset_name, size, batch, xla, steps, warmup, mixed=None, disc=None):
     import keras
     import numpy as np
-    import tensorflow as tf
 
     if keras.backend.backend() != "tensorflow":
-        return {**measure_fit(preset_name, size, batch, xla, steps, warmup, mixed, disc), "mixed_precision": mixed}
+        row = measure_fit(preset_name, size, batch, xla, steps, warmup, mixed, disc)
+        peak = device_peak_memory()
+        memory = {} if peak is None else {"peak_device_GB": round(peak / 2**30, 2), "GB_per_image": round(peak / 2**30 / batch, 3)}
+        return {**row, "mixed_precision": mixed, **memory}
+
+    import tensorflow as tf
 
     from keras_anime_cyclegan.config import preset
     from keras_anime_cyclegan.models import count_flops
@@ -187,8 +213,6 @@ def main():
 
     if args.backend and args.backend != [os.environ.get("KERAS_BACKEND", "tensorflow")]:
         return run_backends(args)
-
-    import tensorflow as tf
 
     rows = []
     for name in args.presets:
