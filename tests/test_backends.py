@@ -124,21 +124,22 @@ def _data_parallel():
 
 
 def _phase_transpose():
-    """PhaseConv2DTranspose against Keras's Conv2DTranspose on this backend: outputs and gradients, each with
+    """The package's Conv2DTranspose against Keras's Conv2DTranspose on this backend: outputs and gradients, each with
     the float32 rounding bound of its sums. A sum of n products of factors in [-1, 1] is within
     (n - 1) * 2**-24 * (sum of |products|) <= n * n * 2**-24 of exact in any order (Higham's bound for
     recursive summation), so two orders differ by at most twice that. A misplaced tap moves results by 0.1-1."""
     import jax
     import keras
 
-    from keras_anime_cyclegan.models.layers import PhaseConv2DTranspose
+    from keras_anime_cyclegan.models.layers import Conv2DTranspose
 
     rng = np.random.default_rng(0)
     results = []
     for k, h, w in ((3, 9, 10), (4, 8, 7)):
         x = rng.uniform(-1, 1, (2, h, w, 16)).astype("float32")
         probe = rng.uniform(-1, 1, (2, 2 * h, 2 * w, 8)).astype("float32")
-        stock, phase = keras.layers.Conv2DTranspose(8, k, strides=2, padding="same"), PhaseConv2DTranspose(8, k)
+        stock = keras.layers.Conv2DTranspose(8, k, strides=2, padding="same")
+        phase = Conv2DTranspose(8, k, strides=2, padding="same")
         for layer in (stock, phase):
             layer.build(x.shape)
         weights = [rng.uniform(-1, 1, v.shape).astype("float32") for v in stock.weights]

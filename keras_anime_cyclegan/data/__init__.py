@@ -1,16 +1,17 @@
-"""Data: folder decoding, tf.data pipelines, and the package's synthetic images.
+"""Data: folder decoding, training streams (tf.data or NumPy threads), and the package's synthetic images.
 
 - `decode`: reading one picture; `store`: a folder decoded once;
 - `augment`: CycleGAN's crops and flips, element by element;
 - `unpaired`, `paired`: the training and evaluation datasets;
   `pipeline.folder_training_data`: the one a config's folders ask for;
 - `hints`: training hints sampled from the colour picture;
-- `sampling`: the endless, resumable order of elements;
+- `sampling`: the endless, resumable order of elements, their random
+  decisions (NumPy), and the two input paths (tf.data, NumPy threads);
 - `synthetic`, `demo`: the package's own pictures; `svg_pairs`: line art
   and colour rendered from SVG clip art.
 
-Importing this package does not import TensorFlow; the pipelines do when
-called.
+Importing this package does not import TensorFlow; the tf.data path does
+when its batches are asked for, and the NumPy path never does.
 """
 
 from keras_anime_cyclegan.data.decode import (

@@ -10,7 +10,7 @@ import keras
 from keras import layers
 
 from keras_anime_cyclegan.models.generators import FunctionalSubclass
-from keras_anime_cyclegan.models.layers import PACKAGE, PhaseConv2DTranspose, activation, normalization
+from keras_anime_cyclegan.models.layers import PACKAGE, Conv2DTranspose, activation, normalization
 
 
 def _conv(x, filters, strides, norm, prefix):
@@ -80,7 +80,7 @@ class EncoderDecoderDiscriminator(FunctionalSubclass):
         for i in range(1, num_layers):
             x = _conv(x, base_filters * 2**i, 2, norm, prefix=f"enc{i}")
         for i in range(num_layers - 2, -1, -1):
-            x = PhaseConv2DTranspose(base_filters * 2**i, 4, name=f"dec{i}_tconv")(x)
+            x = Conv2DTranspose(base_filters * 2**i, 4, strides=2, padding="same", name=f"dec{i}_tconv")(x)
             x = normalization(norm, name=f"dec{i}_norm")(x)
             x = activation("leaky_relu", name=f"dec{i}_act")(x)
         outputs = layers.Conv2D(1, 4, padding="same", dtype="float32", name="score")(x)

@@ -19,7 +19,7 @@ from keras_anime_cyclegan.models.layers import (
     PACKAGE,
     CoarseHints,
     HintSpread,
-    PhaseConv2DTranspose,
+    Conv2DTranspose,
     ReflectionPadding2D,
     activation as activation_layer,
     conv_norm_act,
@@ -278,7 +278,7 @@ class UNetGenerator(FunctionalSubclass):
         if upsampling == "resize":
             x = layers.Conv2D(3, 3, padding="same", name="head_conv")(x)
         else:
-            x = PhaseConv2DTranspose(3, 4, name="head_tconv")(x)
+            x = Conv2DTranspose(3, 4, strides=2, padding="same", name="head_tconv")(x)
         outputs = layers.Activation("tanh", dtype="float32", name="head_tanh")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 

@@ -65,10 +65,13 @@ class SubsampledConv2D(layers.Conv2D):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class PhaseConv2DTranspose(layers.Conv2DTranspose):
-    """A stride-2 "same" `Conv2DTranspose` computed on JAX as four ordinary convolutions, one per output phase.
+class Conv2DTranspose(layers.Conv2DTranspose):
+    """Keras's `Conv2DTranspose`; at stride 2 with "same" padding, computed on JAX as four ordinary convolutions.
 
-    Same variables, outputs and gradients as `Conv2DTranspose`. Output pixel
+    Same arguments, variables, outputs and gradients as
+    `keras.layers.Conv2DTranspose`, and the same class name: Keras keys a
+    layer's weights in a `.keras` file by its class name, so files written
+    with the stock layer load into this one and back. Output pixel
     (2t + py, 2u + px) only ever meets the kernel taps of one parity, so
     each of the four phases is a small ordinary convolution of the input
     (2x2, 2x1, 1x2 or 1x1 taps for a 3x3 kernel), and the phases interleave
@@ -80,9 +83,6 @@ class PhaseConv2DTranspose(layers.Conv2DTranspose):
     run their own transposed-convolution kernels, and exports keep the
     plain op: only the JAX backend takes this path.
     """
-
-    def __init__(self, filters, kernel_size, strides=2, padding="same", **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
 
     def _phases_apply(self) -> bool:
         return (
@@ -354,7 +354,7 @@ def upsample(x, filters, mode, norm, act, prefix="up"):
     checkerboard artefacts.
     """
     if mode == "transpose":
-        x = PhaseConv2DTranspose(filters, 3, use_bias=norm != "batch", name=f"{prefix}_tconv")(x)
+        x = Conv2DTranspose(filters, 3, strides=2, padding="same", use_bias=norm != "batch", name=f"{prefix}_tconv")(x)
         x = normalization(norm, name=f"{prefix}_norm")(x)
         return activation(act, name=f"{prefix}_act")(x)
     if mode == "resize":

@@ -13,7 +13,10 @@ All are TensorFlow ops, batched, usable in `tf.data` and on a GPU.
   equal brightness.
 
 `random_sketch` mixes them per image, with Otsu binarisation, line-weight
-jitter and grain, so a model does not learn one line style.
+jitter and grain, so a model does not learn one line style. Its decisions
+are drawn on the host with NumPy (`sketch.choices`, through
+`tf.numpy_function`), so `sketch.host` draws the same sketches without
+TensorFlow; `sketch_from_choices` is the graph part alone.
 """
 
 from __future__ import annotations
