@@ -1,11 +1,13 @@
 """Latency of one image through every format, and the process's peak memory.
 
 For each generator preset (random weights: latency does not depend on
-training) and each size: Keras, SavedModel, and every TFLite variant in
-ai-edge-litert with 1 and 2 threads. Median of timed runs after warm-up.
-Runs through the same runners `kac colorize` uses. Prints one JSON document.
+training), each trained model named with --models (the shipped one,
+"pretrained", with its hint spread; a run folder; a .keras file) and each
+size: Keras, SavedModel, and every TFLite variant in ai-edge-litert with 1
+and 2 threads. Median of timed runs after warm-up. Runs through the same
+runners `kac colorize` uses. Prints one JSON document.
 
-    python benchmarks/inference.py [--presets mobile paper] [--sizes 256 512] [--repeats 5] [--out FILE]
+    python benchmarks/inference.py [--presets mobile paper] [--models pretrained] [--sizes 256 512] [--repeats 5] [--out FILE]
 """
 
 import argparse
@@ -24,6 +26,7 @@ from report import emit  # noqa: E402  (benchmarks/report.py, beside this script
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=["mobile", "paper"])
+    parser.add_argument("--models", nargs="*", default=[], help="trained models too: pretrained, run folders, .keras files")
     parser.add_argument("--sizes", nargs="+", type=int, default=[256, 512])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out")
@@ -38,13 +41,20 @@ def main():
     from keras_anime_cyclegan.inference.runners import open_runner
     from keras_anime_cyclegan.models import build_generator
     from keras_anime_cyclegan.models.factory import resolve_generator
-    from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, weights_sha256
+    from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator, weights_sha256
+
+    def generators():
+        for name in args.presets:
+            model = build_generator(GENERATOR_PRESETS[name], name="generator_g")
+            yield name, LoadedGenerator(model, "colorize", resolve_generator(GENERATOR_PRESETS[name]), weights_sha256(model), Path(name))
+        for path in args.models:
+            yield path, load_generator(path, "colorize")
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.presets:
-            model = build_generator(GENERATOR_PRESETS[name], name="generator_g")
-            loaded = LoadedGenerator(model, "colorize", resolve_generator(GENERATOR_PRESETS[name]), weights_sha256(model), Path(name))
+        for label, loaded in generators():
+            name = Path(label).name.replace(".keras", "") or "model"
+            model = loaded.model
             keras_file = Path(tmp) / f"{name}.keras"
             model.save(keras_file)
             saved_model = export_saved_model(loaded, Path(tmp) / f"{name}_saved_model")
@@ -56,7 +66,8 @@ def main():
                     variants += [(f"tflite_{q}", path, 1), (f"tflite_{q}", path, 2)]
                 for fmt, path, threads in variants:
                     run = open_runner(path, "colorize", num_threads=threads)
-                    row = {"preset": name, "size": size, "format": fmt, "threads": threads}
+                    row = {"preset": label, "hint_channels": loaded.hint_channels, "size": size, "format": fmt,
+                           "threads": threads}
                     row["median_ms"] = median_latency_ms(run, image, repeats=args.repeats, warmup=1)
                     rows.append(row)
                     print(json.dumps(row), flush=True, file=sys.stderr)
