@@ -45,8 +45,8 @@ def main() -> None:
     args = p.parse_args()
 
     from keras_anime_cyclegan.data import find_images, paired_training_data, unpaired_training_data
-    from keras_anime_cyclegan.utils.deps import installed
     from keras_anime_cyclegan.data.synthetic import write_synthetic_folder
+    from keras_anime_cyclegan.utils.deps import installed
 
     with tempfile.TemporaryDirectory() as tmp:
         colors = Path(args.colors) if args.colors else Path(tmp) / "colors"

@@ -13,6 +13,7 @@ import numpy as np
 
 from keras_anime_cyclegan.data.sampling import ElementSource, element_generator, stream_index
 from keras_anime_cyclegan.sketch.choices import FIELDS, draw_choice
+from keras_anime_cyclegan.sketch.host import sketch_from_choice
 from keras_anime_cyclegan.utils.images import to_float
 
 
@@ -59,8 +60,6 @@ def domain_source(store, rows, image_size: int, seed: int, augment: bool, synthe
     def finish_numpy(picture, choice=None, noise=None):
         image = to_float(picture)
         if synthesize:
-            from keras_anime_cyclegan.sketch.host import sketch_from_choice
-
             image = sketch_from_choice(image, choice, noise)
         return (image,)
 

@@ -18,9 +18,10 @@ from keras_anime_cyclegan.data.decode import MAX_IMAGE_PIXELS, decode_files, fin
 from keras_anime_cyclegan.data.hints import MAX_HINTS, draw_hints, tf_hint_channels
 from keras_anime_cyclegan.data.hints import hint_channels as numpy_hint_channels
 from keras_anime_cyclegan.data.sampling import ElementSource, TrainData, element_generator, stream_index, tf_elements
-from keras_anime_cyclegan.sketch.choices import FIELDS, draw_choice
-from keras_anime_cyclegan.utils.images import to_float
 from keras_anime_cyclegan.data.store import decode_folder, load_size, require_images, split_kaggle_pair
+from keras_anime_cyclegan.sketch.choices import FIELDS, draw_choice
+from keras_anime_cyclegan.sketch.host import sketch_from_choice
+from keras_anime_cyclegan.utils.images import to_float
 
 log = logging.getLogger("keras_anime_cyclegan.data")
 
@@ -66,8 +67,6 @@ def pair_source(
         return drawn
 
     def finish_numpy(sketch, colour, *drawn):
-        from keras_anime_cyclegan.sketch.host import sketch_from_choice
-
         sketch, colour = to_float(sketch), to_float(colour)
         if synthesize:
             coin, choice, noise, drawn = *drawn[:3], drawn[3:]
@@ -98,7 +97,6 @@ def pair_source(
         dtypes += (np.int32, np.int32, np.float64)
         shapes += ((), (MAX_HINTS,), (MAX_HINTS,))
     return ElementSource(draw, dtypes, shapes, finish_numpy, finish_tf)
-
 
 
 def paired_training_data(
