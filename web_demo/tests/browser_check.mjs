@@ -6,9 +6,14 @@
 //   node tests/browser_check.mjs plan.json
 //
 // plan.json: {url, out, chromium, cases: [{name, file, direction, size,
-// backend?, models?, offline?, phone?, flat?, hint?: {x, y, colour}, layers?}], notImage: path}
+// backend?, models?, offline?, phone?, flat?, hint?: {x, y, colour}, layers?, repeat?}], notImage: path,
+// casesOnly?}
 // A case with a hint runs once, then taps the sketch at (x, y) (fractions)
 // with that colour, records the second output and downloads the hint layer.
+// A case with `repeat: N` runs the model N times on one page (toggling "flat
+// colours" runs it again) and records every run's timing line (the
+// benchmarks read warm runs' model time); `casesOnly` skips the page checks
+// after the cases.
 import { chromium } from "playwright-core";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +22,7 @@ const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const origin = new URL(plan.url).origin;
 const TIMEOUT = 120_000;
 const results = { cases: {}, requests: [], foreignRequests: [], pageErrors: [] };
+class Done extends Error {} // the plan asked for its cases only
 
 const browser = await chromium.launch({
   executablePath: plan.chromium || "/usr/bin/chromium",
@@ -97,6 +103,16 @@ async function runCase(context, c) {
     record.layersName = download.suggestedFilename();
     await download.saveAs(record.layersFile);
   }
+  if (c.repeat) {
+    record.timings = [record.timing];
+    for (let i = 1; i < c.repeat; i++) {
+      const before = Number((await bodyData(page)).runs);
+      await page.click("#flat");
+      await page.waitForFunction((n) => Number(document.body.dataset.runs) > n && document.body.dataset.state === "done",
+        before, { timeout: TIMEOUT });
+      record.timings.push(await page.textContent("#timing"));
+    }
+  }
   return page;
 }
 
@@ -113,6 +129,7 @@ async function readOutput(page) {
 try {
   const desktop = await newContext();
   for (const c of plan.cases.filter((c) => !c.phone)) await (await runCase(desktop, c)).close();
+  if (plan.casesOnly) throw new Done();
 
   // A file that is not a picture.
   const page = await openPage(desktop, {});
@@ -166,6 +183,8 @@ try {
     await p.close();
   }
   await phone.close();
+} catch (e) {
+  if (!(e instanceof Done)) throw e;
 } finally {
   await browser.close();
   writeFileSync(join(plan.out, "results.json"), JSON.stringify(results, null, 2));
