@@ -47,17 +47,17 @@ Gaps are squares of paper 1-3 line widths across, placed on the lines.
 """
 
 import argparse
-import io
 import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 from scipy import ndimage
 
 from report import emit  # noqa: E402  (benchmarks/report.py)
 
 from keras_anime_cyclegan.paint import regions as R
+from keras_anime_cyclegan.sketch import real
 
 DEGRADATIONS = ["clean", "gaps_40", "gaps_120", "pencil", "thinned", "hatching", "jpeg_70"]
 MIN_TRUE_REGION = 5e-4
@@ -80,48 +80,18 @@ def true_regions(colour: np.ndarray, lines: np.ndarray) -> np.ndarray:
 
 
 def degrade(lines: np.ndarray, truth: np.ndarray, kind: str, rng) -> np.ndarray:
-    out = lines.copy()
-    ink = lines.min(axis=-1) < 128
-    h, w = ink.shape
-    width = max(2, int(round(2 * np.sqrt(ink.sum() / max(1, _skeleton_length(ink))))))
+    """One degradation of the artist's lines (`kac.sketch.real`, what training's real-sketch styles use)."""
     if kind.startswith("gaps_"):
-        ys, xs = np.nonzero(ink)
-        for i in rng.choice(ys.size, size=min(int(kind[5:]), ys.size), replace=False):
-            r = rng.integers(max(1, width // 2), 3 * width // 2 + 1)  # a gap 1-3 line widths long
-            out[max(ys[i] - r, 0) : ys[i] + r, max(xs[i] - r, 0) : xs[i] + r] = 255
-        return out
+        return real.gaps(lines, rng, int(kind[5:]))
     if kind == "pencil":
-        grey = rng.uniform(0.3, 0.6)  # lines at 40-70% of white
-        return np.round(255 - (255 - lines.astype(np.float32)) * grey).astype(np.uint8)
+        return real.pencil(lines, rng)
     if kind == "thinned":
-        eroded = ndimage.binary_erosion(ink, iterations=max(1, width // 4))
-        out[ink & ~eroded] = 255
-        return out
+        return real.thin(lines, rng)
     if kind == "hatching":
-        im = Image.fromarray(out)
-        draw = ImageDraw.Draw(im)
-        labels = truth
-        ids = np.unique(labels[labels > 0])
-        for r in rng.choice(ids, size=min(6, ids.size), replace=False):
-            ys, xs = np.nonzero(labels == r)
-            y0, y1, x0, x1 = ys.min(), ys.max(), xs.min(), xs.max()
-            step = max(4, 3 * width)
-            for k in range(x0 - (y1 - y0), x1, step):
-                draw.line([(k, y1), (k + (y1 - y0) // 3, y0 + 2 * (y1 - y0) // 3)], fill=(90, 90, 90), width=1)
-            mask = Image.fromarray(((labels == r) * 255).astype(np.uint8))
-            out = np.where(np.asarray(mask)[..., None] > 0, np.asarray(im), out)
-            im = Image.fromarray(out)
-            draw = ImageDraw.Draw(im)
-        return out
+        return real.hatching(lines, truth, rng)
     if kind == "jpeg_70":
-        buf = io.BytesIO()
-        Image.fromarray(lines).save(buf, "JPEG", quality=70)
-        return np.asarray(Image.open(buf).convert("RGB"))
-    return out
-
-
-def _skeleton_length(ink: np.ndarray) -> int:
-    return int((ink & ~ndimage.binary_erosion(ink)).sum() // 2)
+        return real.jpeg(lines, rng, quality=70)
+    return lines.copy()
 
 
 def agreement(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:

@@ -184,8 +184,10 @@ class DataConfig:
     `paired=True` reads `sketches` and `colors` as aligned pairs (files of
     the same name), cropped and flipped alike, for `loss.paired_weight`;
     then `synthesized_sketches` of the training sketches are drawn from the
-    colour picture by `kac.sketch.random_sketch` instead (many line styles).
-    `pipeline` makes the batches with tf.data or with NumPy threads (no
+    colour picture by `kac.sketch.random_sketch` instead (many line styles),
+    and `real_sketches` of the artist's sketches are made to look like real
+    ones (pencil, gaps, double strokes, hatching, paper, blur, JPEG:
+    `kac.sketch.real`). `pipeline` makes the batches with tf.data or with NumPy threads (no
     TensorFlow needed); "auto" takes tf.data where TensorFlow is installed.
     """
 
@@ -198,9 +200,12 @@ class DataConfig:
     cache: Optional[str] = None
     paired: bool = False
     synthesized_sketches: float = 0.0
+    real_sketches: float = 0.0
     pipeline: str = "auto"
 
     def __post_init__(self):
+        if not 0 <= self.real_sketches <= 1:
+            raise ValueError(f"data.real_sketches must be in [0, 1]; got {self.real_sketches}")
         if self.pipeline not in INPUT_PIPELINES:
             raise ValueError(f"data.pipeline must be one of {', '.join(INPUT_PIPELINES)}; got {self.pipeline!r}")
         if not 0 <= self.synthesized_sketches <= 1:

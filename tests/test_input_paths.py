@@ -101,6 +101,25 @@ def test_synthesised_sketches_and_hints_agree_between_the_paths(colours):
     assert (sketches > 0.5).mean() > 0.6, "sketches are mostly white paper"
 
 
+def test_real_sketches_are_drawn_alike_in_both_paths(colours):
+    """The artist's lines made to look real (sketch.real) happen in the NumPy half: the paths agree exactly."""
+
+    def make(pipeline, share=1.0):
+        return paired_training_data(
+            colours / "lines", colours / "colors", image_size=48, batch_size=4, seed=2, real_sketches=share,
+            pipeline=pipeline,
+        )  # fmt: skip
+
+    a, b, _ = both_paths(make, 4)
+    for (xa, ya), (xb, yb) in zip(a, b):
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ya, yb)
+    clean = list(itertools.islice(make("numpy", 0.0).batches(0), 4))
+    differ = [not np.array_equal(x, c) for (x, _), (c, _) in zip(b, clean)]
+    assert all(differ), "every sketch degraded at share 1"
+    np.testing.assert_array_equal(np.concatenate([y for _, y in b]), np.concatenate([y for _, y in clean]))
+
+
 def test_unknown_input_pipeline_is_one_clear_error(colours):
     from keras_anime_cyclegan.config import DataConfig
 

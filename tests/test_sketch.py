@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from scipy import ndimage
 
 from keras_anime_cyclegan import sketch
 from keras_anime_cyclegan.data.synthetic import region_boundaries, synthetic_sample
@@ -117,3 +118,57 @@ def test_gaussian_blur_per_image_sigma_matches_separate_calls(samples):
     np.testing.assert_allclose(both[1:], ops.gaussian_blur(images[1:], 2.0), atol=1e-4)
     # A blur keeps the mean and a flat image.
     np.testing.assert_allclose(ops.gaussian_blur(tf.fill([1, 16, 16, 1], 0.3), 1.5), 0.3, atol=1e-6)
+
+
+# === What real sketches look like (sketch.real): NumPy, uint8 ===
+
+
+@pytest.fixture(scope="module")
+def line_art():
+    s = synthetic_sample(96, 96, seed=4)
+    return s.lines, s.color
+
+
+def test_each_real_sketch_trait_does_what_it_says(line_art):
+    from keras_anime_cyclegan.sketch import real
+
+    lines, colour = line_art
+    ink = real.ink_of(lines)
+    rng = np.random.default_rng
+
+    light = real.pencil(lines, rng(0))
+    assert 255 * 0.4 <= light[ink].min() <= 255 * 0.75, "pencil lines at 40-70% grey"
+    assert (light[lines == 255] == 255).all(), "paper stays white"
+
+    broken = real.gaps(lines, rng(0), 20)
+    assert real.ink_of(broken).sum() < ink.sum() and (real.ink_of(broken) <= ink).all(), "gaps only remove ink"
+    assert ndimage.label(real.ink_of(broken))[1] > ndimage.label(ink)[1], "the lines are cut into more pieces"
+
+    thinner = real.ink_of(real.thin(lines, rng(0)))
+    assert 0 < thinner.sum() < ink.sum()
+
+    doubled = real.double_strokes(lines, rng(1))
+    assert (doubled <= lines).all() and (doubled < lines).any(), "a second pass only darkens"
+
+    areas = real.shaded_areas(colour)
+    hatched = real.hatching(lines, areas, rng(0))
+    changed = (hatched != lines).any(axis=-1)
+    assert changed.any() and not (changed & (areas == 0)).any(), "strokes only inside the shaded areas"
+
+    scanned = real.paper(lines, rng(0))
+    assert 200 < scanned[~ink].mean() < 255 and scanned[ink].mean() < 100, "tinted paper, lines still dark"
+    soft = real.blur(lines, rng(0))
+    assert len(np.unique(soft)) > len(np.unique(lines)), "blurred edges take intermediate greys"
+    compressed = real.jpeg(lines, rng(0), quality=60)
+    assert compressed.shape == lines.shape and 0 < np.abs(compressed.astype(int) - lines).mean() < 10
+
+
+def test_real_sketch_is_seeded_and_varied(line_art):
+    from keras_anime_cyclegan.sketch.real import real_sketch
+
+    lines, colour = line_art
+    a = real_sketch(lines, colour, np.random.default_rng(3))
+    np.testing.assert_array_equal(a, real_sketch(lines, colour, np.random.default_rng(3)))
+    assert a.dtype == np.uint8 and a.shape == lines.shape
+    variants = {real_sketch(lines, colour, np.random.default_rng(s)).tobytes() for s in range(8)}
+    assert len(variants) >= 6

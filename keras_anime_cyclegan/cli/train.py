@@ -42,6 +42,11 @@ def add_parser(sub):
         "--synthesized-sketches", type=float, metavar="SHARE",
         help="with --paired: share of training sketches drawn from the colour picture in random styles (0-1)",
     )
+    src.add_argument(
+        "--real-sketches", type=float, metavar="SHARE",
+        help="with --paired: share of the artist's sketches made to look like real ones (pencil, gaps, double "
+        "strokes, hatching, paper, blur, JPEG; 0-1)",
+    )
     p.add_argument("--out", required=True, help="run folder (config, checkpoints, samples, logs)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last completed epoch")
     p.add_argument("--config", help="an experiment config JSON (for example a run's config.json)")
@@ -112,6 +117,8 @@ def config_from_args(args):
             data = dataclasses.replace(data, paired=True)
         if args.synthesized_sketches is not None:
             data = dataclasses.replace(data, synthesized_sketches=args.synthesized_sketches)
+        if args.real_sketches is not None:
+            data = dataclasses.replace(data, real_sketches=args.real_sketches)
         config = dataclasses.replace(config, data=data)
     if args.hints:
         from keras_anime_cyclegan.config import HINT_CHANNELS

@@ -7,7 +7,8 @@
 `styles` and `ops` are TensorFlow ops (batched, usable in `tf.data` and on
 a GPU); `choices` draws `random_sketch`'s decisions with NumPy and `host`
 draws the same sketches with NumPy and SciPy, for training without
-TensorFlow. Importing this package does not import TensorFlow; its style
+TensorFlow; `real` makes clean line art look like a real sketch (pencil,
+gaps, double strokes, hatching, paper, blur, JPEG). Importing this package does not import TensorFlow; its style
 functions do, when first asked for.
 """
 
@@ -21,6 +22,6 @@ __all__ = list(_STYLE_NAMES)
 def __getattr__(name):
     if name in _STYLE_NAMES:
         return getattr(importlib.import_module("keras_anime_cyclegan.sketch.styles"), name)
-    if name in ("choices", "host", "ops", "styles"):
+    if name in ("choices", "host", "ops", "real", "styles"):
         return importlib.import_module(f"keras_anime_cyclegan.sketch.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
