@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -124,6 +125,8 @@ def main() -> None:
     p.add_argument("--out", default="sketch_styles.png")
     p.add_argument("--size", type=int, default=192)
     p.add_argument("--images", type=int, default=8, help="synthetic images per kind for the scores")
+    p.add_argument("--pairs", help="also: a folder of artist pairs (lines/, colors/) drawn in the real-sketch traits")
+    p.add_argument("--real-out", default="sketch_styles_real.png", help="the grid of --pairs")
     args = p.parse_args()
 
     kinds: dict[str, list] = {"crisp": [], "soft": [], "painted": []}
@@ -156,7 +159,51 @@ def main() -> None:
     grid(rows).save(args.out)
     report["grid"] = args.out
     report["columns"] = ["input", *outputs]
+    if args.pairs:
+        report["real_sketches"] = real_sketch_grid(Path(args.pairs), args.size, args.real_out)
     print(json.dumps(report, indent=2))
+
+
+def real_sketch_grid(folder: Path, size: int, out: str, pictures: int = 4) -> dict:
+    """The artist's lines of a few pairs, each real-sketch trait alone and two mixes (`kac.sketch.real`),
+    with the ink's share of the page and its mean darkness (0 white, 1 black) per column."""
+    from PIL import Image
+
+    from keras_anime_cyclegan.sketch import real
+    from keras_anime_cyclegan.utils.images import grid
+
+    names = sorted(p.stem for p in (folder / "lines").glob("*.png"))[:pictures]
+    traits = {
+        "artist": lambda l, c, g: l,
+        "pencil": lambda l, c, g: real.pencil(l, g),
+        "gaps_40": lambda l, c, g: real.gaps(l, g, 40),
+        "thin": lambda l, c, g: real.thin(l, g),
+        "double": lambda l, c, g: real.double_strokes(l, g),
+        "hatching": lambda l, c, g: real.hatching(l, real.shaded_areas(c), g),
+        "paper": lambda l, c, g: real.paper(l, g),
+        "blur": lambda l, c, g: real.blur(l, g),
+        "jpeg": lambda l, c, g: real.jpeg(l, g),
+        "mix_a": lambda l, c, g: real.real_sketch(l, c, g),
+        "mix_b": lambda l, c, g: real.real_sketch(l, c, np.random.default_rng(int(g.integers(1 << 30)))),
+    }
+    rows, stats = [], {name: [] for name in traits}
+    for i, name in enumerate(names):
+        read = lambda side: np.asarray(Image.open(folder / side / f"{name}.png").convert("RGB").resize((size, size)))
+        lines, colour = read("lines"), read("colors")
+        row = [colour]
+        for trait, fn in traits.items():
+            drawn = fn(lines, colour, np.random.default_rng(i))
+            darkness = 1 - drawn.mean(axis=-1) / 255
+            ink = darkness > 0.25
+            stats[trait].append((ink.mean(), darkness[ink].mean() if ink.any() else 0.0))
+            row.append(drawn)
+        rows.append(row)
+    grid(rows).save(out)
+    return {
+        "grid": out,
+        "columns": ["colour", *traits],
+        "ink_share_and_darkness": {t: [round(float(np.mean([v[k] for v in s])), 3) for k in (0, 1)] for t, s in stats.items()},
+    }
 
 
 if __name__ == "__main__":

@@ -144,8 +144,10 @@ def test_each_real_sketch_trait_does_what_it_says(line_art):
     assert real.ink_of(broken).sum() < ink.sum() and (real.ink_of(broken) <= ink).all(), "gaps only remove ink"
     assert ndimage.label(real.ink_of(broken))[1] > ndimage.label(ink)[1], "the lines are cut into more pieces"
 
-    thinner = real.ink_of(real.thin(lines, rng(0)))
-    assert 0 < thinner.sum() < ink.sum()
+    thick = np.where(ndimage.binary_dilation(ink, iterations=2)[..., None], 0, 255).astype(np.uint8)
+    thinner = real.ink_of(real.thin(thick, rng(0)))
+    assert 0 < thinner.sum() < real.ink_of(thick).sum() and (thinner <= real.ink_of(thick)).all()
+    np.testing.assert_array_equal(real.thin(lines, rng(0)), lines)  # lines under 4 px are not thinned away
 
     doubled = real.double_strokes(lines, rng(1))
     assert (doubled <= lines).all() and (doubled < lines).any(), "a second pass only darkens"

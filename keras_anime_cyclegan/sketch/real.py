@@ -25,10 +25,14 @@ def ink_of(lines: np.ndarray) -> np.ndarray:
     return lines.min(axis=-1) < INK
 
 
+def line_length(ink: np.ndarray) -> int:
+    """About how many pixels long the lines are: half their outline."""
+    return int((ink & ~ndimage.binary_erosion(ink)).sum() // 2)
+
+
 def line_width(ink: np.ndarray) -> int:
     """The lines' typical width in pixels: ink area over skeleton length (at least 2)."""
-    length = int((ink & ~ndimage.binary_erosion(ink)).sum() // 2)
-    return max(2, int(round(2 * np.sqrt(ink.sum() / max(1, length)))))
+    return max(2, int(round(2 * np.sqrt(ink.sum() / max(1, line_length(ink))))))
 
 
 def gaps(lines: np.ndarray, rng: np.random.Generator, count: int) -> np.ndarray:
@@ -50,9 +54,11 @@ def pencil(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def thin(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Lines thinned by a quarter of their width on each side."""
+    """Lines thinned by a quarter of their width on each side (lines under 4 pixels stay as they are)."""
     ink = ink_of(lines)
-    eroded = ndimage.binary_erosion(ink, iterations=max(1, line_width(ink) // 4))
+    if line_width(ink) < 4:
+        return lines.copy()
+    eroded = ndimage.binary_erosion(ink, iterations=line_width(ink) // 4)
     out = lines.copy()
     out[ink & ~eroded] = 255
     return out
@@ -90,8 +96,8 @@ def double_strokes(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def paper(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Scanned paper: a faint tint and a soft, uneven texture multiplied over the page."""
     h, w = lines.shape[:2]
-    texture = ndimage.gaussian_filter(rng.standard_normal((h, w)).astype(np.float32), rng.uniform(2, 8))
-    texture = 1.0 - rng.uniform(0.02, 0.08) * np.abs(texture / (texture.std() + 1e-6))
+    texture = ndimage.gaussian_filter(rng.standard_normal((h, w)).astype(np.float32), rng.uniform(1, 3))
+    texture = 1.0 - rng.uniform(0.01, 0.04) * np.abs(texture / (texture.std() + 1e-6))
     tint = 1.0 - rng.uniform(0.0, 0.06, size=3).astype(np.float32)
     return np.clip(lines * texture[..., None] * tint, 0, 255).round().astype(np.uint8)
 
@@ -126,7 +132,8 @@ def real_sketch(lines: np.ndarray, colour: np.ndarray, rng: np.random.Generator)
     out = lines
     steps = (
         (0.35, lambda x, g: thin(x, g)),
-        (0.5, lambda x, g: gaps(x, g, int(g.integers(10, 120)))),
+        # 2-20 gaps per 1,000 pixels of line, so a small picture is broken as often as a large one
+        (0.5, lambda x, g: gaps(x, g, int(g.uniform(2, 20) * line_length(ink_of(x)) / 1000))),
         (0.25, lambda x, g: double_strokes(x, g)),
         (0.25, lambda x, g: hatching(x, shaded_areas(colour), g, count=int(g.integers(1, 7)))),
         (0.5, lambda x, g: pencil(x, g)),
