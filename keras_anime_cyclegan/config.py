@@ -187,7 +187,9 @@ class DataConfig:
     colour picture by `kac.sketch.random_sketch` instead (many line styles),
     and `real_sketches` of the artist's sketches are made to look like real
     ones (pencil, gaps, double strokes, hatching, paper, blur, JPEG:
-    `kac.sketch.real`). `pipeline` makes the batches with tf.data or with NumPy threads (no
+    `kac.sketch.real`); `outline_fills` draws the artist's black fills as
+    their outlines first (F learns to outline dark areas, G sees sketches
+    without fills). `pipeline` makes the batches with tf.data or with NumPy threads (no
     TensorFlow needed); "auto" takes tf.data where TensorFlow is installed.
     """
 
@@ -201,6 +203,7 @@ class DataConfig:
     paired: bool = False
     synthesized_sketches: float = 0.0
     real_sketches: float = 0.0
+    outline_fills: bool = False
     pipeline: str = "auto"
 
     def __post_init__(self):

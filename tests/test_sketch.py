@@ -174,3 +174,20 @@ def test_real_sketch_is_seeded_and_varied(line_art):
     assert a.dtype == np.uint8 and a.shape == lines.shape
     variants = {real_sketch(lines, colour, np.random.default_rng(s)).tobytes() for s in range(8)}
     assert len(variants) >= 6
+
+
+def test_black_fills_become_their_outlines():
+    from keras_anime_cyclegan.sketch.real import ink_of, outline_fills, stroke_width
+
+    yy, xx = np.mgrid[0:96, 0:96]
+    fill = (yy - 48) ** 2 + (xx - 30) ** 2 < 15**2  # a black disc
+    ring = np.abs(np.hypot(yy - 48, xx - 72) - 14) < 1.5  # a 3-px circle outline
+    lines = np.where((fill | ring)[..., None], 0, 255).astype(np.uint8).repeat(3, axis=-1)
+    out = ink_of(outline_fills(lines))
+    width = stroke_width(ink_of(lines))
+    assert width == 3, "the circle's stroke, not the disc, sets the width"
+    assert not out[48, 30], "the fill's inside is paper"
+    assert out[48, 30 - 14] and out[48, 30 + 14], "its edge is still drawn"
+    border = out & fill
+    assert border.sum() < 0.5 * fill.sum() and border.sum() > 2 * np.pi * 15 * (width - 1)
+    np.testing.assert_array_equal(out & ring, ring)  # a drawn line is not a fill

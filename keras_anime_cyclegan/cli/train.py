@@ -47,6 +47,10 @@ def add_parser(sub):
         help="with --paired: share of the artist's sketches made to look like real ones (pencil, gaps, double "
         "strokes, hatching, paper, blur, JPEG; 0-1)",
     )
+    src.add_argument(
+        "--outline-fills", action="store_true",
+        help="with --paired: the artist's black fills become their outlines (F learns to outline dark areas)",
+    )
     p.add_argument("--out", required=True, help="run folder (config, checkpoints, samples, logs)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last completed epoch")
     p.add_argument("--config", help="an experiment config JSON (for example a run's config.json)")
@@ -119,6 +123,8 @@ def config_from_args(args):
             data = dataclasses.replace(data, synthesized_sketches=args.synthesized_sketches)
         if args.real_sketches is not None:
             data = dataclasses.replace(data, real_sketches=args.real_sketches)
+        if args.outline_fills:
+            data = dataclasses.replace(data, outline_fills=True)
         config = dataclasses.replace(config, data=data)
     if args.hints:
         from keras_anime_cyclegan.config import HINT_CHANNELS

@@ -21,7 +21,7 @@ from keras_anime_cyclegan.data.sampling import ElementSource, TrainData, element
 from keras_anime_cyclegan.data.store import decode_folder, load_size, require_images, split_kaggle_pair
 from keras_anime_cyclegan.sketch.choices import FIELDS, draw_choice
 from keras_anime_cyclegan.sketch.host import sketch_from_choice
-from keras_anime_cyclegan.sketch.real import real_sketch
+from keras_anime_cyclegan.sketch.real import outline_fills, real_sketch
 from keras_anime_cyclegan.utils.images import to_float
 
 log = logging.getLogger("keras_anime_cyclegan.data")
@@ -45,13 +45,14 @@ def common_names(keyed: list, sketch_dir, color_dir) -> list:
 
 def pair_source(
     sketch_store, colour_store, rows, image_size: int, seed: int, augment: bool,
-    synthesized_sketches: float = 0.0, hint_channels: int = 0, real_sketches: float = 0.0,
+    synthesized_sketches: float = 0.0, hint_channels: int = 0, real_sketches: float = 0.0, outline: bool = False,
 ) -> ElementSource:
     """The endless stream of aligned (sketch, colour) pairs `rows` ((N, 2) store rows): both sides get the
     same crop and flip; a `real_sketches` share of the artist's sketches is made to look like a real sketch
     (`sketch.real`, in the NumPy half: both input paths see the same); a `synthesized_sketches` share of
     the sketches is drawn from the colour crop instead; with `hint_channels`, hints sampled from the
-    colour crop follow the sketch's channels."""
+    colour crop follow the sketch's channels. With `outline`, the artist's black fills are drawn as their
+    outlines first (`sketch.real.outline_fills`)."""
     load = colour_store.shape[1]
     synthesize = synthesized_sketches > 0
 
@@ -61,6 +62,8 @@ def pair_source(
         i = stream_index(len(rows), seed, k)
         sketch = crop(np.asarray(sketch_store[rows[i, 0]]), y, x, image_size, flip)
         colour = crop(np.asarray(colour_store[rows[i, 1]]), y, x, image_size, flip)
+        if outline:
+            sketch = outline_fills(sketch)
         if real_sketches and rng.uniform() < real_sketches:
             sketch = real_sketch(sketch, colour, rng)
         drawn = (sketch, colour)
@@ -118,6 +121,7 @@ def paired_training_data(
     hint_channels: int = 0,
     pipeline: str = "auto",
     real_sketches: float = 0.0,
+    outline_fills: bool = False,
 ) -> TrainData:
     """Aligned (sketch, colour) training batches, steps per epoch and held-out samples.
 
@@ -130,13 +134,15 @@ def paired_training_data(
     its colour crop (`sample_hints`) as extra channels, for a generator
     that takes hints. A `real_sketches` share of the artist's sketches is
     made to look like a real sketch first (`kac.sketch.real.real_sketch`:
-    pencil, gaps, double strokes, hatching, paper, blur, JPEG). `pipeline`
-    is as in `unpaired_training_data`.
+    pencil, gaps, double strokes, hatching, paper, blur, JPEG); with
+    `outline_fills` the artist's black fills become their outlines before
+    that. `pipeline` is as in `unpaired_training_data`.
     """
     size = load_size(image_size)
     colors = decode_folder(color_dir, size, max_pixels, cache)
     if str(sketch_dir) == SYNTHESIZE:
-        sketches, synthesized_sketches, real_sketches = colors, 1.0, 0.0  # no artist's lines to degrade
+        sketches, synthesized_sketches = colors, 1.0
+        real_sketches, outline_fills = 0.0, False  # no artist's lines to degrade
         names = list(range(len(colors.images)))
         rows = np.stack([names, names], axis=1)
     else:
@@ -146,7 +152,7 @@ def paired_training_data(
     train, held = split_held_out(len(rows), held_out, batch_size, seed, f"{color_dir} (pairs)")
     source = pair_source(
         sketches.images, colors.images, rows[train], image_size, seed + 1, augment, synthesized_sketches, hint_channels,
-        real_sketches,
+        real_sketches, outline_fills,
     )
     samples_x = center_crops(sketches.images, rows[held, 0], image_size)
     samples_y = center_crops(colors.images, rows[held, 1], image_size)

@@ -20,12 +20,13 @@ def folder_training_data(config) -> TrainData:
             d.sketches or SYNTHESIZE, d.colors, image_size=config.image_size, batch_size=config.batch_size,
             seed=config.seed, held_out=d.held_out, cache=d.cache, max_pixels=d.max_pixels,
             synthesized_sketches=d.synthesized_sketches, hint_channels=config.generator.hint_channels,
-            pipeline=d.pipeline, real_sketches=d.real_sketches,
+            pipeline=d.pipeline, real_sketches=d.real_sketches, outline_fills=d.outline_fills,
         )
     if config.generator.hint_channels:
         raise ValueError("a generator with hint channels trains on aligned pairs: set data.paired=True")
-    if d.real_sketches:
-        raise ValueError("data.real_sketches degrades the artist's line art of aligned pairs: set data.paired=True")
+    if d.real_sketches or d.outline_fills:
+        raise ValueError("data.real_sketches and data.outline_fills change the artist's line art of aligned pairs: "
+                         "set data.paired=True")
     return unpaired_training_data(
         d.sketches or SYNTHESIZE,
         d.colors,
