@@ -1,6 +1,7 @@
 """The two input paths (tf.data and NumPy threads) make the same batches, and
 training runs where TensorFlow is not installed."""
 
+import importlib.util
 import itertools
 import json
 import os
@@ -152,7 +153,7 @@ def _without_tensorflow(script: str, tmp_path) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif(not __import__("importlib.util").util.find_spec("jax"), reason="jax is not installed")
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
 def test_kac_train_runs_on_jax_without_tensorflow(tmp_path, colours):
     out = _without_tensorflow(
         f"""

@@ -6,6 +6,7 @@ side-by-side layout.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -52,18 +53,23 @@ def pair_source(
     (`sketch.real`, in the NumPy half: both input paths see the same); a `synthesized_sketches` share of
     the sketches is drawn from the colour crop instead; with `hint_channels`, hints sampled from the
     colour crop follow the sketch's channels. With `outline`, the artist's black fills are drawn as their
-    outlines first (`sketch.real.outline_fills`)."""
+    outlines first (`sketch.real.outline_fills`), once per picture, on the whole picture."""
     load = colour_store.shape[1]
     synthesize = synthesized_sketches > 0
+
+    @lru_cache(maxsize=None)  # the same for every crop of a picture: not worked out again each epoch
+    def outlined(row: int) -> np.ndarray:
+        return outline_fills(np.asarray(sketch_store[row]))
+
+    def artist_lines(row: int) -> np.ndarray:
+        return outlined(row) if outline else np.asarray(sketch_store[row])
 
     def draw(k):
         rng = element_generator(seed, k)
         y, x, flip = draw_crop(rng, load, image_size, augment)
         i = stream_index(len(rows), seed, k)
-        sketch = crop(np.asarray(sketch_store[rows[i, 0]]), y, x, image_size, flip)
+        sketch = crop(artist_lines(int(rows[i, 0])), y, x, image_size, flip)
         colour = crop(np.asarray(colour_store[rows[i, 1]]), y, x, image_size, flip)
-        if outline:
-            sketch = outline_fills(sketch)
         if real_sketches and rng.uniform() < real_sketches:
             sketch = real_sketch(sketch, colour, rng)
         drawn = (sketch, colour)
