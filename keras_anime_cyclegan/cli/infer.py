@@ -52,6 +52,20 @@ def add_parser(sub):
                 "written with a decimal point) or an RGBA PNG layer the size of the pictures (opaque pixels are hints)",
             )
             p.add_argument(
+                "--reference",
+                action="append",
+                metavar="PICTURE",
+                help="a coloured picture of the character(s) the sketches show; each region takes its colour "
+                "there (repeat for several characters; a page's own \"reference\" in the --hints file wins; "
+                "hints win over it)",
+            )
+            p.add_argument(
+                "--reference-lines",
+                action="append",
+                metavar="PICTURE",
+                help="the artist's line art of each --reference (same order and size), when there is one",
+            )
+            p.add_argument(
                 "--no-flat",
                 dest="flat",
                 action="store_false",
@@ -71,7 +85,8 @@ def add_parser(sub):
                 "--confidence",
                 action="store_true",
                 help="also write NAME.confidence.png (white where F gives the sketch back, darker where not) "
-                "and confidence.csv (one score per picture, 0-1)",
+                "and confidence.csv (one score per picture, 0-1); with --reference, NAME.match.png too "
+                "(each region's match confidence: white where the reference explains it, black where G's colour is used)",
             )
         p.set_defaults(run=run, direction=direction)
 
@@ -115,7 +130,8 @@ def run(args):
         inputs = _with_hints(inputs, hints)
     if args.direction == "colorize":
         results = translator.colorize_many(
-            inputs, return_exceptions=True, return_confidence=confidence, layers=bool(args.layers)
+            inputs, return_exceptions=True, return_confidence=confidence, layers=bool(args.layers),
+            reference=args.reference, reference_lines=args.reference_lines,
         )
     else:
         results = translator.translate_many(inputs, return_exceptions=True)
@@ -135,6 +151,8 @@ def run(args):
                 layers.save(dest.with_suffix("." + args.layers))
             if confidence:
                 result.confidence_map.save(dest.with_suffix(".confidence.png"))
+                if result.match_confidence is not None:
+                    result.match_confidence.save(dest.with_suffix(".match.png"))
                 scores.append((rel.as_posix(), result.confidence))
     if scores:
         with open(out_dir / "confidence.csv", "w") as f:
@@ -144,8 +162,8 @@ def run(args):
 
 
 def _with_hints(inputs: list[Path], hints: str) -> list:
-    """Each input as `Hinted` with its hints from a JSON file or one RGBA layer."""
-    from keras_anime_cyclegan.inference.hints import hints_for_page, read_hint_file
+    """Each input as `Hinted` with its hints (and its own references) from a JSON file, or one RGBA layer."""
+    from keras_anime_cyclegan.inference.hints import hints_for_page, read_hint_file, read_reference_table
     from keras_anime_cyclegan.inference.translator import Hinted
 
     path = Path(hints)
@@ -154,10 +172,14 @@ def _with_hints(inputs: list[Path], hints: str) -> list:
     if path.suffix.lower() != ".json":
         return [Hinted(src, path, str(path)) for src in inputs]
     table = read_hint_file(path)
+    references = read_reference_table(path)
     unknown = sorted(set(table) - {None} - {src.name for src in inputs})
     if unknown:
         raise ValueError(f"{path}: pages {', '.join(unknown)} are not among the inputs")
     return [
-        Hinted(src, hints_for_page(table, src), f"{path}" + (f" (page {src.name})" if src.name in table else ""))
+        Hinted(
+            src, hints_for_page(table, src), f"{path}" + (f" (page {src.name})" if src.name in table else ""),
+            reference=references.get(src.name, references.get(None)),
+        )
         for src in inputs
     ]

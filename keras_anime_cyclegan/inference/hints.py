@@ -184,26 +184,16 @@ def read_hint_file(path: str | Path) -> dict:
     """Hints from a JSON file, as {page name or None: hints}.
 
     The file holds either a list of `[x, y, colour]` hints for every page,
-    or an object `{"hints": [...], "pages": {"page1.png": [...], ...}}`:
-    "hints" for every page without its own entry in "pages". Entries are
-    checked for form here and against each picture's size when used.
+    or an object `{"hints": [...], "reference": ..., "pages": {...}}`:
+    "hints" for every page without its own entry in "pages"; a page's entry
+    is its list of hints, or an object `{"hints": [...], "reference": ...}`
+    (see `read_reference_table` for the references). Entries are checked
+    for form here and against each picture's size when used.
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such hint file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path}: not a JSON hint file ({e})") from None
-    if isinstance(data, list):
-        data = {"hints": data}
-    if not isinstance(data, dict) or set(data) - {"hints", "pages"}:
-        raise ValueError(f'{path}: expected a list of [x, y, colour] or an object with "hints" and/or "pages"')
-    pages = data.get("pages", {})
-    if not isinstance(pages, dict):
-        raise ValueError(f'{path}: "pages" must map picture file names to lists of hints')
-    table = {None: data.get("hints", [])}
-    table.update(pages)
+    shared, pages = _load_page_file(path)
+    table = {None: shared.get("hints", [])}
+    table.update({name: entry.get("hints", shared.get("hints", [])) for name, entry in pages.items()})
     for name, points in table.items():
         label = f"{path}" + (f" (page {name})" if name else "")
         if not isinstance(points, list):
@@ -213,6 +203,51 @@ def read_hint_file(path: str | Path) -> dict:
                 raise ValueError(f"{label}: hint {i}: {point!r} is not [x, y, colour]")
             parse_colour(point[2], f"{label}: hint {i}")
     return table
+
+
+def read_reference_table(path: str | Path) -> dict:
+    """Reference pictures from a hint file, as {page name or None: [paths]}
+    (relative paths are read from the file's folder): "reference" at the top
+    for every page, or in a page's own entry; a path or a list of them."""
+    path = Path(path)
+    shared, pages = _load_page_file(path)
+    table = {}
+    for name, entry in [(None, shared)] + list(pages.items()):
+        if "reference" not in entry:
+            continue
+        refs = entry["reference"]
+        refs = [refs] if isinstance(refs, str) else refs
+        label = f"{path}" + (f" (page {name})" if name else "")
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            raise ValueError(f'{label}: "reference" must be a picture path or a list of them')
+        table[name] = [path.parent / r for r in refs]
+    return table
+
+
+def _load_page_file(path: Path) -> tuple[dict, dict]:
+    """(the shared entry, {page: its entry}) of a hint file, each entry a dict with "hints" and/or "reference"."""
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such hint file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: not a JSON hint file ({e})") from None
+    if isinstance(data, list):
+        data = {"hints": data}
+    if not isinstance(data, dict) or set(data) - {"hints", "pages", "reference"}:
+        raise ValueError(f'{path}: expected a list of [x, y, colour] or an object with "hints", "reference" and/or "pages"')
+    pages = data.get("pages", {})
+    if not isinstance(pages, dict):
+        raise ValueError(f'{path}: "pages" must map picture file names to lists of hints')
+    entries = {}
+    for name, entry in pages.items():
+        if isinstance(entry, list):
+            entry = {"hints": entry}
+        if not isinstance(entry, dict) or set(entry) - {"hints", "reference"}:
+            raise ValueError(f'{path} (page {name}): expected a list of hints or an object with "hints" and/or "reference"')
+        entries[name] = entry
+    shared = {k: v for k, v in data.items() if k != "pages"}
+    return shared, entries
 
 
 def hints_for_page(table: dict, page: str | Path) -> list:

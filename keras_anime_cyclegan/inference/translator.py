@@ -24,9 +24,13 @@ from keras_anime_cyclegan.config import COLOUR_SIDE, INFERENCE_BATCH, PIXELS_PER
 from keras_anime_cyclegan.inference.hints import Hints, hint_channels, paint_hints
 from keras_anime_cyclegan.inference.io import ImageInput, read_image
 from keras_anime_cyclegan.inference.layers import Layers
+from keras_anime_cyclegan.inference.reference import ReferenceCache, References, confidence_map
 from keras_anime_cyclegan.inference.runners import Runner, open_runner
 from keras_anime_cyclegan.inference.tiling import TilePlan, padded_length, reflect_pad
 from keras_anime_cyclegan.paint import paint
+from keras_anime_cyclegan.paint.ink import find_ink
+from keras_anime_cyclegan.paint.reference import reference_palette
+from keras_anime_cyclegan.paint.regions import find_regions
 from keras_anime_cyclegan.paint.composite import line_layer, shading_layer
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
@@ -38,7 +42,8 @@ class Hinted:
     `hints` is anything `colorize(hints=...)` takes; `source` names them in
     error messages (a hint file, for example); `flat` overrides the
     Colorizer's `flat` for this picture (None: the Colorizer's); `layers`
-    asks for `inference.layers.Layers` instead of one picture.
+    asks for `inference.layers.Layers` instead of one picture;
+    `reference` (and `reference_lines`) are what `colorize(reference=...)` takes.
     """
 
     image: ImageInput
@@ -46,6 +51,9 @@ class Hinted:
     source: str = "hints"
     flat: Optional[bool] = None
     layers: bool = False
+    reference: References = None
+    reference_lines: References = None
+    match_confidence: bool = False  # set by `colorize_many(return_confidence=True)`
 
 
 @dataclass
@@ -57,6 +65,7 @@ class _Job:
     patches: list[np.ndarray]  # float32 model inputs
     assemble: Callable[[list[np.ndarray]], np.ndarray]  # model outputs -> uint8 (h, w, 3)
     stats_from: Optional[np.ndarray] = None  # a thumbnail giving the tiles' normalisation statistics
+    references: Optional[list] = None  # prepared reference pictures (`paint.reference.Reference`), for `_finish`
     picture: Optional[np.ndarray] = None  # the uint8 RGB input as read, for `_finish`
     hinted: Optional[Hinted] = None  # its hints, for `_finish`
     model_size: tuple[int, int] = (0, 0)  # (width, height) of the picture as the model saw it
@@ -162,9 +171,13 @@ class ImageTranslator:
             out = self._finish(job.assemble([next(outputs) for _ in job.patches]), job)
             if job.alpha is not None:
                 alpha = Image.fromarray(job.alpha)
-                for picture in (out.image, out.flats) if isinstance(out, Layers) else (out,):
+                for picture in self._pictures(out):
                     picture.putalpha(alpha)
             yield out
+
+    def _pictures(self, out) -> tuple:
+        """The pictures in a result that take the input's alpha back."""
+        return (out.image, out.flats) if isinstance(out, Layers) else (out,)
 
     def _finish(self, rgb: np.ndarray, job: _Job) -> Image.Image:
         """The result at the input's size from the model's (uint8 (h, w, 3) at
@@ -181,9 +194,12 @@ class ImageTranslator:
             rgb = _fit_within(rgb, self.max_side, self.max_side)
         if hinted.hints is not None and not self.runner.hint_channels:
             raise ValueError(f"{self.runner.source}: this model takes no colour hints")
+        references = self._references(hinted)
         if self.runner.fixed_size:
             patches, undo, model_size = self._letterbox(rgb, hinted, size)
-            return _Job(size, alpha, patches, undo, picture=picture, hinted=hinted, model_size=model_size)
+            return _Job(
+                size, alpha, patches, undo, picture=picture, hinted=hinted, model_size=model_size, references=references
+            )
         hints = None
         if hinted.hints is not None:
             hints = hint_channels(hinted.hints, size, (rgb.shape[1], rgb.shape[0]), hinted.source)
@@ -193,7 +209,7 @@ class ImageTranslator:
         plan = TilePlan.make(h, w, m, self.max_pixels, self.tile_size, self.tile_overlap)
         job = _Job(
             size, alpha, plan.cut(x), lambda outs: to_uint8(plan.blend(outs)), picture=picture, hinted=hinted,
-            model_size=(w, h),
+            model_size=(w, h), references=references,
         )
         if len(plan.starts) > 1 and self.runner.shares_stats:
             side = math.sqrt(self.max_pixels / (h * w))
@@ -206,6 +222,14 @@ class ImageTranslator:
                 thumb = np.concatenate([thumb, _area_resize(hints, tw, th)], axis=-1)
             job.stats_from = reflect_pad(thumb, padded_length(th, m), padded_length(tw, m))
         return job
+
+    def _references(self, hinted: Hinted) -> Optional[list]:
+        """A picture's reference pictures, prepared (None: it has none)."""
+        if hinted.reference is None:
+            if hinted.reference_lines is not None:
+                raise ValueError("reference_lines without a reference picture")
+            return None
+        raise ValueError(f"{self.runner.source}: reference pictures colour sketches (use a Colorizer)")
 
     def _letterbox(self, rgb: np.ndarray, hinted: Hinted, size: tuple[int, int]):
         """A fixed-size model's input: resized keeping the aspect ratio, then
@@ -277,11 +301,16 @@ class Colorized:
             the sketch back exactly).
         confidence_map: PIL "L" picture of the same size, 255 where the
             sketch comes back unchanged, darker where it does not.
+        match_confidence: with a reference picture, PIL "L" of the same
+            size: each region's match confidence (255: every sample of the
+            region saw one colour of the reference; 0: the reference does
+            not explain it, so G's colour is there); None without one.
     """
 
     image: Image.Image
     confidence: float
     confidence_map: Image.Image
+    match_confidence: Optional[Image.Image] = None
 
     def save(self, path, *args, **kwargs):
         """Saves the coloured picture (as `PIL.Image.save`)."""
@@ -297,6 +326,7 @@ class Colorizer(ImageTranslator):
     >>> colorizer.colorize("sketch.png").save("colour.png")
     >>> colorizer.colorize("sketch.png", hints=[(120, 80, "#d94a6a"), (0.5, 0.9, "#2b4c9b")])
     >>> result = colorizer.colorize("sketch.png", return_confidence=True)   # .image, .confidence, .confidence_map
+    >>> colorizer.colorize("page12.png", reference="hero_coloured.png")      # the colours of another picture
 
     Args:
         flat: bool; True (the default) gives flat colours: each region the
@@ -328,6 +358,17 @@ class Colorizer(ImageTranslator):
         super().__init__(runner, max_side, *args, **options)
         self.flat = flat
         self._line_extractor = line_extractor
+        self._reference_cache = ReferenceCache()
+
+    def _references(self, hinted: Hinted) -> Optional[list]:
+        if hinted.reference is None:
+            return super()._references(hinted)
+        if hinted.flat is False or (hinted.flat is None and not self.flat):
+            raise ValueError("a reference picture colours the flat colours; it cannot be used with flat=False")
+        return self._reference_cache.get(hinted.reference, hinted.reference_lines) or None
+
+    def _pictures(self, out) -> tuple:
+        return super()._pictures(out.result if isinstance(out, _Matched) else out)
 
     def _finish(self, rgb: np.ndarray, job: _Job):
         flat = self.flat if job.hinted.flat is None else job.hinted.flat
@@ -335,19 +376,29 @@ class Colorizer(ImageTranslator):
             return super()._finish(rgb, job)
         # Regions, lines and hints at the picture's own size; colours from G at its size.
         hints = paint_hints(job.hinted.hints, job.size, job.model_size, job.hinted.source)
-        painting = paint(job.picture, rgb, hints, keep_flats=job.hinted.layers)
+        ink = find_ink(job.picture)
+        regions = find_regions(ink.mask)
+        sources, match = [], None
+        if job.references:
+            palette, confidence = reference_palette(regions, ink, job.references)
+            sources.append(palette)
+            if job.hinted.match_confidence:
+                match = confidence_map(regions.labels, confidence)
+        painting = paint(job.picture, rgb, hints, sources=sources, regions=regions, ink=ink, keep_flats=job.hinted.layers)
+        del regions, ink
         if not job.hinted.layers:
             image = painting.image
             del painting  # its regions, before PIL copies the picture
-            return Image.fromarray(image)
+            return _matched(Image.fromarray(image), match, job)
         image = Image.fromarray(painting.image)
         g = np.asarray(super()._finish(rgb, job))
-        return Layers(
+        layers = Layers(
             image,
             Image.fromarray(painting.flats),
             Image.fromarray(line_layer(job.picture, painting.ink.paper), "RGBA"),
             Image.fromarray(shading_layer(g, painting.flats)),
         )
+        return _matched(layers, match, job)
 
     @property
     def line_extractor(self) -> "LineExtractor":
@@ -378,6 +429,8 @@ class Colorizer(ImageTranslator):
         flat: Optional[bool] = None,
         return_confidence: bool = False,
         layers: bool = False,
+        reference: References = None,
+        reference_lines: References = None,
     ):
         """The coloured picture, the same size (and alpha) as `image`.
 
@@ -394,10 +447,22 @@ class Colorizer(ImageTranslator):
                 transparency, G's shading; `.save("x.ora")`, `.psd` or
                 `.png`) instead of one picture.
             return_confidence: also run F on the result and return a
-                `Colorized` (picture, score, map) instead of the picture.
+                `Colorized` (picture, score, map; with a reference, each
+                region's match confidence too) instead of the picture.
+            reference: a coloured picture of the character(s) the sketch
+                shows (a path, PIL image or uint8 array; a list for several
+                characters): each region takes the colour it has there,
+                found by placing the reference over the sketch (mirrored,
+                turned up to 15 degrees, scaled, shifted: see
+                `paint.reference`). Hints win over it; what it cannot
+                explain keeps G's colours; the background stays paper.
+            reference_lines: the artist's line art of each reference (the
+                same size as it), when there is one; else its lines are
+                found from its colours.
         """
         (result,) = self.colorize_many(
-            [image], hints=hints, flat=flat, return_confidence=return_confidence, layers=layers
+            [image], hints=hints, flat=flat, return_confidence=return_confidence, layers=layers,
+            reference=reference, reference_lines=reference_lines,
         )
         return result
 
@@ -409,42 +474,71 @@ class Colorizer(ImageTranslator):
         return_confidence: bool = False,
         flat: Optional[bool] = None,
         layers: bool = False,
+        reference: References = None,
+        reference_lines: References = None,
     ) -> Iterator:
         """`colorize` over many pictures, in batches; see `translate_many`.
 
-        `hints`, `flat` and `layers` apply to every picture (None: no hints,
-        and the Colorizer's `flat`); give a picture its own by passing it as
-        `Hinted(image, hints, flat=..., layers=...)`, whose values win.
+        `hints`, `flat`, `layers` and `reference` apply to every picture
+        (None: no hints, the Colorizer's `flat`, no reference); give a
+        picture its own by passing it as `Hinted(image, hints, flat=...,
+        layers=..., reference=...)`, whose values win. A reference shared
+        by many pages is prepared once.
         """
-        if hints is not None or flat is not None or layers:
-            images = (_with_defaults(im, hints, flat, layers) for im in images)
+        defaults = dict(hints=hints, flat=flat, layers=layers, reference=reference, reference_lines=reference_lines)
+        images = (_with_defaults(im, **defaults, match_confidence=return_confidence) for im in images)
         if not return_confidence:
             yield from self.translate_many(images, return_exceptions)
             return
         images = list(images)
-        coloured = list(self.translate_many(images, return_exceptions=True))
+        coloured = []
+        matches = []
+        for c in self.translate_many(images, return_exceptions=True):
+            matches.append(c.match if isinstance(c, _Matched) else None)
+            coloured.append(c.result if isinstance(c, _Matched) else c)
         ok = [c for c in coloured if not isinstance(c, Exception)]
         pictures = [c.image if isinstance(c, Layers) else c for c in ok]
         back = iter(self.line_extractor.extract_many([p.convert("RGB") for p in pictures]))
-        for image, result in zip(images, coloured):
+        for image, result, match in zip(images, coloured, matches):
             if isinstance(result, Exception):
                 if not return_exceptions:
                     raise result
                 yield result
                 continue
-            sketch = read_image(image.image if isinstance(image, Hinted) else image)[0]
-            yield cycle_confidence(sketch, np.asarray(next(back).convert("RGB")), result)
+            sketch = read_image(image.image)[0]
+            scored = cycle_confidence(sketch, np.asarray(next(back).convert("RGB")), result)
+            scored.match_confidence = match
+            yield scored
 
 
-def _with_defaults(image, hints: Hints, flat: Optional[bool], layers: bool = False) -> Hinted:
-    """`image` as `Hinted`, its own hints, `flat` and `layers` kept where it has them."""
+@dataclass
+class _Matched:
+    """A result with its regions' match confidence (inside `colorize_many` only)."""
+
+    result: object
+    match: Optional[Image.Image]
+
+
+def _matched(result, match: Optional[Image.Image], job: _Job):
+    return _Matched(result, match) if job.hinted.match_confidence else result
+
+
+def _with_defaults(
+    image, hints: Hints = None, flat: Optional[bool] = None, layers: bool = False, reference: References = None,
+    reference_lines: References = None, match_confidence: bool = False,
+) -> Hinted:
+    """`image` as `Hinted`, its own hints, `flat`, `layers` and reference kept where it has them."""
     if not isinstance(image, Hinted):
-        return Hinted(image, hints, flat=flat, layers=layers)
+        image = Hinted(image)
+    own_reference = image.reference is not None
     return dataclasses.replace(
         image,
         hints=hints if image.hints is None else image.hints,
         flat=flat if image.flat is None else image.flat,
         layers=image.layers or layers,
+        reference=image.reference if own_reference else reference,
+        reference_lines=image.reference_lines if own_reference else reference_lines,
+        match_confidence=match_confidence,
     )
 
 
