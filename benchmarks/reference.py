@@ -51,37 +51,19 @@ from PIL import Image
 from scipy import ndimage, optimize
 
 from regions import true_regions  # noqa: E402  (benchmarks/regions.py)
-from report import emit  # noqa: E402  (benchmarks/report.py)
+from report import cpu_model, emit  # noqa: E402  (benchmarks/report.py)
 
 from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.paint import reference as RF
 from keras_anime_cyclegan.paint.colours import Palette, model_colours
 from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import find_regions
+from keras_anime_cyclegan.utils.images import reframe
 from keras_anime_cyclegan.utils.metrics import ciede2000, rgb_to_lab
 
 METHODS = ["no_reference", "palette_snap", "region_features", "region_features_assigned", "reference", "ceiling"]
 RIGHT = 10.0  # CIEDE2000: a region or pixel within this of its true colour is right
 MIN_REGION = 5e-4
-
-
-def reframe(picture: np.ndarray, params, order: int) -> np.ndarray:
-    """`picture` mirrored, scaled, turned about the centre and shifted (white where nothing falls)."""
-    mirrored, scale, turn, shift = params
-    h, w = picture.shape[:2]
-    a = np.deg2rad(turn)
-    rot = scale * np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
-    if mirrored:
-        rot = rot @ np.diag([-1.0, 1.0])
-    inv = np.linalg.inv(rot)
-    centre = np.array([w / 2, h / 2])
-    matrix = inv[::-1, ::-1]  # (row, col)
-    offset = (centre - inv @ (centre + shift))[::-1]
-    out = [
-        ndimage.affine_transform(picture[..., c].astype(np.float32), matrix, offset=offset, order=order, cval=255)
-        for c in range(3)
-    ]
-    return np.clip(np.round(np.stack(out, axis=-1)), 0, 255).astype(np.uint8)
 
 
 def draw_reframing(rng, side: int):
@@ -207,8 +189,8 @@ def main():
         colour = np.asarray(Image.open(Path(args.pairs) / "colors" / name).convert("RGB"))
         lines = np.asarray(Image.open(Path(args.pairs) / "lines" / name).convert("RGB"))
         params = draw_reframing(np.random.default_rng([args.seed, k]), colour.shape[1])
-        sketch = reframe(lines, params, order=1)
-        truth_colour = reframe(colour, params, order=0)
+        sketch = reframe(lines, *params, order=1)
+        truth_colour = reframe(colour, *params, order=0)
         true_lines = sketch.min(axis=-1) < 128
         truth = true_regions(truth_colour, sketch)
         ink = find_ink(sketch)
@@ -216,9 +198,9 @@ def main():
         coloured = np.asarray(g.colorize(sketch))
         start = time.perf_counter()
         ref = RF.prepare_reference(colour)
-        alignment = RF.align(ref, ink.mask)
-        palette, _ = RF.reference_palette(regions, ink, [ref], alignments=[alignment])
+        palette, _ = RF.reference_palette(regions, ink, [ref])
         seconds.append(time.perf_counter() - start)
+        alignment = RF.align(ref, ink.mask)  # the whole page's placement, for the figures below
         scores.append(alignment.score)
         found += int(alignment.mirrored == params[0] and abs(alignment.turn - params[2]) < 3
                      and abs(alignment.scale - params[1]) < 0.05 * params[1])
@@ -238,6 +220,7 @@ def main():
     table = {m: {key: float(np.nanmean([r[key] for r in rs])) for key in keys} for m, rs in rows.items()}
     emit(
         {
+            "cpu": cpu_model(),
             "pairs": len(names),
             "reframing": "mirrored half the time, scale 0.6-1.0, shift up to 20% of the side, turn up to 15 degrees",
             "methods": table,

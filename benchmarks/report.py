@@ -19,3 +19,19 @@ def train_step_gflop(generator_gflops: float, discriminator_gflops: float, batch
     forward: ~3 x (6 generator + 6 discriminator passes).
     """
     return 3 * (6 * generator_gflops + 6 * discriminator_gflops) * batch
+
+
+def cpu_model() -> str:
+    """The CPU's model name (as `lscpu` shows it), and how many cores this process may use."""
+    import os
+    import platform
+
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name}, {len(os.sched_getaffinity(0))} cores"

@@ -132,7 +132,7 @@ def test_hint_file_schema(tmp_path):
     for bad, message in [
         ('{"hints": [[1, 2, "nocolour"]]}', r"hints.json: hint 1: 'nocolour' is not a colour"),
         ('{"pages": {"p.png": [[1, 2]]}}', r"hints.json \(page p.png\): hint 1: \[1, 2\] is not \[x, y, colour\]"),
-        ('{"hint": []}', r'hints.json: expected a list of \[x, y, colour\] or an object with "hints" and/or "pages"'),
+        ('{"hint": []}', r'hints.json: expected a list of \[x, y, colour\] or an object with "hints", "reference" and/or "pages"'),
         ("[[1, 2, ", r"hints.json: not a JSON hint file"),
     ]:
         path.write_text(bad)

@@ -26,8 +26,10 @@ Three steps, each cheap on 2 cores:
    reference, or on two of its colours, has little, and below
    `MIN_CONFIDENCE` the region is left to the next source (G's colours).
 
-With several references (several characters on one page), each is placed
-on its own and each region takes the most confident answer. The sketch's
+A page with several separate figures (two characters, or one drawn twice)
+places a reference on each figure on its own, the reference that fits it
+best (`_figures`); with one figure, every reference is placed over the
+whole page and each region takes the most confident answer. The sketch's
 background is never coloured from a reference: it stays paper.
 """
 
@@ -60,6 +62,8 @@ EDGE_STEP = 32  # a colour change of this much (0-255, any channel) between neig
 AGREE = 32  # a vote within this (0-255, any channel) of the winning colour agrees with it
 SEEN = 0.5  # a region whose paper sees the reference's figure over less than this share is less sure, in proportion
 MIN_CONFIDENCE = 0.4  # a region whose winning colour has a smaller share of its samples is left to G
+FIGURE_SHARE = 0.1  # a separate figure on the page holds at least this share of the largest one's area
+FIGURE_MARGIN = 0.02  # of the longer side: a figure's window reaches this far beyond it
 SAMPLES = 1_000_000  # at most this many of the sketch's pixels vote (a huge picture is sampled on a grid)
 
 
@@ -87,7 +91,8 @@ class Alignment:
 
     Attributes:
         matrix: float64 (2, 3), sketch pixel (x, y, 1) -> reference pixel (x, y) in `Reference.colours`.
-        mirrored, turn (degrees), scale (reference -> sketch, at the fine level): the placement.
+        mirrored, turn (degrees, clockwise on screen), scale (one pixel of
+            `Reference.colours` is this many of the sketch's): the placement.
         score: share of edge points (both ways) within 2 fine-level pixels of the other side's (0-1).
     """
 
@@ -178,7 +183,7 @@ def align(reference: Reference, ink: np.ndarray) -> Alignment:
     from_fine = np.diag([f_ref, f_ref, 1.0])
     from_fine[:2, 2] = 0.5 * f_ref - 0.5
     matrix = (from_fine @ inverse @ to_fine)[:2]
-    return Alignment(matrix, mirrored, float(turn), float(scale), score)
+    return Alignment(matrix, mirrored, float(turn), float(scale * f_ink / f_ref), score)
 
 
 def reference_palette(
@@ -192,10 +197,23 @@ def reference_palette(
     n = regions.count
     palette = Palette.empty(n)
     confidence = np.zeros(n + 1, np.float32)
-    if alignments is None:
-        alignments = [align(reference, ink.mask) for reference in references]
-    for reference, alignment in zip(references, alignments):
-        colours, conf = _vote(regions, ink, reference, alignment)
+    if alignments is not None:
+        placements = [(reference, alignment, None) for reference, alignment in zip(references, alignments)]
+    else:
+        placements = []
+        figures = _figures(regions)
+        for window in figures:
+            found = [(r, align(r, ink.mask if window is None else ink.mask[window])) for r in references]
+            if window is None:
+                placements += [(r, a, None) for r, a in found]
+                continue
+            reference, alignment = max(found, key=lambda ra: ra[1].score)  # the character drawn here
+            shift = np.eye(3)
+            shift[:2, 2] = -window[1].start, -window[0].start
+            alignment.matrix = (np.vstack([alignment.matrix, [0, 0, 1]]) @ shift)[:2]
+            placements.append((reference, alignment, window))
+    for reference, alignment, window in placements:
+        colours, conf = _vote(regions, ink, reference, alignment, window)
         better = conf > confidence
         palette.colours[better] = colours[better]
         confidence[better] = conf[better]
@@ -204,14 +222,43 @@ def reference_palette(
     return palette, confidence
 
 
-def _vote(regions: Regions, ink: Ink, reference: Reference, alignment: Alignment):
-    """Each region's winning reference colour and its share of the region's samples."""
+def _figures(regions: Regions) -> list:
+    """The figures on the page, as windows (row and column slices), each to
+    be placed on its own: the 8-connected parts of everything that is not
+    background holding at least `FIGURE_SHARE` of the largest part's area.
+    One figure: [None] (the whole page)."""
+    figure, f = _block_any(~regions.background[regions.labels], 2 * COARSE_SIDE)
+    parts, count = ndimage.label(figure, structure=np.ones((3, 3), bool))
+    if count < 2:
+        return [None]
+    sizes = np.bincount(parts.ravel())[1:]
+    keep = np.flatnonzero(sizes >= FIGURE_SHARE * sizes.max()) + 1
+    if keep.size < 2:
+        return [None]
+    h, w = regions.labels.shape
+    margin = max(1, int(FIGURE_MARGIN * max(figure.shape)))
+    windows = []
+    for i, (rows, cols) in enumerate(ndimage.find_objects(parts), 1):
+        if i in keep:
+            windows.append((
+                slice(max(rows.start - margin, 0) * f, min((rows.stop + margin) * f, h)),
+                slice(max(cols.start - margin, 0) * f, min((cols.stop + margin) * f, w)),
+            ))
+    return windows
+
+
+def _vote(regions: Regions, ink: Ink, reference: Reference, alignment: Alignment, window=None):
+    """Each region's winning reference colour and its share of the region's
+    samples (those in `window` only, when one is given)."""
     h, w = regions.labels.shape
     stride = max(1, int(np.ceil(np.sqrt(h * w / SAMPLES))))
     rows, cols = np.arange(stride // 2, h, stride), np.arange(stride // 2, w, stride)
     labels = regions.labels[np.ix_(rows, cols)]
     near_ink = ndimage.binary_dilation(ink.mask[np.ix_(rows, cols)], iterations=1)
     take = ~near_ink & ~regions.background[labels]
+    if window is not None:
+        take &= ((rows >= window[0].start) & (rows < window[0].stop))[:, None]
+        take &= ((cols >= window[1].start) & (cols < window[1].stop))[None, :]
     ys, xs = np.nonzero(take)
     labels = labels[ys, xs]
     m = alignment.matrix

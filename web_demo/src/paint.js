@@ -9,6 +9,8 @@
 // (paint/composite.py). Single-precision steps use Math.fround where Python
 // computes in float32.
 
+import { referencePalette } from "./reference.js";
+
 const f32 = Math.fround;
 const PAPER_BLOCK = 32;
 const NOISE_FLOOR = 31;
@@ -495,8 +497,11 @@ function hintColours(regions, ink, width, height, hints) {
 
 // sketch: RGBA bytes of width x height; coloured: the model's RGBA result
 // (cw x ch) or null; hints: [{x, y, radius, colour: [r, g, b]}] in the
-// sketch's pixels. Returns the painted RGBA bytes (alpha 255).
-export function paint(sketch, width, height, coloured, cw, ch, hints = []) {
+// sketch's pixels; references: prepared reference pictures
+// (reference.js prepareReference), asked after the hints and before the
+// model. Returns the painted RGBA bytes (alpha 255), the flats, the paper
+// and, with references, each pixel's region match confidence (0-255).
+export function paint(sketch, width, height, coloured, cw, ch, hints = [], references = []) {
   const n = width * height;
   const ink = findInk(sketch, width, height);
   const regions = findRegions(ink.mask, width, height);
@@ -505,9 +510,18 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = []) {
   for (let r = 0; r <= count; r++) for (let c = 0; c < 3; c++) table[3 * r + c] = ink.paper[c];
   const model = coloured ? modelColours(regions, ink, width, height, coloured, cw, ch) : null;
   const hinted = hintColours(regions, ink, width, height, hints);
+  const ref = references.length ? referencePalette(regions, ink.mask, width, height, references) : null;
   for (let r = 1; r <= count; r++) {
-    const source = hinted.known[r] ? hinted.colours : model && !background[r] ? model : null;
+    let source = null;
+    if (hinted.known[r]) source = hinted.colours;
+    else if (ref && ref.known[r]) source = ref.colours;
+    else if (model && !background[r]) source = model;
     if (source) for (let c = 0; c < 3; c++) table[3 * r + c] = source[3 * r + c];
+  }
+  let match = null;
+  if (ref) {
+    match = new Uint8Array(n);
+    for (let i = 0; i < n; i++) match[i] = Math.round(Math.min(Math.max(ref.confidence[labels[i]], 0), 1) * 255);
   }
   const flat = new Uint8Array(3 * n);
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) flat[3 * i + c] = Math.round(table[3 * labels[i] + c]);
@@ -521,7 +535,7 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = []) {
     }
     out[4 * i + 3] = 255;
   }
-  return { image: out, flats: flat, paper: ink.paper };
+  return { image: out, flats: flat, paper: ink.paper, match };
 }
 
 // The layers a colourist keeps (paint/composite.py): the flats (RGBA), the
