@@ -35,7 +35,12 @@ from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.inference.hints import hint_channels
 from keras_anime_cyclegan.models.factory import build_generator
 from keras_anime_cyclegan.artifacts.generators import LoadedGenerator, load_generator, weights_sha256
-from keras_anime_cyclegan.utils.images import to_float, to_uint8
+from keras_anime_cyclegan.utils.images import reframe, to_float, to_uint8
+from keras_anime_cyclegan.paint.ink import find_ink
+from keras_anime_cyclegan.paint.reference import prepare_reference, reference_palette
+from keras_anime_cyclegan.paint.regions import find_regions
+
+from test_reference import SKIN, character
 
 pytestmark = pytest.mark.slow  # builds the site and drives Chromium
 
@@ -62,6 +67,9 @@ CASES = {
     # the same dot tapped with a finger on a phone
     "shipped_phone": dict(direction="colorize", size=(256, 256), seed=0, shipped=True, phone=True, page_size="256",
                           hint={"x": 0.5, "y": 0.3, "colour": "#14c828"}),
+    # a 512x512 sketch of a character, mirrored and turned; then its
+    # coloured picture chosen as the reference
+    "reference": dict(direction="colorize", size=(512, 512), seed=0, reference=True, page_size="256"),
 }
 PARITY_LIMIT = 2.0  # mean absolute difference in 0..255 levels (2/255 of the range), float32 weights
 UINT8_LIMIT = 2.0  # uint8-quantised weights: measured 0.54, held to the same bound
@@ -73,6 +81,8 @@ def _require(condition: bool, what: str) -> None:
 
 
 def _picture(case: dict) -> np.ndarray:
+    if case.get("reference"):
+        return reframe(character(512, fill=False), True, 0.8, 9, (20, -10))
     if case.get("shipped"):
         (line,) = [l for l, _ in pretrained.sample_pairs() if l.name.startswith("people__alien")]
         return read_image(line)[0]
@@ -124,10 +134,13 @@ def browser_run(tmp_path_factory):
     for name, case in CASES.items():
         path = root / f"{name}.png"
         Image.fromarray(_picture(case)).save(path)
+        if case.get("reference"):
+            Image.fromarray(character(512)).save(root / f"{name}-reference.png")
         plan_cases.append({"name": name, "file": str(path), "direction": case["direction"],
                            "size": case.get("page_size", "original"), "backend": case.get("backend"),
                            "offline": case.get("offline", False), "phone": case.get("phone", False),
                            "hint": case.get("hint"), "flat": case.get("flat", True), "layers": case.get("layers", False),
+                           "reference": str(root / f"{name}-reference.png") if case.get("reference") else None,
                            "models": f"models-{case['quantize']}/" if "quantize" in case
                            else "models-shipped/" if case.get("shipped") else None})
     not_image = root / "notes.txt"
@@ -260,6 +273,33 @@ def test_flat_colours_come_back_at_the_picture_s_own_size(browser_run):
     assert diff.mean() <= 2 * PARITY_LIMIT
     background = painted.regions.background[painted.regions.labels]
     np.testing.assert_array_equal(page[background], picture[background])  # paper stays paper, lines as drawn
+
+
+def test_a_reference_picture_colours_the_sketch_in_the_page(browser_run):
+    """A reference chosen beside the sketch: the page places it and paints
+    its colours as `paint.reference` does (the model sees 256 px; the
+    regions, the reference's placement and the result are the sketch's own 512)."""
+    case, spec = browser_run["cases"]["reference"], CASES["reference"]
+    assert case["referenceTools"], "the reference picker is hidden"
+    picture = _picture(spec)
+    before = _page_output(case)
+    after = np.fromfile(case["referenceRgbaFile"], np.uint8).reshape(case["height"], case["width"], 4)[..., :3]
+    small = np.asarray(Image.fromarray(picture).resize((256, 256), Image.LANCZOS))
+    g = _keras_reference(browser_run["models"]["colorize"], small, 2**TINY.levels)
+    ink = find_ink(picture)
+    regions = find_regions(ink.mask)
+    palette, _ = reference_palette(regions, ink, [prepare_reference(character(512))])
+    expected = paint(picture, g, sources=[palette], regions=regions, ink=ink).image
+    diff = np.abs(after.astype(np.int16) - expected.astype(np.int16))
+    print(f"reference in the page: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255; "
+          f"page {case['timing']} -> {case['referenceTiming']}")
+    # The reference's regions are painted exactly (the same placement and
+    # vote: test_paint_js checks them equal); only G's regions carry the
+    # browser's resize difference, as in test_flat_colours_come_back_at_the_picture_s_own_size.
+    assert diff.mean() <= 2 * PARITY_LIMIT
+    face = regions.labels == regions.labels[257, 274]  # below the eyes: (256, 270) of the drawing, reframed
+    assert np.abs(np.median(after[face & ~ink.mask], axis=0) - SKIN).max() <= 1
+    assert np.abs(np.median(before[face & ~ink.mask], axis=0) - SKIN).max() > 10  # G alone does not know it
 
 
 def test_the_page_s_layered_file_recomposes_its_result(browser_run):

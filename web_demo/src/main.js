@@ -7,6 +7,7 @@
 // ?flat=0 (G's own colours instead of flat colours; paint.js).
 import { strToU8, zipSync } from "fflate";
 import { fitToModel, hintSquare } from "./geometry.js";
+import { REFERENCE_SIDE } from "./reference.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -23,6 +24,8 @@ const state = {
   failedBackends: [], // tried before the one in use, and unusable or too slow here
   hints: [], // colour dots: {x, y} fractions of the picture's size, colour "#rrggbb"
   layersOf: null, // the run whose layers the worker keeps (flat colours only)
+  reference: null, // {pixels (RGBA), width, height, name, id}: a coloured picture of the same character
+  referenceId: 0,
 };
 
 if (params.get("flat") === "0") $("flat").checked = false;
@@ -79,6 +82,9 @@ const hintsEnabled = () => state.direction === "colorize" && Boolean(state.metad
 function updateHintTools() {
   const on = hintsEnabled();
   $("hint-tools").hidden = !on;
+  $("reference-tools").hidden = state.direction !== "colorize";
+  $("reference-clear").disabled = !state.reference;
+  $("reference-name").textContent = state.reference ? `${state.reference.name} (${state.reference.width}x${state.reference.height})` : "";
   $("flat-setting").hidden = state.direction !== "colorize";
   $("hints").hidden = !on;
   for (const id of ["hint-undo", "hint-clear", "hint-download"]) $(id).disabled = !state.hints.length;
@@ -122,6 +128,51 @@ $("hint-undo").addEventListener("click", () => setHints(state.hints.slice(0, -1)
 $("hint-clear").addEventListener("click", () => setHints([]));
 
 const rgbOf = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+
+// ---- a reference picture: its colours for the regions it explains ----------
+
+// The reference is read at most REFERENCE_SIDE on its longer side (as
+// paint/reference.py reads it), its transparency kept.
+async function openReference(file) {
+  clearError();
+  if (!file) return;
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none", imageOrientation: "from-image" });
+  } catch (e) {
+    showError(`"${file.name}" could not be read as a reference picture; choose a PNG, JPEG, WebP, GIF or BMP.`);
+    return;
+  }
+  const scale = Math.min(1, REFERENCE_SIDE / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * scale));
+  const height = Math.max(1, Math.round(bitmap.height * scale));
+  if (Math.min(bitmap.width, bitmap.height) < 8) {
+    bitmap.close();
+    showError(`"${file.name}": a reference picture needs at least 8x8 pixels; it has ${bitmap.width}x${bitmap.height}.`);
+    return;
+  }
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(bitmap, 0, 0, width, height);
+  bitmap.close();
+  state.reference = { pixels: ctx.getImageData(0, 0, width, height).data.buffer, width, height, name: file.name, id: ++state.referenceId };
+  updateHintTools();
+  if (state.picture && state.ready && state.direction === "colorize") run();
+}
+
+$("reference").addEventListener("change", (e) => openReference(e.target.files[0]));
+$("reference-drop").addEventListener("drop", (e) => {
+  e.preventDefault();
+  e.stopPropagation(); // not the sketch's drop
+  drop.classList.remove("over");
+  openReference(e.dataTransfer.files[0]);
+});
+$("reference-clear").addEventListener("click", () => {
+  state.reference = null;
+  $("reference").value = "";
+  updateHintTools();
+  if (state.picture && state.ready) run();
+});
 
 // The hints as an RGBA layer the picture's size: each dot the square the
 // model saw, scaled back up, opaque; the rest transparent.
@@ -304,6 +355,11 @@ async function run() {
       const hints = hintsEnabled() ? state.hints.map((h) => [h.x, h.y, ...rgbOf(h.colour)]) : [];
       const message = { type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels, hints, flat };
       const transfer = [pixels];
+      if (flat && state.reference) {
+        const { pixels: refPixels, width: rw, height: rh, id: refId } = state.reference;
+        message.reference = { pixels: refPixels.slice(0), width: rw, height: rh, id: refId };
+        transfer.push(message.reference.pixels);
+      }
       if (full) {
         Object.assign(message, { sketch: full.pixels, sketchWidth: full.width, sketchHeight: full.height });
         transfer.push(full.pixels);

@@ -14,6 +14,7 @@ import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { layers, paint } from "./paint.js";
+import { prepareReference } from "./reference.js";
 import { hintSquare } from "./geometry.js";
 
 // The order "auto" tries: fastest first, the CPU always works.
@@ -107,7 +108,17 @@ function hintPlanes(hints, width, height, radius) {
   return planes;
 }
 
-async function translate({ id, direction, width, height, pixels, hints, flat, sketch, sketchWidth, sketchHeight }) {
+// The prepared reference picture, kept while the page uses the same one.
+let preparedReference = null; // {id, reference}
+function referenceOf(message) {
+  if (!message) return [];
+  if (!preparedReference || preparedReference.id !== message.id) {
+    preparedReference = { id: message.id, reference: prepareReference(new Uint8Array(message.pixels), message.width, message.height) };
+  }
+  return [preparedReference.reference];
+}
+
+async function translate({ id, direction, width, height, pixels, hints, flat, sketch, sketchWidth, sketchHeight, reference }) {
   const entry = models[direction];
   if (!entry) throw new Error(`The "${direction}" model is not loaded.`);
   const multiple = entry.metadata.input.multiple || 1;
@@ -146,7 +157,8 @@ async function translate({ id, direction, width, height, pixels, hints, flat, sk
     const radius = entry.metadata.hints ? entry.metadata.hints.dot_radius * Math.max(size.width / width, size.height / height) : 0;
     const dots = (hints || []).map(([fx, fy, r, g, b]) => ({ x: fx * size.width, y: fy * size.height, radius, colour: [r, g, b] }));
     const coloured = new Uint8Array(out.buffer); // the model's result (out is replaced, not transferred)
-    const painting = paint(full, size.width, size.height, coloured, width, height, dots);
+    if (reference) progress("Placing the reference picture", 0.8, id);
+    const painting = paint(full, size.width, size.height, coloured, width, height, dots, referenceOf(reference));
     out = painting.image;
     flatMs = performance.now() - flatStart;
     // Kept for a "layers" request (the download of the layered file).

@@ -8,6 +8,7 @@
 // plan.json: {url, out, chromium, cases: [{name, file, direction, size,
 // backend?, models?, offline?, phone?, flat?, hint?: {x, y, colour}, layers?, repeat?}], notImage: path,
 // casesOnly?}
+// A case with `reference` (a picture path) then chooses it as the reference picture and reads the result again.
 // A case with a hint runs once, then taps the sketch at (x, y) (fractions)
 // with that colour, records the second output and downloads the hint layer.
 // A case with `repeat: N` runs the model N times on one page (toggling "flat
@@ -94,6 +95,18 @@ async function runCase(context, c) {
     record.hintLayer = join(plan.out, `${c.name}-hints.png`);
     record.hintLayerName = download.suggestedFilename();
     await download.saveAs(record.hintLayer);
+  }
+  if (c.reference) {
+    // A reference picture chosen beside the sketch: the page runs again with its colours.
+    record.referenceTools = await page.evaluate(() => !document.getElementById("reference-tools").hidden);
+    const before = Number((await bodyData(page)).runs);
+    await page.setInputFiles("#reference", c.reference);
+    await page.waitForFunction((n) => Number(document.body.dataset.runs) > n && document.body.dataset.state === "done",
+      before, { timeout: TIMEOUT });
+    const withReference = await readOutput(page);
+    record.referenceRgbaFile = join(plan.out, `${c.name}-reference.rgba`);
+    writeFileSync(record.referenceRgbaFile, Buffer.from(withReference.rgba, "base64"));
+    record.referenceTiming = await page.textContent("#timing");
   }
   if (c.layers) {
     // The layered file of the result on screen.
