@@ -24,6 +24,9 @@ colour source leaves:
 - `reference` (the package, `paint.reference`): the reference placed over
   the sketch (chamfer search over mirror, turn, scale, shift), each region
   voting for the colour it sees there.
+- `reference_lines_from_f`, `reference_artist_lines`: the same, with the
+  reference's lines given instead of found from its colours: F's line art
+  of it (the shipped F), or the artist's own (the pair's line art).
 - `ceiling`: each region its true colour (the median of the truth over it):
   what the regions themselves allow.
 
@@ -61,7 +64,8 @@ from keras_anime_cyclegan.paint.regions import find_regions
 from keras_anime_cyclegan.utils.images import reframe
 from keras_anime_cyclegan.utils.metrics import ciede2000, rgb_to_lab
 
-METHODS = ["no_reference", "palette_snap", "region_features", "region_features_assigned", "reference", "ceiling"]
+METHODS = ["no_reference", "palette_snap", "region_features", "region_features_assigned", "reference",
+           "reference_lines_from_f", "reference_artist_lines", "ceiling"]
 RIGHT = 10.0  # CIEDE2000: a region or pixel within this of its true colour is right
 MIN_REGION = 5e-4
 
@@ -180,7 +184,10 @@ def main():
 
     from keras_anime_cyclegan.inference import Colorizer
 
+    from keras_anime_cyclegan.inference import LineExtractor
+
     g = Colorizer.pretrained(flat=False) if args.model == "pretrained" else Colorizer.load(args.model, flat=False)
+    f = LineExtractor.pretrained()
     names = sorted(p.name for p in (Path(args.pairs) / "colors").glob("*.png"))
     names = names[: args.limit] if args.limit else names
     rows = {m: [] for m in METHODS}
@@ -210,6 +217,9 @@ def main():
             "region_features": [feature_palette(regions, ref, assigned=False)],
             "region_features_assigned": [feature_palette(regions, ref, assigned=True)],
             "reference": [palette],
+            "reference_lines_from_f": [RF.reference_palette(regions, ink, [RF.prepare_reference(
+                colour, lines=np.asarray(f.extract(colour).convert("L")))])[0]],
+            "reference_artist_lines": [RF.reference_palette(regions, ink, [RF.prepare_reference(colour, lines=lines)])[0]],
             "ceiling": [ceiling_palette(regions, truth_colour)],
         }
         background = regions.background[regions.labels]

@@ -2,7 +2,7 @@
 
     sketch -> ink (paint.ink) -> regions (paint.regions)
            -> colours per region, from sources in order (paint.colours):
-              hints, then G's colours (or, next, a reference picture), then paper
+              hints, then a reference picture (paint.reference), then G's colours, then paper
            -> flats, lines multiplied over them (paint.composite)
 
 `paint` runs them all; `inference.Colorizer` calls it with G's result.

@@ -2,7 +2,7 @@
 
 A source turns regions into a `Palette`: a colour for some regions. The painter asks the sources in order and the
 first to know a region's colour gives it: hints first (the artist's word),
-then anything else (G's colours; next, a reference picture), then the
+then anything else (a reference picture, then G's colours), then the
 paper for the background. A new source is one more function returning a
 `Palette`; nothing else changes.
 
