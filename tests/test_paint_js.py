@@ -65,7 +65,8 @@ def test_paint_js_equals_python(name, tmp_path):
 def test_reference_js_equals_python(tmp_path):
     """The page's reference stage (web_demo/src/reference.js) places the
     reference and votes as paint/reference.py does: two characters on one
-    page (each placed on its own figure), mirrored and turned."""
+    page (each placed on its own figure), mirrored and turned, one with a
+    colour step its sketch has no line for (a region split pixel by pixel)."""
     from keras_anime_cyclegan.paint.ink import find_ink
     from keras_anime_cyclegan.paint.reference import prepare_reference, reference_palette
     from keras_anime_cyclegan.paint.regions import find_regions
@@ -77,12 +78,13 @@ def test_reference_js_equals_python(tmp_path):
     sketch = np.full((side, 2 * side, 3), 255, np.uint8)
     sketch[:, :side] = reframe(villain(side, fill=False), False, 0.9, 5, (0, 0))
     sketch[:, side:] = reframe(character(side, fill=False), True, 0.8, -7, (5, 10))
-    references = [character(side), villain(side)]
+    references = [character(side, collar=True), villain(side)]
     h, w = sketch.shape[:2]
     g = np.full((h // 2, w // 2, 3), (90, 160, 90), np.uint8)
     ink = find_ink(sketch)
     regions = find_regions(ink.mask)
     palette, confidence = reference_palette(regions, ink, [prepare_reference(r) for r in references])
+    assert palette.split, "no region split: the case does not cover the split"
     expected = paint(sketch, g, sources=[palette], regions=regions, ink=ink).image
     expected_match = np.round(np.clip(confidence, 0, 1) * 255).astype(np.uint8)[regions.labels]
     (tmp_path / "sketch.rgba").write_bytes(_rgba(sketch).tobytes())

@@ -22,9 +22,13 @@ from keras_anime_cyclegan.utils.images import reframe
 SKIN, HAIR, EYE, SHIRT, BOW = (250, 215, 180), (60, 35, 20), (40, 90, 200), (200, 30, 40), (240, 200, 30)
 
 
-def character(side: int = 384, fill: bool = True) -> np.ndarray:
+COLLAR = (250, 250, 250)
+
+
+def character(side: int = 384, fill: bool = True, collar: bool = False) -> np.ndarray:
     """A small figure: dark hair (a dark *area*, not a line), face, two eyes,
-    a shirt, a bow on one side (so mirroring matters); black outlines 3 px."""
+    a shirt, a bow on one side (so mirroring matters); black outlines 3 px.
+    `collar`: a white band across the shirt's top with no line under it."""
     return _draw(side, fill, [
         ("rectangle", (120, 230, 264, 340), SHIRT),
         ("ellipse", (110, 40, 274, 200), HAIR),
@@ -32,7 +36,7 @@ def character(side: int = 384, fill: bool = True) -> np.ndarray:
         ("ellipse", (160, 130, 185, 155), EYE),
         ("ellipse", (200, 130, 225, 155), EYE),
         ("polygon", (250, 50, 300, 30, 300, 80), BOW),
-    ])
+    ] + ([("band", (122, 232, 262, 262), COLLAR)] if collar else []))
 
 
 def villain(side: int = 384, fill: bool = True) -> np.ndarray:
@@ -56,7 +60,11 @@ def _draw(side, fill, shapes) -> np.ndarray:
         getattr(d, kind)(box, fill=colour if fill else "white", outline="black", width=max(2, round(3 * s)))
 
     for kind, box, colour in shapes:
-        shape(kind, box, colour)
+        if kind == "band":  # colour only: no line
+            if fill:
+                d.rectangle([v * s for v in box], fill=colour)
+        else:
+            shape(kind, box, colour)
     return np.asarray(im)
 
 
@@ -109,6 +117,41 @@ def test_a_reframed_sketch_takes_its_reference_s_colours(mirrored, scale, turn, 
     # The hair is a dark area of the reference, not a line: it is copied as a colour.
     assert any(np.abs(c - HAIR).max() <= 1 for c in got)
     assert not palette.known[regions.background].any()
+
+
+def test_a_colour_step_the_sketch_draws_no_line_for_is_split_as_the_reference_has_it():
+    """A white collar across the shirt, with no line under it: the shirt is
+    one region of the sketch, painted in both colours where the placed
+    reference has them."""
+    mirrored, scale, turn, shift = False, 0.9, 6.0, (0, 80)  # the shirt's bottom falls off the page
+    sketch = reframe(character(fill=False), mirrored, scale, turn, shift)
+    truth = reframe(character(collar=True), mirrored, scale, turn, shift, order=0)
+    ink = find_ink(sketch)
+    regions = find_regions(ink.mask)
+    palette, confidence = R.reference_palette(regions, ink, [R.prepare_reference(character(collar=True))])
+    g = np.full((64, 64, 3), (10, 200, 10), np.uint8)
+    flats = paint(sketch, g, sources=[palette], regions=regions, ink=ink).flats
+    shirt = np.all(truth == SHIRT, axis=-1)
+    collar = np.all(truth == COLLAR, axis=-1)
+    # away from the collar's edge (the placement is within ~2 px) each pixel has its own colour
+    far = ~ndimage.binary_dilation(collar, iterations=4) & ~ndimage.binary_dilation(ink.mask, iterations=2)
+    near = ndimage.binary_erosion(collar, iterations=4)
+    assert (np.abs(flats[shirt & far].astype(int) - SHIRT).max(axis=1) <= 1).mean() >= 0.99
+    assert (np.abs(flats[near].astype(int) - COLLAR).max(axis=1) <= 1).mean() >= 0.99
+    assert tuple(flats[3, 3]) == (255, 255, 255)  # the open paper stays paper
+
+
+def test_a_close_up_whose_figure_touches_the_border_still_takes_the_reference_s_colours():
+    """A close-up (2.6x): the region touching most of the page's border is
+    the shirt, so the fill calls it background; the reference shows it in
+    one colour all over (confidence >= BACKGROUND_CONFIDENCE), so it is coloured."""
+    sketch = reframe(character(fill=False), False, 2.6, 0, (0, 10))
+    ink = find_ink(sketch)
+    regions = find_regions(ink.mask)
+    palette, confidence = R.reference_palette(regions, ink, [R.prepare_reference(character())])
+    (back,) = np.flatnonzero(regions.background)
+    assert confidence[back] >= R.BACKGROUND_CONFIDENCE and palette.known[back]
+    assert np.abs(palette.colours[back] - SHIRT).max() <= 1
 
 
 def test_hints_win_and_what_the_reference_does_not_show_is_left_to_the_next_source():

@@ -21,16 +21,25 @@ Three steps, each cheap on 2 cores:
    (the paint stages' own) look through the alignment at the reference;
    each region takes the colour most of its paper sees there (colours are
    voted in 4-bit bins, the winner's mean is used), lines and the
-   reference's background not voting. Its confidence is the winning
-   colour's share of the region's samples: a region that falls off the
-   reference, or on two of its colours, has little, and below
-   `MIN_CONFIDENCE` the region is left to the next source (G's colours).
+   reference's background not voting. Its confidence is the share of its
+   votes close to the winning colour, times the share of the region that
+   sees the reference's figure at all (full from half): a region that
+   falls off the reference has little, and below `MIN_CONFIDENCE` the
+   region is left to the next source (G's colours). Where the reference
+   shows a region in two or more colours (each at least `SPLIT_SHARE` of
+   its votes: a colour step the sketch draws no line for, such as a
+   shirt's collar or two tones of a ribbon), the region is split pixel by
+   pixel between those colours as the placed reference has them.
 
-A page with several separate figures (two characters, or one drawn twice)
-places a reference on each figure on its own, the reference that fits it
-best (`_figures`); with one figure, every reference is placed over the
-whole page and each region takes the most confident answer. The sketch's
-background is never coloured from a reference: it stays paper.
+Every reference is placed over the whole page and each region takes the
+most confident answer; when no placement explains the page's ink (a
+score under `WHOLE_PAGE_SCORE`: two characters side by side, or one drawn
+twice), each separate figure is placed on its own with the reference that
+fits it best (`_figures`). The sketch's
+background stays paper: a region the fill calls background (it touches the
+page's border) takes a reference colour only when at least
+`BACKGROUND_CONFIDENCE` of it sees one colour of the reference's figure (a
+figure cut by the page's edge), never from the reference's own background.
 """
 
 from __future__ import annotations
@@ -41,7 +50,8 @@ from typing import Optional
 import numpy as np
 from scipy import ndimage
 
-from keras_anime_cyclegan.paint.colours import Palette
+from keras_anime_cyclegan.paint.colours import SPLIT_SIDE, Coarse, Palette
+from keras_anime_cyclegan.paint.grow import grow
 from keras_anime_cyclegan.paint.ink import Ink
 from keras_anime_cyclegan.paint.regions import Regions, find_regions
 
@@ -61,7 +71,11 @@ LINE_WIDTH = 7 / 1024  # of the reference's longer side: dark strokes thinner th
 EDGE_STEP = 32  # a colour change of this much (0-255, any channel) between neighbours is an edge
 AGREE = 32  # a vote within this (0-255, any channel) of the winning colour agrees with it
 SEEN = 0.5  # a region whose paper sees the reference's figure over less than this share is less sure, in proportion
+SPLIT_SHARE = 0.15  # a second colour holding this share of a region's votes splits it (no line between them)
+MAX_SPLIT = 4  # colours per split region
 MIN_CONFIDENCE = 0.4  # a region whose winning colour has a smaller share of its samples is left to G
+BACKGROUND_CONFIDENCE = 0.8  # a region the sketch's fill calls background needs this much
+WHOLE_PAGE_SCORE = 0.85  # a placement over the whole page this good serves every figure on it
 FIGURE_SHARE = 0.1  # a separate figure on the page holds at least this share of the largest one's area
 FIGURE_MARGIN = 0.02  # of the longer side: a figure's window reaches this far beyond it
 SAMPLES = 1_000_000  # at most this many of the sketch's pixels vote (a huge picture is sampled on a grid)
@@ -190,7 +204,7 @@ def reference_palette(
     regions: Regions, ink: Ink, references: list[Reference], alignments: Optional[list[Alignment]] = None
 ) -> tuple[Palette, np.ndarray]:
     """A `Palette` of the regions the references explain, and each region's
-    confidence (float32 (count + 1,), 0-1; the background's is 0).
+    confidence (float32 (count + 1,), 0-1).
 
     `alignments`: the references' placements when already found (`align`).
     """
@@ -200,25 +214,41 @@ def reference_palette(
     if alignments is not None:
         placements = [(reference, alignment, None) for reference, alignment in zip(references, alignments)]
     else:
-        placements = []
-        figures = _figures(regions)
-        for window in figures:
-            found = [(r, align(r, ink.mask if window is None else ink.mask[window])) for r in references]
-            if window is None:
-                placements += [(r, a, None) for r, a in found]
-                continue
-            reference, alignment = max(found, key=lambda ra: ra[1].score)  # the character drawn here
-            shift = np.eye(3)
-            shift[:2, 2] = -window[1].start, -window[0].start
-            alignment.matrix = (np.vstack([alignment.matrix, [0, 0, 1]]) @ shift)[:2]
-            placements.append((reference, alignment, window))
+        # The whole page first; a page whose ink no one reference explains
+        # (score under `WHOLE_PAGE_SCORE`: two characters side by side) is
+        # placed figure by figure, each figure taking the reference that fits it best.
+        placements = [(r, align(r, ink.mask), None) for r in references]
+        figures = _figures(regions) if max(p[1].score for p in placements) < WHOLE_PAGE_SCORE else [None]
+        if figures != [None]:
+            placements = []
+            for window in figures:
+                found = [(r, align(r, ink.mask[window])) for r in references]
+                reference, alignment = max(found, key=lambda ra: ra[1].score)
+                shift = np.eye(3)
+                shift[:2, 2] = -window[1].start, -window[0].start
+                alignment.matrix = (np.vstack([alignment.matrix, [0, 0, 1]]) @ shift)[:2]
+                placements.append((reference, alignment, window))
+    split_by = {}
     for reference, alignment, window in placements:
-        colours, conf = _vote(regions, ink, reference, alignment, window)
+        colours, conf, splits = _vote(regions, ink, reference, alignment, window)
         better = conf > confidence
         palette.colours[better] = colours[better]
         confidence[better] = conf[better]
-    palette.known = confidence >= MIN_CONFIDENCE
+        for r in np.flatnonzero(better):
+            split_by.pop(int(r), None)
+            if int(r) in splits:
+                split_by[int(r)] = (reference, alignment, splits[int(r)])
+    # A region the sketch's fill calls background (it touches the page's
+    # border: a figure cut by the page edge) is coloured only when the
+    # reference all but certainly shows the figure there.
+    palette.known = np.where(regions.background, confidence >= BACKGROUND_CONFIDENCE, confidence >= MIN_CONFIDENCE)
     palette.known[0] = False
+    objects = ndimage.find_objects(regions.labels)
+    for r, (reference, alignment, main) in split_by.items():
+        if palette.known[r]:
+            entry = _split_pixels(regions, reference, alignment, r, main, objects[r - 1])
+            if entry is not None:
+                palette.split[r] = entry
     return palette, confidence
 
 
@@ -255,7 +285,7 @@ def _vote(regions: Regions, ink: Ink, reference: Reference, alignment: Alignment
     rows, cols = np.arange(stride // 2, h, stride), np.arange(stride // 2, w, stride)
     labels = regions.labels[np.ix_(rows, cols)]
     near_ink = ndimage.binary_dilation(ink.mask[np.ix_(rows, cols)], iterations=1)
-    take = ~near_ink & ~regions.background[labels]
+    take = ~near_ink
     if window is not None:
         take &= ((rows >= window[0].start) & (rows < window[0].stop))[:, None]
         take &= ((cols >= window[1].start) & (cols < window[1].stop))[None, :]
@@ -299,8 +329,72 @@ def _vote(regions: Regions, ink: Ink, reference: Reference, alignment: Alignment
             share = np.where(votes > 0, agree / np.maximum(votes, 1), 0)
             seen = np.where(samples > 0, votes / np.maximum(samples, 1), 0)
         confidence[:] = share * np.minimum(seen / SEEN, 1)
+        splits = _main_colours(labels, rgb, key, colours, votes, pairs, counts, won)
+        for r, main in splits.items():  # agreement with any of the region's colours
+            v = rgb[labels == r]
+            close = (np.abs(v[:, None, :] - main[None]).max(axis=2) <= AGREE).any(axis=1)
+            confidence[r] = close.mean() * min(seen[r] / SEEN, 1)
+    else:
+        splits = {}
     confidence[0] = 0
-    return colours, confidence
+    return colours, confidence, splits
+
+
+def _main_colours(labels, rgb, key, colours, votes, pairs, counts, won) -> dict:
+    """{region: float32 (k, 3)} for the regions whose votes hold k >= 2
+    colours, each at least `SPLIT_SHARE` of them and more than `AGREE` from
+    the others (a colour step with no line in the sketch: two tones of a
+    ribbon, a shirt's collar): the winner first, then the most voted of
+    what is left, and so on (at most `MAX_SPLIT`)."""
+    region_of = pairs >> 12
+    strong = (counts >= SPLIT_SHARE * votes[region_of]) & ((pairs & 4095) != won[region_of])
+    candidates = np.unique(region_of[strong])
+    if candidates.size == 0:
+        return {}
+    order = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[order], candidates)
+    stops = np.searchsorted(labels[order], candidates, side="right")
+    splits = {}
+    for r, a, b in zip(candidates, starts, stops):
+        v, k = rgb[order[a:b]], key[order[a:b]]
+        main = [colours[r]]
+        rest = np.abs(v - colours[r]).max(axis=1) > AGREE
+        while rest.sum() >= SPLIT_SHARE * (b - a) and len(main) < MAX_SPLIT:
+            top = np.bincount(k[rest], minlength=4096).argmax()
+            c = v[rest & (k == top)].mean(axis=0).astype(np.float32)
+            main.append(c)
+            rest &= np.abs(v - c).max(axis=1) > AGREE
+        if len(main) > 1:
+            splits[int(r)] = np.array(main, np.float32)
+    return splits
+
+
+def _split_pixels(regions: Regions, reference: Reference, alignment: Alignment, region: int, main: np.ndarray, window):
+    """`Palette.split`'s entry for a region the reference shows in several
+    colours: each pixel the one of `main` its place in the reference has
+    (within `AGREE`); pixels the reference does not show there take the
+    choice of the nearest that it does (grown in 4-neighbour rounds)."""
+    inside = regions.labels[window] == region
+    f = -(-max(inside.shape) // SPLIT_SIDE)
+    rows = np.arange(window[0].start + f // 2, window[0].stop, f, dtype=np.float64)
+    cols = np.arange(window[1].start + f // 2, window[1].stop, f, dtype=np.float64)
+    m = alignment.matrix
+    rx = np.floor(m[0, 0] * cols[None, :] + m[0, 1] * rows[:, None] + m[0, 2] + 0.5).astype(np.intp)
+    ry = np.floor(m[1, 0] * cols[None, :] + m[1, 1] * rows[:, None] + m[1, 2] + 0.5).astype(np.intp)
+    rh, rw = reference.usable.shape
+    ok = (rx >= 0) & (rx < rw) & (ry >= 0) & (ry < rh)
+    rx, ry = np.clip(rx, 0, rw - 1), np.clip(ry, 0, rh - 1)
+    ok &= reference.usable[ry, rx]
+    seen = reference.colours[ry, rx].astype(np.float32)
+    distance = np.abs(seen[:, :, None, :] - main[None, None]).max(axis=3)
+    ok &= distance.min(axis=2) <= AGREE
+    if not ok.any():
+        return None
+    choice = np.where(ok, distance.argmin(axis=2) + 1, 0).astype(np.int32)
+    grow(choice)  # where the reference does not say, the nearest choice (4-neighbour rounds)
+    picked = (choice - 1).astype(np.int16)
+    table = np.clip(np.round(main), 0, 255).astype(np.uint8)
+    return window, inside, (Coarse(picked, f) if f > 1 else picked), table
 
 
 def _block_any(mask: np.ndarray, side: int) -> tuple[np.ndarray, int]:

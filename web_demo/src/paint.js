@@ -172,7 +172,7 @@ function label(open, width, height) {
 
 // paint/grow.py's grow: rounds in which every open unlabelled pixel beside a
 // label takes the largest label among its 4 neighbours.
-function grow(labels, width, height, passable = null) {
+export function grow(labels, width, height, passable = null) {
   let todo = [];
   for (let i = 0; i < labels.length; i++) if (!labels[i] && (!passable || passable[i])) todo.push(i);
   while (todo.length) {
@@ -525,6 +525,12 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   }
   const flat = new Uint8Array(3 * n);
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) flat[3 * i + c] = Math.round(table[3 * labels[i] + c]);
+  if (ref) {
+    for (const { region, pixels } of ref.split) {
+      if (hinted.known[region]) continue;
+      for (const [i, rgb] of pixels) for (let c = 0; c < 3; c++) flat[3 * i + c] = rgb[c];
+    }
+  }
   for (const { pixels } of hinted.split) for (const [i, rgb] of pixels) for (let c = 0; c < 3; c++) flat[3 * i + c] = rgb[c];
   const out = new Uint8ClampedArray(4 * n);
   const scale = ink.paper.map((p) => f32(1 / p));

@@ -4,7 +4,7 @@
 // then refined), and each region's vote for the colour it sees there. The
 // page asks this palette after the hints and before the model's colours.
 
-import { findRegions } from "./paint.js";
+import { findRegions, grow } from "./paint.js";
 
 const f32 = Math.fround;
 const REFERENCE_SIDE = 1024;
@@ -24,6 +24,10 @@ const EDGE_STEP = 32;
 const AGREE = 32;
 const SEEN = 0.5;
 const MIN_CONFIDENCE = 0.4;
+const BACKGROUND_CONFIDENCE = 0.8;
+const SPLIT_SHARE = 0.15;
+const MAX_SPLIT = 4;
+const WHOLE_PAGE_SCORE = 0.85;
 const FIGURE_SHARE = 0.1;
 const FIGURE_MARGIN = 0.02;
 const SAMPLES = 1000000;
@@ -370,7 +374,7 @@ function crop(mask, width, win) {
 }
 
 function vote(regions, ink, width, height, reference, matrix, win) {
-  const { labels, count, background } = regions;
+  const { labels, count } = regions;
   const stride = Math.max(1, Math.ceil(Math.sqrt((width * height) / SAMPLES)));
   const rows = [];
   const cols = [];
@@ -392,7 +396,6 @@ function vote(regions, ink, width, height, reference, matrix, win) {
       const y = rows[r];
       const x = cols[c];
       const label = labels[y * width + x];
-      if (background[label]) continue;
       if (win && (y < win[0] || y >= win[1] || x < win[2] || x >= win[3])) continue;
       samples[label]++;
       const rx = Math.floor(m[0] * x + m[1] * y + m[2] + 0.5);
@@ -433,12 +436,113 @@ function vote(regions, ink, width, height, reference, matrix, win) {
     if (d <= AGREE) agree[region]++;
   }
   const confidence = new Float32Array(count + 1);
+  const seen = new Float64Array(count + 1);
   for (let r = 1; r <= count; r++) {
     const share = cast[r] > 0 ? agree[r] / cast[r] : 0;
-    const seen = samples[r] > 0 ? cast[r] / samples[r] : 0;
-    confidence[r] = share * Math.min(seen / SEEN, 1);
+    seen[r] = samples[r] > 0 ? cast[r] / samples[r] : 0;
+    confidence[r] = share * Math.min(seen[r] / SEEN, 1);
   }
-  return { colours, confidence };
+  // Regions the reference shows in several colours (paint/reference.py _main_colours).
+  const candidates = new Set();
+  for (const [key, n] of tally) {
+    const region = Math.floor(key / 4096);
+    if (n >= SPLIT_SHARE * cast[region] && key % 4096 !== winner[region]) candidates.add(region);
+  }
+  const splits = new Map();
+  if (candidates.size) {
+    const byRegion = new Map();
+    for (const r of candidates) byRegion.set(r, []);
+    for (let k = 0; k < votes.length; k += 4) {
+      const list = byRegion.get(votes[k]);
+      if (list) list.push(votes[k + 1], votes[k + 2], votes[k + 3]);
+    }
+    const far = (v, i, c) => Math.max(Math.abs(v[i] - c[0]), Math.abs(v[i + 1] - c[1]), Math.abs(v[i + 2] - c[2])) > AGREE;
+    for (const r of [...candidates].sort((a, b) => a - b)) {
+      const v = byRegion.get(r);
+      const n = v.length / 3;
+      const main = [[colours[3 * r], colours[3 * r + 1], colours[3 * r + 2]]];
+      const rest = new Uint8Array(n);
+      let left = 0;
+      for (let i = 0; i < n; i++) { rest[i] = far(v, 3 * i, main[0]) ? 1 : 0; left += rest[i]; }
+      while (left >= SPLIT_SHARE * n && main.length < MAX_SPLIT) {
+        const hist = new Int32Array(4096);
+        for (let i = 0; i < n; i++) if (rest[i]) hist[(v[3 * i] >> 4) << 8 | (v[3 * i + 1] >> 4) << 4 | (v[3 * i + 2] >> 4)]++;
+        let top = 0;
+        for (let b = 1; b < 4096; b++) if (hist[b] > hist[top]) top = b;
+        const sum = [0, 0, 0];
+        let m = 0;
+        for (let i = 0; i < n; i++) {
+          if (rest[i] && ((v[3 * i] >> 4) << 8 | (v[3 * i + 1] >> 4) << 4 | (v[3 * i + 2] >> 4)) === top) {
+            for (let c = 0; c < 3; c++) sum[c] += v[3 * i + c];
+            m++;
+          }
+        }
+        const colour = sum.map((x) => f32(x / m));
+        main.push(colour);
+        left = 0;
+        for (let i = 0; i < n; i++) { if (rest[i] && !far(v, 3 * i, colour)) rest[i] = 0; left += rest[i]; }
+      }
+      if (main.length > 1) {
+        splits.set(r, main);
+        let close = 0;
+        for (let i = 0; i < n; i++) if (main.some((c) => !far(v, 3 * i, c))) close++;
+        confidence[r] = (close / n) * Math.min(seen[r] / SEEN, 1);
+      }
+    }
+  }
+  return { colours, confidence, splits };
+}
+
+// The pixels of a region the reference shows in several colours, each the
+// one of `main` its place in the placed reference has (paint/reference.py
+// _split_pixels); pixels it does not show take their nearest neighbour's.
+function splitPixels(regions, width, reference, matrix, region, main) {
+  const { labels } = regions;
+  let y0 = Infinity, y1 = -1, x0 = Infinity, x1 = -1;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== region) continue;
+    const x = i % width;
+    const y = (i - x) / width;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+  }
+  const w = x1 - x0 + 1;
+  const h = y1 - y0 + 1;
+  const picked = new Int32Array(w * h); // choice + 1, 0 where the reference does not say
+  const m = matrix;
+  let any = false;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const px = x + x0;
+      const py = y + y0;
+      const rx = Math.floor(m[0] * px + m[1] * py + m[2] + 0.5);
+      const ry = Math.floor(m[3] * px + m[4] * py + m[5] + 0.5);
+      if (rx < 0 || rx >= reference.width || ry < 0 || ry >= reference.height) continue;
+      const j = ry * reference.width + rx;
+      if (!reference.usable[j]) continue;
+      let best = 0;
+      let bestD = Infinity;
+      for (let k = 0; k < main.length; k++) {
+        let d = 0;
+        for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(f32(reference.colours[3 * j + c]) - main[k][c]));
+        if (d < bestD) { bestD = d; best = k; }
+      }
+      if (bestD <= AGREE) { picked[y * w + x] = best + 1; any = true; }
+    }
+  }
+  if (!any) return null;
+  grow(picked, w, h);
+  const table = main.map((c) => c.map((v) => Math.min(Math.max(Math.round(v), 0), 255)));
+  const pixels = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y + y0) * width + x + x0;
+      if (labels[i] === region) pixels.push([i, table[picked[y * w + x] - 1]]);
+    }
+  }
+  return { region, pixels };
 }
 
 // A palette {colours (Float64, 3 per region), known (Uint8)} of the regions the
@@ -447,31 +551,46 @@ export function referencePalette(regions, ink, width, height, references) {
   const { count } = regions;
   const colours = new Float64Array(3 * (count + 1));
   const confidence = new Float32Array(count + 1);
-  const placements = [];
-  for (const win of figures(regions, width, height)) {
-    if (win === null) {
-      for (const ref of references) placements.push([ref, align(ref, ink, width, height).matrix, null]);
-      continue;
+  // The whole page first; figure by figure when no placement explains its ink.
+  let placements = references.map((ref) => {
+    const a = align(ref, ink, width, height);
+    return [ref, a.matrix, null, a.score];
+  });
+  const wins = Math.max(...placements.map((p) => p[3])) < WHOLE_PAGE_SCORE ? figures(regions, width, height) : [null];
+  if (wins[0] !== null) {
+    placements = [];
+    for (const win of wins) {
+      const [y0, y1, x0, x1] = win;
+      let best = null;
+      for (const ref of references) {
+        const a = align(ref, crop(ink, width, win), x1 - x0, y1 - y0);
+        if (best === null || a.score > best[1].score) best = [ref, a];
+      }
+      const m = best[1].matrix;
+      placements.push([best[0], [m[0], m[1], m[2] - m[0] * x0 - m[1] * y0, m[3], m[4], m[5] - m[3] * x0 - m[4] * y0], win]);
     }
-    const [y0, y1, x0, x1] = win;
-    let best = null;
-    for (const ref of references) {
-      const a = align(ref, crop(ink, width, win), x1 - x0, y1 - y0);
-      if (best === null || a.score > best[1].score) best = [ref, a];
-    }
-    const m = best[1].matrix;
-    placements.push([best[0], [m[0], m[1], m[2] - m[0] * x0 - m[1] * y0, m[3], m[4], m[5] - m[3] * x0 - m[4] * y0], win]);
   }
+  const splitBy = new Map();
   for (const [ref, matrix, win] of placements) {
     const v = vote(regions, ink, width, height, ref, matrix, win);
     for (let r = 1; r <= count; r++) {
       if (v.confidence[r] > confidence[r]) {
         confidence[r] = v.confidence[r];
         for (let c = 0; c < 3; c++) colours[3 * r + c] = v.colours[3 * r + c];
+        splitBy.delete(r);
+        if (v.splits.has(r)) splitBy.set(r, [ref, matrix, v.splits.get(r)]);
       }
     }
   }
   const known = new Uint8Array(count + 1);
-  for (let r = 1; r <= count; r++) known[r] = confidence[r] >= MIN_CONFIDENCE ? 1 : 0;
-  return { colours, known, confidence };
+  for (let r = 1; r <= count; r++) {
+    known[r] = confidence[r] >= (regions.background[r] ? BACKGROUND_CONFIDENCE : MIN_CONFIDENCE) ? 1 : 0;
+  }
+  const split = [];
+  for (const [r, [ref, matrix, main]] of [...splitBy].sort((a, b) => a[0] - b[0])) {
+    if (!known[r]) continue;
+    const entry = splitPixels(regions, width, ref, matrix, r, main);
+    if (entry) split.push(entry);
+  }
+  return { colours, known, confidence, split };
 }
