@@ -42,7 +42,13 @@ picture, per picture), and `seconds_per_page` of the reference stages alone
 (preparing the reference, placing it, voting; the regions are the paint
 stages' own and the colourizer's cost is not counted).
 
-    python benchmarks/reference.py --pairs data/regions-1024 --limit 24 --out reports/reference.json
+With `--series FOLDER:PREFIX`, also one character in several poses (an
+openclipart author's series, such as the 21 stick men of
+`people__stickmen__sm_`): each picture's line art, reframed, coloured from
+the previous picture of the series (another pose) as its reference, and
+the mean CIEDE2000 over the character with and without it.
+
+    python benchmarks/reference.py --pairs data/regions-1024 --series data/clipart:people__stickmen__sm_ --out reports/reference.json
 """
 
 import argparse
@@ -171,9 +177,51 @@ def ceiling_palette(regions, truth_colour: np.ndarray) -> Palette:
     return pal
 
 
+def series(folder: Path, prefix: str, g, seed: int) -> dict:
+    """One character in several poses (an openclipart author's series): each
+    picture's line art, reframed, coloured from the series' previous picture
+    (another pose) as the reference; mean CIEDE2000 over the character (the
+    truth's figure, off the lines) with and without it."""
+    names = sorted(p.name for p in (folder / "colors").glob(prefix + "*.png"))
+    with_ref, without, right = [], [], []
+    for k, name in enumerate(names):
+        colour = np.asarray(Image.open(folder / "colors" / name).convert("RGB"))
+        lines = np.asarray(Image.open(folder / "lines" / name).convert("RGB"))
+        other = np.asarray(Image.open(folder / "colors" / names[k - 1]).convert("RGB"))
+        params = draw_reframing(np.random.default_rng([seed, 1000 + k]), colour.shape[1])
+        sketch = reframe(lines, *params, order=1)
+        truth_colour = reframe(colour, *params, order=0)
+        true_lines = sketch.min(axis=-1) < 128
+        truth = true_regions(truth_colour, sketch)
+        border = np.concatenate([truth[0], truth[-1], truth[:, 0], truth[:, -1]])
+        counts = np.bincount(border, minlength=truth.max() + 1)
+        counts[0] = 0
+        figure = (truth > 0) & (truth != int(np.argmax(counts))) & ~true_lines
+        ink = find_ink(sketch)
+        regions = find_regions(ink.mask)
+        coloured = np.asarray(g.colorize(sketch))
+        palette, _ = RF.reference_palette(regions, ink, [RF.prepare_reference(other)])
+        for source, out in (([], without), ([palette], with_ref)):
+            flat = paint(sketch, coloured, sources=source, regions=regions, ink=ink).flats
+            out.append(float(ciede2000(flat, truth_colour)[figure].mean()))
+        background = regions.background[regions.labels]
+        right.append(score(paint(sketch, coloured, sources=[palette], regions=regions, ink=ink).flats, truth_colour,
+                           truth, true_lines, background)["regions_right"])
+    return {
+        "series": f"{folder}/*/{prefix}*.png", "pictures": len(names),
+        "reference": "the series' previous picture (another pose), the sketch reframed as above",
+        "figure_ciede2000_without": float(np.mean(without)), "figure_ciede2000_with": float(np.mean(with_ref)),
+        "ratio": float(np.mean(with_ref) / np.mean(without)),
+        "better_on": int(sum(a < b for a, b in zip(with_ref, without))), "regions_right": float(np.mean(right)),
+    }
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--pairs", required=True, help="folder with lines/ and colors/ (kac data svg-pairs --size 1024)")
+    p.add_argument("--pairs", help="folder with lines/ and colors/ (kac data svg-pairs --size 1024)")
+    p.add_argument("--series", metavar="FOLDER:PREFIX",
+                   help="also one character in several poses: pairs in FOLDER whose names start with PREFIX "
+                   "(e.g. data/clipart:people__stickmen__sm_)")
     p.add_argument("--limit", type=int, default=0, help="first N pairs (0: all)")
     p.add_argument("--model", default="pretrained", help="G for what the reference leaves ('pretrained' or a path)")
     p.add_argument("--seed", type=int, default=0)
@@ -188,6 +236,13 @@ def main():
 
     g = Colorizer.pretrained(flat=False) if args.model == "pretrained" else Colorizer.load(args.model, flat=False)
     f = LineExtractor.pretrained()
+    doc = {"cpu": cpu_model()}
+    if args.series:
+        folder, prefix = args.series.split(":", 1)
+        doc["poses"] = series(Path(folder), prefix, g, args.seed)
+    if not args.pairs:
+        emit(doc, args.out)
+        return
     names = sorted(p.name for p in (Path(args.pairs) / "colors").glob("*.png"))
     names = names[: args.limit] if args.limit else names
     rows = {m: [] for m in METHODS}
@@ -229,8 +284,7 @@ def main():
     keys = rows["ceiling"][0].keys()
     table = {m: {key: float(np.nanmean([r[key] for r in rs])) for key in keys} for m, rs in rows.items()}
     emit(
-        {
-            "cpu": cpu_model(),
+        doc | {
             "pairs": len(names),
             "reframing": "mirrored half the time, scale 0.6-1.0, shift up to 20% of the side, turn up to 15 degrees",
             "methods": table,
