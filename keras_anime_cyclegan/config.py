@@ -150,10 +150,16 @@ class LossConfig:
     # L1 between G(line art) and its colour picture and between F(colour) and
     # its line art; needs aligned pairs (data.paired). 0 is the paper.
     paired_weight: float = 0.0
+    # Weight of G's colour-mode loss against its aligned colour picture
+    # (training.losses.colour_mode_loss: a Welsch loss, lowest at the most
+    # likely colour rather than the average, rare colours weighted up);
+    # needs aligned pairs. 0 is the paper.
+    colour_mode_weight: float = 0.0
 
     def __post_init__(self):
         _check_choice("loss.gan_loss", self.gan_loss, GAN_LOSSES)
-        weights = (self.cycle_weight, self.identity_weight, self.adversarial_weight, self.paired_weight)
+        weights = (self.cycle_weight, self.identity_weight, self.adversarial_weight, self.paired_weight,
+                   self.colour_mode_weight)
         if min(weights) < 0:
             raise ValueError("loss weights must be >= 0")
 
@@ -242,6 +248,8 @@ class ExperimentConfig:
     def __post_init__(self):
         if self.loss.paired_weight and not self.data.paired:
             raise ValueError("loss.paired_weight needs aligned (line art, colour) pairs: set data.paired=True")
+        if self.loss.colour_mode_weight and not self.data.paired:
+            raise ValueError("loss.colour_mode_weight needs aligned (line art, colour) pairs: set data.paired=True")
         if self.mixed_precision not in MIXED_PRECISIONS:
             choices = ", ".join(repr(c) for c in MIXED_PRECISIONS)
             raise ValueError(f"mixed_precision must be one of {choices}; got {self.mixed_precision!r}")

@@ -51,6 +51,46 @@ def test_paired_weight_needs_aligned_data():
         tiny_config(loss=LossConfig(paired_weight=1.0))
 
 
+def test_colour_mode_loss_prefers_a_likely_colour_to_the_average():
+    """Four red, three blue and three green truths: L1 is lowest at the
+    channels' median (near black: the wash), the colour-mode loss at one
+    of the three colours, and any of them beats every in-between colour."""
+    from keras_anime_cyclegan.training.losses import colour_mode_loss, paired_loss
+
+    red, blue, green = (1, -1, -1), (-1, -1, 1), (-1, 1, -1)
+    truth = np.concatenate([np.broadcast_to(np.float32(c), (n, 8, 8, 3)) for c, n in ((red, 4), (blue, 3), (green, 3))])
+    candidates = {
+        "red": red, "blue": blue, "green": green, "mean": tuple(truth.mean((0, 1, 2))),
+        "median": tuple(np.median(truth, (0, 1, 2))), "grey": (0, 0, 0),
+    }
+
+    def loss(fn, colour):
+        return float(fn(truth, np.broadcast_to(np.float32(colour), truth.shape)))
+
+    mode = {name: loss(colour_mode_loss, c) for name, c in candidates.items()}
+    l1 = {name: loss(paired_loss, c) for name, c in candidates.items()}
+    assert min(l1, key=l1.get) == "median"
+    assert max(mode[c] for c in ("red", "blue", "green")) < min(mode[c] for c in ("mean", "median", "grey"))
+    # Rare colours weigh more: the three modes cost nearly the same (0.4 x w(0.4) ~ 0.3 x w(0.3)).
+    assert abs(mode["red"] - mode["blue"]) < 0.01
+
+
+def test_colour_mode_training_logs_its_term_and_needs_aligned_data():
+    with pytest.raises(ValueError, match="colour_mode_weight needs aligned"):
+        tiny_config(loss=LossConfig(colour_mode_weight=1.0))
+    config = tiny_config(
+        loss=LossConfig(paired_weight=10, colour_mode_weight=5), data=dataclasses.replace(tiny_config().data, paired=True)
+    )
+    keras.utils.set_random_seed(0)
+    model = build_model(config)
+    x, y = _batch()
+    terms = {k: float(v) for k, v in model.compute_losses(x, y).items()}
+    assert 0 < terms["mode_y"] <= 1
+    expected = (terms["G_adv"] + terms["F_adv"] + 10 * (terms["cycle_x"] + terms["cycle_y"])
+                + 5 * (terms["id_x"] + terms["id_y"]) + 10 * (terms["paired_x"] + terms["paired_y"]) + 5 * terms["mode_y"])
+    assert terms["gen_total"] == pytest.approx(expected, rel=1e-5)
+
+
 def test_paired_training_data_crops_and_flips_both_sides_alike(tmp_path):
     from keras_anime_cyclegan.data.paired import paired_training_data
 

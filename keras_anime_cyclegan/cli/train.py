@@ -72,6 +72,11 @@ def add_parser(sub):
         "--paired-weight", type=float,
         help="weight of the L1 terms against the aligned truth (0 = the paper's unpaired training; needs --paired)",
     )
+    p.add_argument(
+        "--colour-mode-weight", type=float,
+        help="weight of G's colour-mode loss against the aligned truth: lowest at the likeliest colour instead "
+        "of the average, rare colours weighted up (0 = off; needs --paired)",
+    )
     xla = p.add_mutually_exclusive_group()
     xla.add_argument("--xla", dest="xla", action="store_const", const=True, help="compile the train step with XLA")
     xla.add_argument(
@@ -154,6 +159,7 @@ def config_from_args(args):
         "cycle_weight": args.cycle_weight,
         "adversarial_weight": args.adversarial_weight,
         "paired_weight": args.paired_weight,
+        "colour_mode_weight": args.colour_mode_weight,
     }
     loss = {k: v for k, v in loss.items() if v is not None}
     if loss:

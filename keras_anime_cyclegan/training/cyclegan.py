@@ -21,7 +21,9 @@ from keras_anime_cyclegan.training.image_pool import ImagePool
 from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
 from keras_anime_cyclegan.training.steps import resolve_jit_compile, train_step_mixin
 
-LOSS_NAMES = ("G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "paired_x", "paired_y", "gen_total", "D_X", "D_Y")
+LOSS_NAMES = (
+    "G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "paired_x", "paired_y", "mode_y", "gen_total", "D_X", "D_Y"
+)
 
 
 # Defaults are defined once, in the config dataclasses; the Python API uses them.
@@ -112,6 +114,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
         loss_scaling: bool = False,
         adversarial_weight: float = _LOSS.adversarial_weight,
         paired_weight: float = _LOSS.paired_weight,
+        colour_mode_weight: float = _LOSS.colour_mode_weight,
         **kwargs,
     ):
         """The optimizer (Adam 2e-4, beta_1 0.5 by default) and loss weights.
@@ -139,6 +142,9 @@ class CycleGAN(train_step_mixin(), keras.Model):
                 paper: unpaired). Alone (cycle and adversarial weights 0)
                 it is supervised pix2pix-style L1 training; with them, a
                 hybrid.
+            colour_mode_weight: float, weight of G's colour-mode loss
+                against the aligned colour picture (`losses.colour_mode_loss`:
+                lowest at the likeliest colour, not the average; 0, the paper).
             loss_scaling: bool, wrap the optimizer in a dynamic
                 `LossScaleOptimizer` (float16 mixed precision; TensorFlow).
         """
@@ -159,6 +165,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
         self.identity_weight = float(identity_weight)
         self.adversarial_weight = float(adversarial_weight)
         self.paired_weight = float(paired_weight)
+        self.colour_mode_weight = float(colour_mode_weight)
 
     def compile_for_experiment(self, config: ExperimentConfig, steps_per_epoch: int | None = None):
         """`compile` with the optimizers, schedule and losses of `config`."""
@@ -176,6 +183,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
             loss_scaling=config.mixed_precision == "float16",
             adversarial_weight=config.loss.adversarial_weight,
             paired_weight=config.loss.paired_weight,
+            colour_mode_weight=config.loss.colour_mode_weight,
         )
 
     @property
@@ -216,11 +224,14 @@ class CycleGAN(train_step_mixin(), keras.Model):
             # Batches are aligned: real_x is the line art of real_y.
             terms["paired_x"] = losses.paired_loss(real_x, fake_x)
             terms["paired_y"] = losses.paired_loss(real_y, fake_y)
+        if self.colour_mode_weight:
+            terms["mode_y"] = losses.colour_mode_loss(real_y, fake_y)
         terms["gen_total"] = (
             adv_w * (terms["G_adv"] + terms["F_adv"])
             + cyc_w * (terms["cycle_x"] + terms["cycle_y"])
             + id_w * (terms["id_x"] + terms["id_y"])
             + self.paired_weight * (terms["paired_x"] + terms["paired_y"])
+            + self.colour_mode_weight * terms["mode_y"]
         )
         if adv_w:
             pooled_x = self.pool_x(keras.ops.stop_gradient(fake_x))
