@@ -227,6 +227,12 @@ def main(argv=None):
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--limit", type=int, help="judge only the first N pairs (by name)")
     p.add_argument("--hint-counts", default="0,3,10,30", help="hints per picture for hint models (comma-separated)")
+    p.add_argument(
+        "--real-sketches", type=int, metavar="SEED",
+        help="judge G on the artist's lines made to look like real sketches (keras_anime_cyclegan.sketch.real: "
+        "pencil, gaps, thin and double strokes, hatching, paper, blur, JPEG; each picture seeded from SEED) "
+        "instead of the clean lines; F is judged against the clean lines as before",
+    )
     args = p.parse_args(argv)
 
     import numpy as np
@@ -236,19 +242,25 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     names, lines, colours = load_pairs(Path(args.pairs), args.size, args.limit)
+    true_lines = lines
+    if args.real_sketches is not None:
+        from keras_anime_cyclegan.sketch.real import real_sketch
+
+        lines = [real_sketch(l, c, np.random.default_rng([args.real_sketches, k])) for k, (l, c) in enumerate(zip(lines, colours))]
     xdog = xdog_sketches(colours)
     doc = {
         "benchmark": "quality",
         "pairs": str(args.pairs),
         "count": len(names),
         "size": args.size,
+        "real_sketches": args.real_sketches,
         "baselines": {
             "identity": {
                 "G_artist_lines": colour_scores(lines, colours),
                 "G_xdog": colour_scores(xdog, colours),
-                "F": line_scores(colours, lines),
+                "F": line_scores(colours, true_lines),
             },
-            "xdog": {"F": line_scores(xdog, lines)},
+            "xdog": {"F": line_scores(xdog, true_lines)},
         },
         "models": {},
         "sheets": {},
@@ -272,7 +284,7 @@ def main(argv=None):
         f_out = None
         if extractor is not None:
             f_out = [np.asarray(im.convert("RGB")) for im in extractor.extract_many(colours)]
-            entry["F"] = line_scores(f_out, lines)
+            entry["F"] = line_scores(f_out, true_lines)
             entry["confidence"] = confidence_scores(extractor, lines, g_lines, colours)
         if getattr(colorizer.runner, "hint_channels", 0):
             counts = [int(c) for c in args.hint_counts.split(",")]
@@ -280,7 +292,7 @@ def main(argv=None):
             entry["hints_no_flats"], _ = hint_scores(own, lines, colours, g_own, counts)
             doc["sheets"][f"{label}_hints"] = contact_sheet(out / f"{label}_hints.png", [hinted["drawn"], g_lines, hinted["output"], colours], names)
         doc["models"][label] = entry
-        columns = [lines, g_own, g_lines, colours] + ([f_out] if f_out else []) + [lines]
+        columns = [lines, g_own, g_lines, colours] + ([f_out] if f_out else []) + [true_lines]
         doc["sheets"][label] = contact_sheet(out / f"{label}.png", columns, names)
     doc["sheets"]["baselines"] = contact_sheet(out / "baselines.png", [lines, xdog, colours], names)
     emit(doc, str(out / "quality.json"))

@@ -43,12 +43,13 @@ picture, per picture), and `seconds_per_page` of the reference stages alone
 stages' own and the colourizer's cost is not counted).
 
 With `--series FOLDER:PREFIX`, also one character in several poses (an
-openclipart author's series, such as the 21 stick men of
-`people__stickmen__sm_`): each picture's line art, reframed, coloured from
-the previous picture of the series (another pose) as its reference, and
-the mean CIEDE2000 over the character with and without it.
+openclipart author's series, such as the three hummers of
+`transportation__hummer_`): each picture's line art, reframed, coloured
+from the previous picture of the series (another pose or view) as its
+reference, and the mean CIEDE2000 over the character with and without it.
 
-    python benchmarks/reference.py --pairs data/regions-1024 --series data/clipart:people__stickmen__sm_ --out reports/reference.json
+    python benchmarks/reference.py --pairs data/regions-1024 --out reports/reference.json
+    python benchmarks/reference.py --series data/clipart:transportation__hummer_
 """
 
 import argparse
@@ -221,7 +222,7 @@ def main():
     p.add_argument("--pairs", help="folder with lines/ and colors/ (kac data svg-pairs --size 1024)")
     p.add_argument("--series", metavar="FOLDER:PREFIX",
                    help="also one character in several poses: pairs in FOLDER whose names start with PREFIX "
-                   "(e.g. data/clipart:people__stickmen__sm_)")
+                   "(e.g. data/clipart:transportation__hummer_)")
     p.add_argument("--limit", type=int, default=0, help="first N pairs (0: all)")
     p.add_argument("--model", default="pretrained", help="G for what the reference leaves ('pretrained' or a path)")
     p.add_argument("--seed", type=int, default=0)
