@@ -92,8 +92,6 @@ def score(flat: np.ndarray, truth_colour: np.ndarray, truth: np.ndarray, lines: 
     ids = np.unique(truth[truth > 0])
     right = []
     big_wrong = 0
-    lab_flat = rgb_to_lab(flat.astype(np.float32) / 255)
-    lab_truth = rgb_to_lab(truth_colour.astype(np.float32) / 255)
     objects = ndimage.find_objects(truth)
     for r in ids:
         window = objects[r - 1]
@@ -104,7 +102,6 @@ def score(flat: np.ndarray, truth_colour: np.ndarray, truth: np.ndarray, lines: 
         right.append(e <= RIGHT)
         if e > RIGHT and inside.sum() > MIN_REGION * truth.size:
             big_wrong += 1
-    del lab_flat, lab_truth
     union = ((background | true_bg) & off).sum()
     return {
         "regions_right": float(np.mean(right)) if right else float("nan"),
