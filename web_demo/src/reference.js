@@ -493,21 +493,28 @@ function vote(regions, ink, width, height, reference, matrix, win) {
   return { colours, confidence, splits };
 }
 
+// Each region's bounding box [y0, y1, x0, x1] (inclusive), in one pass (as scipy's find_objects).
+function regionBoxes(regions, width) {
+  const boxes = Array.from({ length: regions.count + 1 }, () => [Infinity, -1, Infinity, -1]);
+  const { labels } = regions;
+  for (let i = 0; i < labels.length; i++) {
+    const b = boxes[labels[i]];
+    const x = i % width;
+    const y = (i - x) / width;
+    if (y < b[0]) b[0] = y;
+    if (y > b[1]) b[1] = y;
+    if (x < b[2]) b[2] = x;
+    if (x > b[3]) b[3] = x;
+  }
+  return boxes;
+}
+
 // The pixels of a region the reference shows in several colours, each the
 // one of `main` its place in the placed reference has (paint/reference.py
 // _split_pixels); pixels it does not show take their nearest neighbour's.
-function splitPixels(regions, width, reference, matrix, region, main) {
+function splitPixels(regions, width, reference, matrix, region, main, box) {
   const { labels } = regions;
-  let y0 = Infinity, y1 = -1, x0 = Infinity, x1 = -1;
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] !== region) continue;
-    const x = i % width;
-    const y = (i - x) / width;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-  }
+  const [y0, y1, x0, x1] = box;
   const w = x1 - x0 + 1;
   const h = y1 - y0 + 1;
   const picked = new Int32Array(w * h); // choice + 1, 0 where the reference does not say
@@ -587,9 +594,10 @@ export function referencePalette(regions, ink, width, height, references) {
     known[r] = confidence[r] >= (regions.background[r] ? BACKGROUND_CONFIDENCE : MIN_CONFIDENCE) ? 1 : 0;
   }
   const split = [];
+  const boxes = splitBy.size ? regionBoxes(regions, width) : null;
   for (const [r, [ref, matrix, main]] of [...splitBy].sort((a, b) => a[0] - b[0])) {
     if (!known[r]) continue;
-    const entry = splitPixels(regions, width, ref, matrix, r, main);
+    const entry = splitPixels(regions, width, ref, matrix, r, main, boxes[r]);
     if (entry) split.push(entry);
   }
   return { colours, known, confidence, split };
