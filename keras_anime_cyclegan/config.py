@@ -195,7 +195,9 @@ class DataConfig:
     ones (pencil, gaps, double strokes, hatching, paper, blur, JPEG:
     `kac.sketch.real`); `outline_fills` draws the artist's black fills as
     their outlines first (F learns to outline dark areas, G sees sketches
-    without fills). `pipeline` makes the batches with tf.data or with NumPy threads (no
+    without fills). `unlined_colors` (with `paired`) is a folder of colour
+    pictures that have no line art (`kac data svg-colours`): they join the
+    training pairs with sketches always synthesised from them. `pipeline` makes the batches with tf.data or with NumPy threads (no
     TensorFlow needed); "auto" takes tf.data where TensorFlow is installed.
     """
 
@@ -210,6 +212,7 @@ class DataConfig:
     synthesized_sketches: float = 0.0
     real_sketches: float = 0.0
     outline_fills: bool = False
+    unlined_colors: Optional[str] = None
     pipeline: str = "auto"
 
     def __post_init__(self):

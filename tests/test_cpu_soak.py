@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # 200 training steps in four subprocesses
+pytestmark = pytest.mark.slow  # 200 training steps in three subprocesses
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 200
@@ -58,18 +58,21 @@ def _soak(xla: bool, strategy: str, steps: int) -> dict:
 @pytest.mark.parametrize("strategy", ["one", "mirrored"])
 @pytest.mark.parametrize("xla", [False, True], ids=["xla_off", "xla_on"])
 def test_training_soaks_without_crashing(xla, strategy):
+    # XLA cannot compile one step over two CPU devices of one process, so
+    # build_model turns it off there: with two devices "XLA on" runs the very
+    # steps of "XLA off", and a few steps show that it is turned off.
+    steps = 5 if xla and strategy == "mirrored" else STEPS
     env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.test_cpu_soak", str(int(xla)), strategy, str(STEPS)],
+        [sys.executable, "-m", "tests.test_cpu_soak", str(int(xla)), strategy, str(steps)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, f"exit code {proc.returncode} (negative: killed by a signal)\n{proc.stderr[-3000:]}"
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"soak xla={xla} {strategy}: {result}")
-    assert result["steps"] == STEPS
+    assert result["steps"] == steps
     assert result["replicas"] == (2 if strategy == "mirrored" else 1)
     assert result["finite"]
-    # XLA cannot compile one step over two CPU devices of one process: build_model turns it off there.
     assert result["xla"] == (xla and strategy == "one")
 
 

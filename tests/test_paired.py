@@ -111,3 +111,29 @@ def test_paired_training_data_crops_and_flips_both_sides_alike(tmp_path):
     sketch, colour = next(iter(synth.dataset))
     assert not np.array_equal(sketch.numpy(), colour.numpy())
     assert np.allclose(sketch.numpy()[..., 0], sketch.numpy()[..., 1])  # drawn sketches are grey
+
+
+def test_unlined_colour_pictures_join_the_pairs_with_drawn_sketches(tmp_path):
+    from keras_anime_cyclegan.data.paired import paired_training_data
+
+    rng = np.random.default_rng(1)
+    for side in ("lines", "colors", "unlined"):
+        (tmp_path / side).mkdir()
+    for i in range(2):
+        picture = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)
+        Image.fromarray(picture).save(tmp_path / "colors" / f"p{i}.png")
+        Image.fromarray(picture).save(tmp_path / "lines" / f"p{i}.png")  # "line art" = the picture: sketch == colour
+    for i in range(4):
+        Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(tmp_path / "unlined" / f"u{i}.png")
+    data = paired_training_data(tmp_path / "lines", tmp_path / "colors", image_size=32, batch_size=2,
+                                unlined_colors=tmp_path / "unlined", pipeline="numpy")
+    assert data.steps_per_epoch == 3  # (2 pairs + 4 unlined) / 2
+    kinds = set()
+    for (sketch, colour), _ in zip(data.dataset, range(6)):
+        for s, c in zip(np.asarray(sketch), np.asarray(colour)):
+            if np.array_equal(s, c):
+                kinds.add("pair")  # the artist's side, untouched (no synthesised share asked for)
+            else:
+                assert np.allclose(s[..., 0], s[..., 1]), "an unlined picture's sketch is drawn from it (grey)"
+                kinds.add("unlined")
+    assert kinds == {"pair", "unlined"}

@@ -211,3 +211,37 @@ def test_excluded_licences_are_rejected_with_the_licence_named(svg_dir, tmp_path
     assert by["pd"].status == "kept"
     assert by["gpl"].status == "rejected" and by["gpl"].reason == "licence http://creativecommons.org/licenses/GPL/2.0/ excluded"
     assert not (tmp_path / "out" / "colors" / "gpl.png").exists()
+
+
+def test_svg_colours_takes_pictures_rejected_for_their_lines_only(svg_dir, tmp_path):
+    from keras_anime_cyclegan.data.svg_colours import candidates, svg_colours
+
+    # No outline at all: rejected by the pair filter for its ink, a good colour picture all the same.
+    flat = HEAD + META.format(author="Dee") + '<rect x="10" y="30" width="80" height="40" fill="#20a040"/></svg>'
+    svgs = tmp_path / "svgs"
+    svgs.mkdir()
+    for name in ("stroked", "broken"):
+        (svgs / f"{name}.svg").write_text(SVGS[name])
+    (svgs / "flat.svg").write_text(flat)
+    (svgs / "flat_copy.svg").write_text(flat)  # a near-duplicate of it
+    pairs = tmp_path / "pairs"
+    svg_pairs([svgs], pairs, size=48, workers=1, progress=False)
+    reasons = {Path(r["source"]).stem: r["reason"] for r in csv.DictReader(open(pairs / "manifest.csv"))}
+    assert reasons["flat"].startswith("ink covers 0.0%")
+    counts = svg_colours(pairs, tmp_path / "colours", workers=1, progress=False)
+    made = sorted(p.stem for p in (tmp_path / "colours" / "colors").glob("*.png"))
+    assert len(made) == 1 and made[0].startswith("flat")  # one of the two copies; not the broken file
+    assert counts == {"kept": 1, "rejected": 1}
+    rows = {r["name"]: r for r in csv.DictReader(open(tmp_path / "colours" / "manifest.csv"))}
+    assert any(r["reason"] == "near-duplicate of a kept picture" for r in rows.values())
+    assert Image.open(tmp_path / "colours" / "colors" / f"{made[0]}.png").size == (48, 48)
+    # Authors of the held-out split, grey figures and excluded licences stay out, each with its reason.
+    base = {"status": "rejected", "reason": "ink covers 0.0% of the picture (want 2%-25%)", "coloured_fraction": "0.9",
+            "license": "PD", "split": ""}
+    rows = [dict(base, author="Ann"), dict(base, author="Bob", coloured_fraction="0.05"),
+            dict(base, author="Cy", license="GPL-2"), dict(base, author="Held"),
+            dict(base, author="Held", status="kept", reason="", split="heldout"),
+            dict(base, author="Eve", reason="empty render")]
+    chosen, left = candidates(rows, exclude_licenses=["gpl"])
+    assert [r["author"] for r in chosen] == ["Ann"]
+    assert sorted(why.split(" ")[0] for _, why in left) == ["an", "licence", "only"]

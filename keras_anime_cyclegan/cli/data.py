@@ -1,4 +1,5 @@
-"""`kac data svg-pairs`: artist (line art, colour) pairs from SVG clip art."""
+"""`kac data svg-pairs`: artist (line art, colour) pairs from SVG clip art; `kac data svg-colours`:
+the colour pictures a pair set rejected for their lines."""
 
 from __future__ import annotations
 
@@ -40,6 +41,30 @@ def add_parser(sub):
     )
     s.add_argument("--workers", type=int, help="processes (default: one per CPU core)")
     s.set_defaults(run=run)
+
+    c = data_sub.add_parser(
+        "svg-colours",
+        help="render the colour pictures a pair set rejected for their lines",
+        description="Read PAIRS/manifest.csv (from kac data svg-pairs) and render, in colour only, every SVG "
+        "rejected for a line-art rule alone whose figure is coloured, leaving out authors of the held-out "
+        "split, excluded licences and near-duplicates. Writes OUT/colors/NAME.png and OUT/manifest.csv, "
+        "for training G with synthesised sketches (kac train --paired --unlined-colors OUT/colors).",
+    )
+    c.add_argument("--pairs", required=True, help="the pair set's folder (its manifest.csv and colors/)")
+    c.add_argument("--out", required=True, help="output folder")
+    c.add_argument("--exclude-license", action="append", default=[], metavar="TEXT",
+                   help="leave out SVGs whose licence contains TEXT (case-insensitive; repeatable), e.g. GPL")
+    c.add_argument("--workers", type=int, help="processes (default: one per CPU core)")
+    c.set_defaults(run=run_colours)
+
+
+def run_colours(args):
+    from keras_anime_cyclegan.data.svg_colours import svg_colours
+
+    counts = svg_colours(args.pairs, args.out, exclude_licenses=args.exclude_license, workers=args.workers)
+    print(f"{counts.get('kept', 0)} colour pictures kept, {counts.get('rejected', 0)} left out; "
+          f"see {args.out}/manifest.csv")
+    return 0
 
 
 def run(args):

@@ -48,6 +48,11 @@ def add_parser(sub):
         "strokes, hatching, paper, blur, JPEG; 0-1)",
     )
     src.add_argument(
+        "--unlined-colors", metavar="DIR",
+        help="with --paired: colour pictures without line art (kac data svg-colours) that join the pairs, "
+        "their sketches always synthesised",
+    )
+    src.add_argument(
         "--outline-fills", action="store_true",
         help="with --paired: the artist's black fills become their outlines (F learns to outline dark areas)",
     )
@@ -130,6 +135,8 @@ def config_from_args(args):
             data = dataclasses.replace(data, real_sketches=args.real_sketches)
         if args.outline_fills:
             data = dataclasses.replace(data, outline_fills=True)
+        if args.unlined_colors:
+            data = dataclasses.replace(data, unlined_colors=args.unlined_colors)
         config = dataclasses.replace(config, data=data)
     if args.hints:
         from keras_anime_cyclegan.config import HINT_CHANNELS

@@ -53,9 +53,10 @@ def pair_source(
     (`sketch.real`, in the NumPy half: both input paths see the same); a `synthesized_sketches` share of
     the sketches is drawn from the colour crop instead; with `hint_channels`, hints sampled from the
     colour crop follow the sketch's channels. With `outline`, the artist's black fills are drawn as their
-    outlines first (`sketch.real.outline_fills`), once per picture, on the whole picture."""
+    outlines first (`sketch.real.outline_fills`), once per picture, on the whole picture. A row whose
+    sketch row is -1 is a colour picture without line art: its sketch is always synthesised."""
     load = colour_store.shape[1]
-    synthesize = synthesized_sketches > 0
+    synthesize = synthesized_sketches > 0 or bool((rows[:, 0] < 0).any())
 
     @lru_cache(maxsize=None)  # the same for every crop of a picture: not worked out again each epoch
     def outlined(row: int) -> np.ndarray:
@@ -68,13 +69,14 @@ def pair_source(
         rng = element_generator(seed, k)
         y, x, flip = draw_crop(rng, load, image_size, augment)
         i = stream_index(len(rows), seed, k)
-        sketch = crop(artist_lines(int(rows[i, 0])), y, x, image_size, flip)
+        lined = rows[i, 0] >= 0
         colour = crop(np.asarray(colour_store[rows[i, 1]]), y, x, image_size, flip)
-        if real_sketches and rng.uniform() < real_sketches:
+        sketch = crop(artist_lines(int(rows[i, 0])), y, x, image_size, flip) if lined else colour
+        if real_sketches and rng.uniform() < real_sketches and lined:
             sketch = real_sketch(sketch, colour, rng)
         drawn = (sketch, colour)
         if synthesize:
-            coin = rng.uniform() < synthesized_sketches
+            coin = rng.uniform() < synthesized_sketches or not lined
             drawn += (np.bool_(coin), *draw_choice(rng, image_size, image_size))
         if hint_channels:
             drawn += draw_hints(rng)
@@ -128,6 +130,7 @@ def paired_training_data(
     pipeline: str = "auto",
     real_sketches: float = 0.0,
     outline_fills: bool = False,
+    unlined_colors: Optional[str | Path] = None,
 ) -> TrainData:
     """Aligned (sketch, colour) training batches, steps per epoch and held-out samples.
 
@@ -142,7 +145,10 @@ def paired_training_data(
     made to look like a real sketch first (`kac.sketch.real.real_sketch`:
     pencil, gaps, double strokes, hatching, paper, blur, JPEG); with
     `outline_fills` the artist's black fills become their outlines before
-    that. `pipeline` is as in `unpaired_training_data`.
+    that. `unlined_colors` is a folder of colour pictures without line art
+    (`kac data svg-colours`): they join the training pairs (never the
+    held-out samples), their sketches always synthesised. `pipeline` is as
+    in `unpaired_training_data`.
     """
     size = load_size(image_size)
     colors = decode_folder(color_dir, size, max_pixels, cache)
@@ -156,13 +162,19 @@ def paired_training_data(
         keys = [files_by_name(folder, side.paths) for folder, side in ((sketch_dir, sketches), (color_dir, colors))]
         rows = np.array([[keys[0][n], keys[1][n]] for n in common_names(keys, sketch_dir, color_dir)])
     train, held = split_held_out(len(rows), held_out, batch_size, seed, f"{color_dir} (pairs)")
+    colour_images, train_rows = colors.images, rows[train]
+    if unlined_colors:
+        extra = decode_folder(unlined_colors, size, max_pixels, cache).images
+        colour_images = np.concatenate([colors.images, extra])
+        added = np.stack([np.full(len(extra), -1), len(colors.images) + np.arange(len(extra))], axis=1)
+        train_rows = np.concatenate([train_rows, added])
     source = pair_source(
-        sketches.images, colors.images, rows[train], image_size, seed + 1, augment, synthesized_sketches, hint_channels,
+        sketches.images, colour_images, train_rows, image_size, seed + 1, augment, synthesized_sketches, hint_channels,
         real_sketches, outline_fills,
     )
     samples_x = center_crops(sketches.images, rows[held, 0], image_size)
     samples_y = center_crops(colors.images, rows[held, 1], image_size)
-    return TrainData(source, batch_size, len(train) // batch_size, samples_x, samples_y, pipeline)
+    return TrainData(source, batch_size, len(train_rows) // batch_size, samples_x, samples_y, pipeline)
 
 
 def _paired_dataset(

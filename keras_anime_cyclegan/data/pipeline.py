@@ -21,12 +21,13 @@ def folder_training_data(config) -> TrainData:
             seed=config.seed, held_out=d.held_out, cache=d.cache, max_pixels=d.max_pixels,
             synthesized_sketches=d.synthesized_sketches, hint_channels=config.generator.hint_channels,
             pipeline=d.pipeline, real_sketches=d.real_sketches, outline_fills=d.outline_fills,
+            unlined_colors=d.unlined_colors,
         )
     if config.generator.hint_channels:
         raise ValueError("a generator with hint channels trains on aligned pairs: set data.paired=True")
-    if d.real_sketches or d.outline_fills:
-        raise ValueError("data.real_sketches and data.outline_fills change the artist's line art of aligned pairs: "
-                         "set data.paired=True")
+    if d.real_sketches or d.outline_fills or d.unlined_colors:
+        raise ValueError("data.real_sketches, data.outline_fills and data.unlined_colors are settings of aligned "
+                         "pairs: set data.paired=True")
     return unpaired_training_data(
         d.sketches or SYNTHESIZE,
         d.colors,
