@@ -27,6 +27,12 @@ q=70. For each degradation and method:
   painted result and of the bare sketch against the colour picture, and on
   how many pictures the result is further from it than the bare sketch.
 
+`line_ceiling`: the best any method that sees only the lines can score
+against this truth: the true regions, merged wherever two of them touch
+with no ink between them (a colour step the artist drew no line for:
+shading, a highlight, a stroke that ends inside one colour), scored as a
+prediction (the artist's clean lines, their ink closed by one pixel).
+
 True regions: 4-connected areas of the colour picture that change by at
 most 6/255 per channel from pixel to pixel, off the artist's lines.
 
@@ -77,6 +83,29 @@ def true_regions(colour: np.ndarray, lines: np.ndarray) -> np.ndarray:
     small[0] = True
     labels[small[labels]] = 0
     return labels
+
+
+def line_ceiling(truth: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """The true regions merged wherever they touch with no line between them (see the module's docstring)."""
+    from keras_anime_cyclegan.paint.grow import grow
+    from keras_anime_cyclegan.paint.ink import find_ink
+
+    ink = ndimage.binary_dilation(find_ink(lines).mask, iterations=1)
+    labels = truth.astype(np.int32)
+    grow(labels, ~ink)  # the true regions take the colour steps and specks between them
+    parent = np.arange(int(truth.max()) + 1)
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in ((labels[1:], labels[:-1]), (labels[:, 1:], labels[:, :-1])):
+        touching = (a != b) & (a > 0) & (b > 0)
+        for x, y in set(zip(a[touching].tolist(), b[touching].tolist())):
+            parent[root(x)] = root(y)
+    return np.array([root(i) for i in range(len(parent))])[labels]
 
 
 def degrade(lines: np.ndarray, truth: np.ndarray, kind: str, rng) -> np.ndarray:
@@ -246,7 +275,7 @@ def main():
     finders = methods()
     rows = {d: {m: {"pixels": [], "regions": [], "seconds": [], "megapixels": 0.0} for m in finders} for d in DEGRADATIONS}
     hint_rows = {d: {"hinted": [], "unhinted": [], "dots": [], "area": [], "bare": []} for d in DEGRADATIONS}
-    colorizer = None
+    colorizer, ceiling = None, []
     if args.hints:
         import keras_anime_cyclegan as kac
 
@@ -263,6 +292,7 @@ def main():
         if truth.max() == 0:
             continue
         dots = place_dots(truth, colour, args.hints, rng) if args.hints else []
+        ceiling.append(agreement(line_ceiling(truth, lines), truth))
         for d in DEGRADATIONS:
             sketch = degrade(lines, truth, d, rng)
             for m, find in finders.items():
@@ -286,7 +316,9 @@ def main():
                 at = np.array([[y, x] for x, y, *_ in dots])
                 hint_rows[d]["dots"].extend(lab_error(with_hints[at[:, 0], at[:, 1]], colour[at[:, 0], at[:, 1]]).tolist())
         print(f"{k + 1}/{len(names)} {name}", flush=True, file=__import__("sys").stderr)
-    doc = {"pairs": len(names), "folder": str(folder), "hints": args.hints, "degradations": {}}
+    doc = {"pairs": len(names), "folder": str(folder), "hints": args.hints, "degradations": {},
+           "line_ceiling": {"pixels_in_true_region": round(float(np.mean([c[0] for c in ceiling])), 4),
+                            "regions_right": round(float(np.mean([c[1] for c in ceiling])), 4)}}
     for d in DEGRADATIONS:
         entry = {}
         for m, r in rows[d].items():

@@ -137,3 +137,29 @@ def test_unlined_colour_pictures_join_the_pairs_with_drawn_sketches(tmp_path):
                 assert np.allclose(s[..., 0], s[..., 1]), "an unlined picture's sketch is drawn from it (grey)"
                 kinds.add("unlined")
     assert kinds == {"pair", "unlined"}
+
+
+def test_an_unlined_crop_with_nothing_to_draw_is_replaced(tmp_path):
+    """A smooth gradient without line art would be drawn as a blank sketch, a constant input whose
+    gradients instance normalisation blows up (it stopped a training run with NaN): the stream takes the
+    next picture instead."""
+    from keras_anime_cyclegan.data.paired import has_edges, paired_training_data
+
+    (tmp_path / "colors").mkdir()
+    (tmp_path / "lines").mkdir()
+    (tmp_path / "unlined").mkdir()
+    yy, xx = np.mgrid[:40, :40]
+    gradient = np.stack([xx * 6, yy * 6, 255 - xx * 3], -1).astype(np.uint8)  # steps of 6 levels at most
+    assert not has_edges(gradient)
+    Image.fromarray(gradient).save(tmp_path / "unlined" / "gradient.png")
+    disc = np.full((40, 40, 3), 255, np.uint8)
+    disc[(yy - 20) ** 2 + (xx - 20) ** 2 < 150] = (200, 40, 40)
+    assert has_edges(disc)
+    for side in ("colors", "lines"):
+        for i in range(2):
+            Image.fromarray(np.roll(disc, 3 * i, axis=1)).save(tmp_path / side / f"disc{i}.png")
+    data = paired_training_data(tmp_path / "lines", tmp_path / "colors", image_size=32, batch_size=1,
+                                unlined_colors=tmp_path / "unlined", pipeline="numpy")
+    for (sketch, colour), _ in zip(data.batches(0), range(12)):
+        for s in np.asarray(sketch):
+            assert s.max() - s.min() > 0.5, "a blank sketch reached training"

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
 import keras_anime_cyclegan as kac
 from keras_anime_cyclegan.artifacts import pretrained
@@ -87,6 +88,24 @@ def test_line_extractor_pretrained_draws_the_artists_lines(no_network):
     # F must draw far less outside the artist's lines and still find most of them.
     copy_precision, _ = ink_precision_recall(read_image(colour)[0].mean(axis=-1), truth)
     assert precision > copy_precision + 0.1 and recall > 0.6, (precision, recall, copy_precision)
+
+
+def test_fill_dark_false_outlines_dark_areas(no_network, tmp_path):
+    """The alien sample's dark areas: F fills them, `fill_dark=False` keeps their border and clears their inside."""
+    from keras_anime_cyclegan.sketch.real import ink_of
+
+    colour = next(c for _, c in pretrained.sample_pairs() if c.stem == "people__alien_peterm_01")
+    filled = ink_of(np.asarray(kac.LineExtractor.pretrained().extract(colour).convert("RGB")))
+    outlined_rgb = np.asarray(kac.LineExtractor.pretrained(fill_dark=False).extract(colour).convert("RGB"))
+    outlined = ink_of(outlined_rgb)
+    removed = filled & ~outlined
+    assert not (outlined & ~filled).any(), "outlining added ink"
+    assert removed.sum() >= 0.05 * filled.sum(), (removed.sum(), filled.sum())  # F filled areas there to outline
+    assert ndimage.binary_erosion(filled, iterations=2)[removed].all(), "ink beside the paper was removed"
+    assert outlined[filled & ~ndimage.binary_erosion(filled)].all(), "an area lost its outline"
+    # The CLI door gives the same picture.
+    assert main(["extract-lines", str(colour), "--no-fill-dark", "-o", str(tmp_path / "out")]) == 0
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / colour.name).convert("RGB")), outlined_rgb)
 
 
 def test_unknown_pretrained_name_lists_the_shipped_ones():

@@ -88,6 +88,14 @@ def add_parser(sub):
                 "and confidence.csv (one score per picture, 0-1); with --reference, NAME.match.png too "
                 "(each region's match confidence: white where the reference explains it, black where G's colour is used)",
             )
+        else:
+            p.add_argument(
+                "--no-fill-dark",
+                dest="fill_dark",
+                action="store_false",
+                help="dark areas (black hair, a dark coat) as their outlines, paper inside, instead of "
+                "filled as F draws them",
+            )
         p.set_defaults(run=run, direction=direction)
 
 
@@ -111,7 +119,7 @@ def run(args):
     from keras_anime_cyclegan.inference import Colorizer, LineExtractor
 
     cls = Colorizer if args.direction == "colorize" else LineExtractor
-    options = {"flat": args.flat} if args.direction == "colorize" else {}
+    options = {"flat": args.flat} if args.direction == "colorize" else {"fill_dark": args.fill_dark}
     # Only what the user gave: the library's defaults are the defaults.
     for name in ("max_side", "max_pixels", "tile_size", "tile_overlap", "batch_size"):
         if getattr(args, name) is not None:

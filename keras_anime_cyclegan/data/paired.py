@@ -44,6 +44,17 @@ def common_names(keyed: list, sketch_dir, color_dir) -> list:
     return common
 
 
+EDGE_STEP = 24  # a colour step (0-255, any channel) between neighbours that a drawn sketch would show
+MIN_EDGES = 0.005  # a colour crop with fewer such pixels has nothing to draw
+
+
+def has_edges(colour: np.ndarray) -> bool:
+    """Whether a uint8 colour crop has at least `MIN_EDGES` of its pixels at a colour step over `EDGE_STEP`."""
+    c = colour.astype(np.int16)
+    steps = (np.abs(c[1:, :-1] - c[:-1, :-1]).max(-1) > EDGE_STEP) | (np.abs(c[:-1, 1:] - c[:-1, :-1]).max(-1) > EDGE_STEP)
+    return bool(steps.mean() >= MIN_EDGES)
+
+
 def pair_source(
     sketch_store, colour_store, rows, image_size: int, seed: int, augment: bool,
     synthesized_sketches: float = 0.0, hint_channels: int = 0, real_sketches: float = 0.0, outline: bool = False,
@@ -69,8 +80,16 @@ def pair_source(
         rng = element_generator(seed, k)
         y, x, flip = draw_crop(rng, load, image_size, augment)
         i = stream_index(len(rows), seed, k)
-        lined = rows[i, 0] >= 0
         colour = crop(np.asarray(colour_store[rows[i, 1]]), y, x, image_size, flip)
+        for step in range(1, len(rows)):
+            if rows[i, 0] >= 0 or has_edges(colour):
+                break
+            # A crop of a picture without line art that has nothing to draw (a smooth gradient) would give
+            # a blank sketch: a constant input that instance normalisation turns into exploding
+            # gradients. The next picture in the stream stands in for it.
+            i = (stream_index(len(rows), seed, k) + step) % len(rows)
+            colour = crop(np.asarray(colour_store[rows[i, 1]]), y, x, image_size, flip)
+        lined = rows[i, 0] >= 0
         sketch = crop(artist_lines(int(rows[i, 0])), y, x, image_size, flip) if lined else colour
         if real_sketches and rng.uniform() < real_sketches and lined:
             sketch = real_sketch(sketch, colour, rng)

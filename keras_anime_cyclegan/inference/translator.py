@@ -30,6 +30,7 @@ from keras_anime_cyclegan.inference.tiling import TilePlan, padded_length, refle
 from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.reference import reference_palette
+from keras_anime_cyclegan.sketch.real import outline_fills
 from keras_anime_cyclegan.paint.regions import find_regions
 from keras_anime_cyclegan.paint.composite import line_layer, shading_layer
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
@@ -552,13 +553,31 @@ def cycle_confidence(sketch: np.ndarray, returned: np.ndarray, image: Image.Imag
 class LineExtractor(ImageTranslator):
     """Extracts line art from colour pictures with F.
 
+    Args:
+        fill_dark: True (default): dark areas (black hair, a dark coat) come
+            back filled, as F draws them; False: each filled area keeps a
+            border one stroke wide and is paper inside (`sketch.real.outline_fills`
+            on F's result: ink more than four strokes wide), the line art a
+            colourist fills in; bold lines and lettering stay as drawn.
+        other arguments: as `ImageTranslator`.
+
     Example:
     >>> extractor = LineExtractor.pretrained()            # the shipped model; no download
-    >>> extractor = LineExtractor.load("runs/demo/generator_f.keras")
+    >>> extractor = LineExtractor.load("runs/demo/generator_f.keras", fill_dark=False)
     >>> extractor.extract("colour.png").save("lines.png")
     """
 
     direction = "lines"
+
+    def __init__(self, runner: Runner, *args, fill_dark: bool = True, **options):
+        super().__init__(runner, *args, **options)
+        self.fill_dark = fill_dark
+
+    def _finish(self, rgb: np.ndarray, job: _Job) -> Image.Image:
+        out = super()._finish(rgb, job)
+        if self.fill_dark:
+            return out
+        return Image.fromarray(outline_fills(np.asarray(out.convert("RGB"))))
 
     def extract(self, image: ImageInput) -> Image.Image:
         """The line art, the same size (and alpha) as `image`."""
