@@ -285,13 +285,14 @@ def main():
     from keras_anime_cyclegan.utils.metrics import area_colour_error
 
     for k, name in enumerate(names):
-        rng = np.random.default_rng([args.seed, k])
+        rng = np.random.default_rng([args.seed, k])  # the degradations: the same whatever --hints is
+        dot_rng = np.random.default_rng([args.seed, k, 1])
         lines = np.asarray(Image.open(folder / "lines" / f"{name}.png").convert("RGB"))
         colour = np.asarray(Image.open(folder / "colors" / f"{name}.png").convert("RGB"))
         truth = true_regions(colour, lines)
         if truth.max() == 0:
             continue
-        dots = place_dots(truth, colour, args.hints, rng) if args.hints else []
+        dots = place_dots(truth, colour, args.hints, dot_rng) if args.hints else []
         ceiling.append(agreement(line_ceiling(truth, lines), truth))
         for d in DEGRADATIONS:
             sketch = degrade(lines, truth, d, rng)
