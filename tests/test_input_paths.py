@@ -121,6 +121,23 @@ def test_real_sketches_are_drawn_alike_in_both_paths(colours):
     np.testing.assert_array_equal(np.concatenate([y for _, y in b]), np.concatenate([y for _, y in clean]))
 
 
+def test_unlined_colour_pictures_are_drawn_alike_in_both_paths(colours):
+    """Colour pictures without line art join the pairs with synthesised sketches: the same pictures,
+    crops and styles on both paths, the sketches within the styles' own tolerance."""
+
+    def make(pipeline):
+        return paired_training_data(
+            colours / "lines", colours / "colors", image_size=48, batch_size=4, seed=3,
+            unlined_colors=colours / "colors", pipeline=pipeline,
+        )  # fmt: skip
+
+    a, b, data = both_paths(make, 5)
+    assert data.steps_per_epoch == (10 + 10) // 4  # the 10 pairs and the 10 unlined pictures
+    for (xa, ya), (xb, yb) in zip(a, b):
+        np.testing.assert_array_equal(ya, yb)
+        assert_sketches_close(xa, xb)
+
+
 def test_unknown_input_pipeline_is_one_clear_error(colours):
     from keras_anime_cyclegan.config import DataConfig
 
