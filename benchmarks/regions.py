@@ -27,11 +27,13 @@ q=70. For each degradation and method:
   painted result and of the bare sketch against the colour picture, and on
   how many pictures the result is further from it than the bare sketch.
 
-`line_ceiling`: the best any method that sees only the lines can score
+`line_ceiling`: about the best a method that sees only the lines can score
 against this truth: the true regions, merged wherever two of them touch
 with no ink between them (a colour step the artist drew no line for:
 shading, a highlight, a stroke that ends inside one colour), scored as a
-prediction (the artist's clean lines, their ink closed by one pixel).
+prediction (the artist's clean lines, their ink closed by two pixels as
+`connected` closes it; an estimate, not a bound: a method that closes
+wider openings can split what this merges, rightly or not).
 
 True regions: 4-connected areas of the colour picture that change by at
 most 6/255 per channel from pixel to pixel, off the artist's lines.
@@ -90,7 +92,7 @@ def line_ceiling(truth: np.ndarray, lines: np.ndarray) -> np.ndarray:
     from keras_anime_cyclegan.paint.grow import grow
     from keras_anime_cyclegan.paint.ink import find_ink
 
-    ink = ndimage.binary_dilation(find_ink(lines).mask, iterations=1)
+    ink = ndimage.binary_dilation(find_ink(lines).mask, iterations=2)
     labels = truth.astype(np.int32)
     grow(labels, ~ink)  # the true regions take the colour steps and specks between them
     parent = np.arange(int(truth.max()) + 1)
