@@ -116,9 +116,31 @@ def test_real_sketches_are_drawn_alike_in_both_paths(colours):
         np.testing.assert_array_equal(xa, xb)
         np.testing.assert_array_equal(ya, yb)
     clean = list(itertools.islice(make("numpy", 0.0).batches(0), 4))
-    differ = [not np.array_equal(x, c) for (x, _), (c, _) in zip(b, clean)]
+    differ = [not np.array_equal(x[..., :3], c) for (x, _), (c, _) in zip(b, clean)]
     assert all(differ), "every sketch degraded at share 1"
+    for (x, _), (c, _) in zip(b, clean):  # the clean line art rides along for F's target
+        assert x.shape[-1] == 6
+        np.testing.assert_array_equal(x[..., 3:], c)
     np.testing.assert_array_equal(np.concatenate([y for _, y in b]), np.concatenate([y for _, y in clean]))
+
+
+def test_clean_lines_ride_after_the_hints_alike_in_both_paths(colours):
+    """Real-sketch traits, synthesised sketches and hints together: the clean lines F learns (the
+    synthesised sketch where one was drawn) follow the hint channels, the same on both paths."""
+
+    def make(pipeline):
+        return paired_training_data(
+            colours / "lines", colours / "colors", image_size=48, batch_size=4, seed=5, real_sketches=0.5,
+            synthesized_sketches=0.5, hint_channels=4, pipeline=pipeline,
+        )  # fmt: skip
+
+    a, b, _ = both_paths(make, 4)
+    for (xa, ya), (xb, yb) in zip(a, b):
+        assert xa.shape == xb.shape == (4, 48, 48, 10)
+        np.testing.assert_array_equal(ya, yb)
+        assert_sketches_close(xa[..., :3], xb[..., :3])
+        assert_sketches_close(xa[..., 7:], xb[..., 7:])
+        np.testing.assert_array_equal(xa[..., 6], xb[..., 6])
 
 
 def test_unlined_colour_pictures_are_drawn_alike_in_both_paths(colours):

@@ -163,3 +163,23 @@ def test_an_unlined_crop_with_nothing_to_draw_is_replaced(tmp_path):
     for (sketch, colour), _ in zip(data.batches(0), range(12)):
         for s in np.asarray(sketch):
             assert s.max() - s.min() > 0.5, "a blank sketch reached training"
+
+
+def test_with_real_sketches_g_colours_the_degraded_sketch_and_f_learns_the_clean_lines():
+    """The batch's sketch carries the clean lines after the degraded one (and the hints): G's input is the
+    degraded sketch, F's paired target the clean lines; moving the clean lines moves only F's terms."""
+    config = tiny_config(loss=LossConfig(paired_weight=10), data=dataclasses.replace(tiny_config().data, paired=True))
+    keras.utils.set_random_seed(0)
+    model = build_model(config)
+    rng = np.random.default_rng(0)
+    size = config.image_size
+    degraded = rng.uniform(-1, 1, (2, size, size, 3)).astype("float32")
+    clean = rng.uniform(-1, 1, (2, size, size, 3)).astype("float32")
+    colour = rng.uniform(-1, 1, (2, size, size, 3)).astype("float32")
+    both = model.compute_losses(keras.ops.convert_to_tensor(np.concatenate([degraded, clean], -1)), colour)
+    alone = model.compute_losses(keras.ops.convert_to_tensor(degraded), colour)
+    other = model.compute_losses(keras.ops.convert_to_tensor(np.concatenate([degraded, -clean], -1)), colour)
+    assert float(both["paired_y"]) == pytest.approx(float(alone["paired_y"]))  # G saw the same input
+    f_target = float(keras.ops.mean(keras.ops.abs(model.generator_f(colour, training=False) - clean)))
+    assert float(both["paired_x"]) == pytest.approx(f_target, rel=1e-5)
+    assert float(other["paired_x"]) != pytest.approx(float(both["paired_x"]))

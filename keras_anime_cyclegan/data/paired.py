@@ -65,7 +65,9 @@ def pair_source(
     the sketches is drawn from the colour crop instead; with `hint_channels`, hints sampled from the
     colour crop follow the sketch's channels. With `outline`, the artist's black fills are drawn as their
     outlines first (`sketch.real.outline_fills`), once per picture, on the whole picture. A row whose
-    sketch row is -1 is a colour picture without line art: its sketch is always synthesised."""
+    sketch row is -1 is a colour picture without line art: its sketch is always synthesised. With
+    `real_sketches`, each sketch also carries the line art before the traits as 3 last channels (after
+    any hints): F's target, so that F learns clean lines while G learns to colour real-looking ones."""
     load = colour_store.shape[1]
     synthesize = synthesized_sketches > 0 or bool((rows[:, 0] < 0).any())
 
@@ -91,9 +93,10 @@ def pair_source(
             colour = crop(np.asarray(colour_store[rows[i, 1]]), y, x, image_size, flip)
         lined = rows[i, 0] >= 0
         sketch = crop(artist_lines(int(rows[i, 0])), y, x, image_size, flip) if lined else colour
+        clean = sketch
         if real_sketches and rng.uniform() < real_sketches and lined:
             sketch = real_sketch(sketch, colour, rng)
-        drawn = (sketch, colour)
+        drawn = (sketch, colour, clean) if real_sketches else (sketch, colour)
         if synthesize:
             coin = rng.uniform() < synthesized_sketches or not lined
             drawn += (np.bool_(coin), *draw_choice(rng, image_size, image_size))
@@ -102,12 +105,17 @@ def pair_source(
         return drawn
 
     def finish_numpy(sketch, colour, *drawn):
+        clean, drawn = (to_float(drawn[0]), drawn[1:]) if real_sketches else (None, drawn)
         sketch, colour = to_float(sketch), to_float(colour)
         if synthesize:
             coin, choice, noise, drawn = *drawn[:3], drawn[3:]
-            sketch = sketch_from_choice(colour, choice, noise) if coin else sketch
+            if coin:
+                sketch = sketch_from_choice(colour, choice, noise)
+                clean = sketch if real_sketches else None
         if hint_channels:
             sketch = np.concatenate([sketch, numpy_hint_channels(colour, *drawn)], axis=-1)
+        if clean is not None:
+            sketch = np.concatenate([sketch, clean], axis=-1)
         return sketch, colour
 
     def finish_tf(sketch, colour, *drawn):
@@ -115,16 +123,24 @@ def pair_source(
 
         from keras_anime_cyclegan.sketch.styles import sketch_from_choices
 
+        clean, drawn = (tf_to_float(drawn[0]), drawn[1:]) if real_sketches else (None, drawn)
         sketch, colour = tf_to_float(sketch), tf_to_float(colour)
         if synthesize:
             coin, choice, noise, drawn = *drawn[:3], drawn[3:]
-            sketch = tf.cond(coin, lambda: sketch_from_choices(colour, choice, noise), lambda: sketch)
+            drawn_sketch = tf.cond(coin, lambda: sketch_from_choices(colour, choice, noise), lambda: sketch)
+            if clean is not None:
+                clean = tf.where(coin, drawn_sketch, clean)
+            sketch = drawn_sketch
         if hint_channels:
             sketch = tf.concat([sketch, tf_hint_channels(colour, *drawn)], axis=-1)
+        if clean is not None:
+            sketch = tf.concat([sketch, clean], axis=-1)
         return sketch, colour
 
     picture = (image_size, image_size, 3)
     dtypes, shapes = (np.uint8, np.uint8), (picture, picture)
+    if real_sketches:
+        dtypes, shapes = dtypes + (np.uint8,), shapes + (picture,)
     if synthesize:
         dtypes += (np.bool_, np.float32, np.float32)
         shapes += ((), (len(FIELDS),), (image_size, image_size))

@@ -201,8 +201,12 @@ class CycleGAN(train_step_mixin(), keras.Model):
         hint_channels = int(getattr(G, "hint_channels", 0))
         # With hints, real_x carries G's hint channels after the sketch
         # (data.hints); F, D_X and the losses see the sketch alone, and G
-        # colours F's output and the colour pictures with no hints.
-        hinted_x, real_x = real_x, real_x[..., :3]
+        # colours F's output and the colour pictures with no hints. With
+        # real-sketch traits (data.real_sketches), the clean line art follows
+        # them: G colours the degraded sketch, F learns the clean lines.
+        width = 3 + hint_channels
+        hinted_x = real_x[..., :width]
+        real_x = real_x[..., width : width + 3] if real_x.shape[-1] > width else real_x[..., :3]
 
         def G_in(images):
             return with_no_hints(images, hint_channels)
