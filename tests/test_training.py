@@ -276,3 +276,25 @@ def test_one_optimizer_updates_like_one_adam_per_network_and_loads_their_checkpo
     np.savez(tmp_path / "late_discriminators.npz", **arrays)
     load_checkpoint(fresh, tmp_path / "late_discriminators.npz")
     assert int(fresh.optimizer.iterations) == 3
+
+
+def test_a_step_whose_gradients_overflow_is_dropped_not_applied():
+    """A blank sketch made G's gradients overflow (instance normalisation on a constant input) and the
+    weights NaN a step later: such a step is dropped; a finite one is applied."""
+    import keras
+
+    from keras_anime_cyclegan.training.run import build_model
+    from tests.helpers import tiny_config
+
+    model = build_model(tiny_config())
+    before = [v.numpy().copy() for v in model.trainable_variables]
+    grads = {group: [np.ones(v.shape, "float32") for v in model.group_variables(group)] for group in model.groups}
+    first = model.group_variables("generators")[0]
+    grads["generators"][0] = np.full(first.shape, 3e20, "float32")  # finite, but its square is not
+    model.apply_group_gradients({g: [keras.ops.convert_to_tensor(x) for x in gs] for g, gs in grads.items()})
+    for a, v in zip(before, model.trainable_variables):
+        np.testing.assert_array_equal(a, v.numpy())  # Adam's first step from zero moments: no move at all
+    grads["generators"][0] = np.ones(first.shape, "float32")
+    model.apply_group_gradients({g: [keras.ops.convert_to_tensor(x) for x in gs] for g, gs in grads.items()})
+    assert all(np.isfinite(v.numpy()).all() for v in model.trainable_variables)
+    assert not np.array_equal(before[0], model.trainable_variables[0].numpy())

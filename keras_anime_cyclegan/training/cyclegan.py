@@ -271,8 +271,28 @@ class CycleGAN(train_step_mixin(), keras.Model):
 
     def apply_group_gradients(self, grads_by_group: dict) -> None:
         """One optimizer step: each variable with the gradient of its own group's objective."""
-        ordered = zip(self.gradient_order(grads_by_group), self.trainable_variables)
+        ordered = zip(self.finite_or_zero(self.gradient_order(grads_by_group)), self.trainable_variables)
         self.optimizer.apply_gradients([(g, v) for g, v in ordered if g is not None])
+
+    def finite_or_zero(self, grads: list) -> list:
+        """`grads`, or zeros for all of them when any overflowed (inf or NaN, or squares past float32).
+
+        A constant input (a blank sketch) makes every instance normalisation
+        multiply the gradient by about 1 / sqrt(epsilon): after a dozen of
+        them G's stem gradient reached 2e34 and Adam's second moment
+        overflowed, and the weights were NaN one step later. Such a step is
+        dropped (Adam's moments decay as for a zero gradient) instead of
+        ending the run. A float16 `LossScaleOptimizer` skips those steps
+        itself, lowering its scale, so it gets the gradients as they are.
+        """
+        if isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
+            return grads
+        present = [g for g in grads if g is not None]
+        if not present:
+            return grads
+        total = sum(keras.ops.sum(keras.ops.square(keras.ops.cast(g, "float32"))) for g in present)
+        finite = keras.ops.isfinite(total)
+        return [None if g is None else keras.ops.where(finite, g, keras.ops.zeros_like(g)) for g in grads]
 
     def update_trackers(self, terms) -> dict:
         for name, value in terms.items():

@@ -36,6 +36,7 @@ class TrainStep:
         # A network without an objective (no adversarial terms: no
         # discriminators) gets zero gradients: Adam leaves it as it is.
         ordered = [jax.numpy.zeros_like(t) if g is None else g for g, t in zip(self.gradient_order(grads), trainable)]
+        ordered = self.finite_or_zero(ordered)
         trainable, optimizer_values = self.optimizer.stateless_apply(optimizer_values, ordered, list(trainable))
 
         with keras.StatelessScope(state_mapping=list(zip(self.metrics_variables, metric_values))) as scope:
