@@ -20,16 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from quality import xdog_sketches  # noqa: E402  (benchmarks/quality.py: XDoG as it scores it)
 from report import emit  # noqa: E402  (benchmarks/report.py)
-
-
-def xdog_lines(colour: np.ndarray) -> np.ndarray:
-    """The package's XDoG sketch of a uint8 colour picture, uint8 RGB (as benchmarks/quality.py draws it)."""
-    from keras_anime_cyclegan.sketch import xdog
-
-    s = np.asarray(xdog(colour[None].astype(np.float32) / 127.5 - 1.0))[0]
-    s = np.clip((s + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-    return np.repeat(s[..., :1], 3, -1) if s.shape[-1] == 1 else s
 
 
 def main():
@@ -63,7 +55,7 @@ def main():
             continue
         colour = np.asarray(Image.open(folder / "colors" / f"{name}.png").convert("RGB"))
         drawn = {
-            "xdog": xdog_lines(colour),
+            "xdog": xdog_sketches([colour])[0],
             "F": np.asarray(filled.extract(colour).convert("RGB")),
             "F_outlined": np.asarray(outlined.extract(colour).convert("RGB")),
         }

@@ -81,15 +81,15 @@ def pair_source(
     def draw(k):
         rng = element_generator(seed, k)
         y, x, flip = draw_crop(rng, load, image_size, augment)
-        i = stream_index(len(rows), seed, k)
+        first = i = stream_index(len(rows), seed, k)
         colour = crop(np.asarray(colour_store[rows[i, 1]]), y, x, image_size, flip)
         for step in range(1, len(rows)):
             if rows[i, 0] >= 0 or has_edges(colour):
                 break
             # A crop of a picture without line art that has nothing to draw (a smooth gradient) would give
-            # a blank sketch: a constant input that instance normalisation turns into exploding
-            # gradients. The next picture in the stream stands in for it.
-            i = (stream_index(len(rows), seed, k) + step) % len(rows)
+            # a blank sketch: a constant input that teaches G nothing and that instance normalisation
+            # turns into overflowing gradients. The next picture in the stream stands in for it.
+            i = (first + step) % len(rows)
             colour = crop(np.asarray(colour_store[rows[i, 1]]), y, x, image_size, flip)
         lined = rows[i, 0] >= 0
         sketch = crop(artist_lines(int(rows[i, 0])), y, x, image_size, flip) if lined else colour

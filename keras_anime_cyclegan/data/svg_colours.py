@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from keras_anime_cyclegan.data.pair_filter import PairFilter
+from keras_anime_cyclegan.data.svg_pairs import near_duplicate, thumbnail, write_manifest
 from keras_anime_cyclegan.data.svg_render import Rejected, render_pair
 
 LINE_RULES = ("ink covers", "of the ink lies on colour edges", "of the outline is inked", "of the colour edges have a line")
@@ -60,10 +61,6 @@ def _render(job):
     return colour, ""
 
 
-def _thumb(image: np.ndarray) -> np.ndarray:
-    return np.asarray(Image.fromarray(image).convert("L").resize((16, 16), Image.BILINEAR), np.float32)
-
-
 def svg_colours(
     pairs_dir: str | Path,
     out_dir: str | Path,
@@ -98,7 +95,7 @@ def svg_colours(
     kept_pairs = sorted((pairs_dir / "colors").glob("*.png"))
     if size is None:
         size = Image.open(kept_pairs[0]).size[0] if kept_pairs else 256
-    thumbs = [_thumb(np.asarray(Image.open(p).convert("RGB"))) for p in kept_pairs]
+    thumbs = [thumbnail(np.asarray(Image.open(p).convert("RGB"))) for p in kept_pairs]
     (out_dir / "colors").mkdir(parents=True, exist_ok=True)
     records = [{**r, "status": "rejected", "reason": why} for r, why in left]
     jobs = [(r["source"], r["element"], size) for r in chosen]
@@ -109,8 +106,8 @@ def svg_colours(
         for r, (colour, why) in tqdm(zip(chosen, results), total=len(jobs), desc="svg colours", unit="svg", disable=not progress):
             path = out_dir / "colors" / f"{r['name']}.png"
             if colour is not None:
-                thumb = _thumb(colour)
-                if any(np.abs(thumb - t).mean() < duplicate_distance for t in thumbs):
+                thumb = thumbnail(colour)
+                if near_duplicate(thumb, thumbs, duplicate_distance):
                     colour, why = None, "near-duplicate of a kept picture"
                 else:
                     thumbs.append(thumb)
@@ -121,12 +118,7 @@ def svg_colours(
         if pool:
             pool.close()
             pool.join()
-        tmp = out_dir / "manifest.csv.tmp"
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(records)
-        tmp.replace(out_dir / "manifest.csv")
+        write_manifest(out_dir / "manifest.csv", records, FIELDS)
     counts = {}
     for rec in records:
         counts[rec["status"]] = counts.get(rec["status"], 0) + 1

@@ -82,6 +82,26 @@ def held_out_authors(authors: list[str], fraction: float) -> set[str]:
     return chosen
 
 
+def thumbnail(image: np.ndarray) -> np.ndarray:
+    """The 16x16 grey float32 thumbnail near-duplicates are found by."""
+    return np.asarray(Image.fromarray(image).convert("L").resize((16, 16), Image.BILINEAR), np.float32)
+
+
+def near_duplicate(thumb: np.ndarray, thumbs: list, distance: float) -> bool:
+    """Whether `thumb` is closer than `distance` per pixel (of 255) to one of `thumbs`."""
+    return any(np.abs(thumb - t).mean() < distance for t in thumbs)
+
+
+def write_manifest(path: Path, rows: list[dict], fields: Sequence[str]) -> None:
+    """`rows` as CSV at `path`, written beside it first and moved over it (a crash leaves the old one)."""
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
 def _work(job):
     source, element, name, size, rules = job
     record = PairRecord(name=name, source=source, element=element)
@@ -92,8 +112,7 @@ def _work(job):
         if record.reason:
             return record, None
         record.status = "kept"
-        thumb = np.asarray(Image.fromarray(colour).convert("L").resize((16, 16), Image.BILINEAR), np.float32)
-        return record, (colour, lines, thumb)
+        return record, (colour, lines, thumbnail(colour))
     except Rejected as e:
         record.reason = str(e)
     except Exception as e:  # noqa: BLE001  (a malformed SVG must not stop a 8,000-file pass)
@@ -184,8 +203,7 @@ def svg_pairs(
         if row["status"] == "kept":
             d = heldout_dir if row["split"] == "heldout" else out_dir
             try:
-                img = Image.open(d / "colors" / f"{row['name']}.png").convert("L").resize((16, 16), Image.BILINEAR)
-                thumbs.append(np.asarray(img, np.float32))
+                thumbs.append(thumbnail(np.asarray(Image.open(d / "colors" / f"{row['name']}.png").convert("RGB"))))
             except OSError:
                 pass
     for d in (out_dir, heldout_dir):
@@ -198,12 +216,7 @@ def svg_pairs(
         rows = list(done.values()) + [r.row() for r in records]
         if split:
             _split(rows, holdout_fraction, out_dir, heldout_dir)
-        tmp = manifest.with_suffix(".csv.tmp")
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=MANIFEST_FIELDS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-        tmp.replace(manifest)
+        write_manifest(manifest, rows, MANIFEST_FIELDS)
         return rows
 
     try:
@@ -214,7 +227,7 @@ def svg_pairs(
                 record.status, record.reason, images = "rejected", f"licence {record.license} excluded", None
             if images is not None:
                 colour, lines, thumb = images
-                if any(np.abs(thumb - t).mean() < duplicate_distance for t in thumbs):
+                if near_duplicate(thumb, thumbs, duplicate_distance):
                     record.status, record.reason = "rejected", "near-duplicate of a kept pair"
                 else:
                     thumbs.append(thumb)

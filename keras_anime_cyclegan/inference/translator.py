@@ -30,9 +30,9 @@ from keras_anime_cyclegan.inference.tiling import TilePlan, padded_length, refle
 from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.reference import reference_palette
-from keras_anime_cyclegan.sketch.real import outline_fills
 from keras_anime_cyclegan.paint.regions import find_regions
 from keras_anime_cyclegan.paint.composite import line_layer, shading_layer
+from keras_anime_cyclegan.sketch.real import outline_fills
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
 
 
