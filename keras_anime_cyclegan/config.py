@@ -99,6 +99,11 @@ class GeneratorConfig:
     hint_spread_coarsest: Optional[int] = None
     # Where hints enter G: 0 at its input; k: at its encoder's 1/2**k level.
     hint_level: Optional[int] = None
+    # G's colour as a class: cells per side of the chroma grid it scores at
+    # 1/4 resolution (models.generators.UNetResNetGenerator); 0: RGB head.
+    chroma_bins: Optional[int] = None
+    # The annealed mean's temperature that decodes those scores.
+    chroma_temperature: Optional[float] = None
 
     def __post_init__(self):
         _check_choice("generator.architecture", self.architecture, GENERATOR_ARCHITECTURES)
@@ -113,6 +118,8 @@ class GeneratorConfig:
         for name, choices in (("norm", NORMS), ("skip_mode", SKIP_MODES), ("upsampling", UPSAMPLINGS)):
             if getattr(self, name) is not None:
                 _check_choice(f"generator.{name}", getattr(self, name), choices)
+        if self.chroma_bins and (self.chroma_bins < 2 or self.architecture != "unet_resnet"):
+            raise ValueError(f"generator.chroma_bins must be 0, or >= 2 with unet_resnet; got {self.chroma_bins}")
         for name in ("base_filters", "max_filters", "levels", "residual_blocks"):
             _check_positive(f"generator.{name}", getattr(self, name))
         for name in ("stem_kernel", "head_kernel"):
@@ -155,11 +162,16 @@ class LossConfig:
     # likely colour rather than the average, rare colours weighted up);
     # needs aligned pairs. 0 is the paper.
     colour_mode_weight: float = 0.0
+    # Weight of the class loss on G's chroma scores (generator.chroma_bins;
+    # training.losses.chroma_class_loss: cross-entropy against the truth's
+    # chroma, rare colours weighted up); with it G's paired L1 covers luma
+    # only. Needs aligned pairs.
+    chroma_class_weight: float = 0.0
 
     def __post_init__(self):
         _check_choice("loss.gan_loss", self.gan_loss, GAN_LOSSES)
         weights = (self.cycle_weight, self.identity_weight, self.adversarial_weight, self.paired_weight,
-                   self.colour_mode_weight)
+                   self.colour_mode_weight, self.chroma_class_weight)
         if min(weights) < 0:
             raise ValueError("loss weights must be >= 0")
 
@@ -253,6 +265,8 @@ class ExperimentConfig:
             raise ValueError("loss.paired_weight needs aligned (line art, colour) pairs: set data.paired=True")
         if self.loss.colour_mode_weight and not self.data.paired:
             raise ValueError("loss.colour_mode_weight needs aligned (line art, colour) pairs: set data.paired=True")
+        if self.loss.chroma_class_weight and not (self.data.paired and self.generator.chroma_bins):
+            raise ValueError("loss.chroma_class_weight needs generator.chroma_bins and aligned pairs (data.paired=True)")
         if self.mixed_precision not in MIXED_PRECISIONS:
             choices = ", ".join(repr(c) for c in MIXED_PRECISIONS)
             raise ValueError(f"mixed_precision must be one of {choices}; got {self.mixed_precision!r}")
@@ -260,7 +274,7 @@ class ExperimentConfig:
     def generator_config(self, network: str) -> GeneratorConfig:
         """The settings of "generator_g" (G) or "generator_f" (F): hints are G's alone."""
         if network == "generator_f":
-            return dataclasses.replace(self.generator, hint_channels=0, hint_spread=0, hint_level=0)
+            return dataclasses.replace(self.generator, hint_channels=0, hint_spread=0, hint_level=0, chroma_bins=0)
         return self.generator
 
     def to_dict(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ One tiny run is trained once for the module; every export is converted once
 (cached) and checked against the Keras model on synthetic images.
 """
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -362,3 +363,31 @@ def test_hint_spread_generators_export_to_tflite_with_their_hints(tmp_path):
         run = open_runner(path, "colorize")
         got = np.concatenate([run(hinted[i : i + 1]) for i in range(len(hinted))])
         assert parity(expected, got)["psnr_db"] > min_psnr, quantize
+
+
+def test_a_g_that_scores_chroma_exports_to_tflite_and_tfjs(tmp_path):
+    """A G whose colour is a class (`chroma_bins`: softmax, annealed mean,
+    block repeat and moving average after the head) converts like any G:
+    TFLite float32 at a fixed size and at any size equals Keras within the
+    float32 test's 1e-4 (the decode adds one 40-odd-term weighted sum of
+    values under 0.5 to the convolutions' reordered float32 sums), and the
+    TF.js graph uses only ops TF.js has."""
+    import keras
+
+    from keras_anime_cyclegan.artifacts.generators import load_generator
+    from keras_anime_cyclegan.export import export_tflite
+    from keras_anime_cyclegan.export.tfjs import export_tfjs, manifest_problems
+    from keras_anime_cyclegan.inference.runners import KerasRunner
+    from keras_anime_cyclegan.models.factory import build_generator
+
+    keras.utils.set_random_seed(0)
+    g = build_generator(dataclasses.replace(TINY, chroma_bins=7), name="generator_g")
+    g.save(tmp_path / "generator_g.keras")
+    loaded = load_generator(tmp_path / "generator_g.keras", "colorize")
+    x = np.random.default_rng(1).uniform(-1, 1, (2, SIZE, SIZE, 3)).astype("float32")
+    reference = KerasRunner(loaded)(x)
+    assert np.max(np.abs(_output(export_tflite(loaded, tmp_path / "f32", quantize="float32", size=SIZE), x) - reference)) <= 1e-4
+    other = np.random.default_rng(2).uniform(-1, 1, (1, 32, 40, 3)).astype("float32")
+    dynamic = export_tflite(loaded, tmp_path / "dyn", quantize="float32", size=None)
+    assert np.max(np.abs(_output(dynamic, other) - KerasRunner(loaded)(other))) <= 1e-4
+    assert manifest_problems(export_tfjs(loaded, tmp_path / "tfjs")) == []

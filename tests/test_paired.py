@@ -183,3 +183,85 @@ def test_with_real_sketches_g_colours_the_degraded_sketch_and_f_learns_the_clean
     f_target = float(keras.ops.mean(keras.ops.abs(model.generator_f(colour, training=False) - clean)))
     assert float(both["paired_x"]) == pytest.approx(f_target, rel=1e-5)
     assert float(other["paired_x"]) != pytest.approx(float(both["paired_x"]))
+
+
+def _chroma_config(**loss):
+    generator = dataclasses.replace(tiny_config().generator, chroma_bins=9)
+    return tiny_config(
+        generator=generator,
+        loss=LossConfig(paired_weight=10, **loss),
+        data=dataclasses.replace(tiny_config().data, paired=True),
+    )
+
+
+def test_chroma_decode_gives_the_scored_cell_s_colour_on_the_head_s_luma():
+    """Logits peaked on one cell decode to that cell's (Cb, Cr) at every
+    pixel, and the luma is the head's. Peaks 60 logits high leave the other
+    cells exp(-60 / 0.38) of the weight (nothing in float32); what remains
+    is float32 rounding of a few multiply-adds of numbers under 2 (about
+    1e-6), so 1e-5 is the tolerance."""
+    from keras_anime_cyclegan.models.layers import ChromaDecode, chroma_bin_centres, luma, rgb_to_chroma
+
+    centres = chroma_bin_centres(9)
+    offsets = np.stack([centres @ np.float32(m) for m in ((0, 1.402), (-0.344136, -0.714136), (1.772, 0))], -1)
+    # Cells whose colour at mid-grey luma is inside the RGB cube (no clipping).
+    inside = np.flatnonzero(((0.5 + offsets) >= 0).all(-1) & ((0.5 + offsets) <= 1).all(-1))
+    assert len(inside) >= 10 and len(centres) == len(chroma_bin_centres(9))
+    rgb = np.zeros((len(inside), 8, 8, 3), np.float32)  # luma 0.5 in [0, 1]
+    logits = np.zeros((len(inside), 2, 2, len(centres)), np.float32)
+    logits[np.arange(len(inside)), :, :, inside] = 60.0
+    out = keras.ops.convert_to_numpy(ChromaDecode(9, factor=4)([rgb, logits]))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(rgb_to_chroma(out)),
+                               np.broadcast_to(centres[inside][:, None, None], (len(inside), 8, 8, 2)), atol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(luma(out)), 0.0, atol=1e-5)
+
+
+def test_chroma_class_loss_is_lowest_on_the_truth_s_cell_and_weighs_rare_colours_up():
+    """Nine tenths white paper and one tenth red: scoring the truth's cells
+    beats a uniform guess, and getting the red tenth wrong costs more than
+    getting as many white pixels wrong (the rebalancing)."""
+    from keras_anime_cyclegan.models.layers import chroma_bin_centres, rgb_to_chroma
+    from keras_anime_cyclegan.training.losses import chroma_class_loss
+
+    truth = np.ones((1, 40, 40, 3), np.float32)
+    truth[:, :4] = (1, -1, -1)  # the top tenth red
+    centres = chroma_bin_centres(9)
+    chroma = keras.ops.convert_to_numpy(rgb_to_chroma(truth[:, ::4, ::4]))
+    nearest = np.argmin(((chroma[..., None, :] - centres) ** 2).sum(-1), -1)
+    right = 8.0 * np.eye(len(centres), dtype=np.float32)[nearest]
+    white, red = nearest[0, -1, -1], nearest[0, 0, 0]
+    wrong_red, wrong_white = right.copy(), right.copy()
+    wrong_red[:, :1] = 8.0 * np.eye(len(centres), dtype=np.float32)[white]  # the red row scored white
+    wrong_white[:, 1:2] = 8.0 * np.eye(len(centres), dtype=np.float32)[red]  # as many white pixels scored red
+
+    def loss(logits):
+        return float(chroma_class_loss(truth, logits, 9))
+
+    assert loss(right) < loss(np.zeros_like(right))
+    assert loss(wrong_red) > loss(wrong_white) > loss(right)
+
+
+def test_a_g_with_chroma_scores_trains_its_colour_as_a_class_and_its_luma_by_l1():
+    """With the class loss, G's paired L1 sees luma only: two truths of one
+    luma and other colours give the same L1 and different class terms; the
+    term enters gen_total with its weight and is logged, and a run without
+    chroma scores logs no such column."""
+    from keras_anime_cyclegan.models.layers import luma
+
+    with pytest.raises(ValueError, match="chroma_class_weight needs generator.chroma_bins"):
+        tiny_config(loss=LossConfig(paired_weight=10, chroma_class_weight=1),
+                    data=dataclasses.replace(tiny_config().data, paired=True))
+    keras.utils.set_random_seed(0)
+    model = build_model(_chroma_config(chroma_class_weight=2))
+    x, y = _batch()
+    grey = np.repeat(keras.ops.convert_to_numpy(luma(y)), 3, axis=-1)  # same luma, no colour
+    terms = {k: float(v) for k, v in model.compute_losses(x, y).items()}
+    grey_terms = {k: float(v) for k, v in model.compute_losses(x, keras.ops.convert_to_tensor(grey)).items()}
+    assert terms["paired_y"] == pytest.approx(grey_terms["paired_y"], rel=1e-5)
+    assert terms["chroma_y"] > 0 and abs(terms["chroma_y"] - grey_terms["chroma_y"]) > 0.01
+    expected = (terms["G_adv"] + terms["F_adv"] + 10 * (terms["cycle_x"] + terms["cycle_y"])
+                + 5 * (terms["id_x"] + terms["id_y"]) + 10 * (terms["paired_x"] + terms["paired_y"]) + 2 * terms["chroma_y"])
+    assert terms["gen_total"] == pytest.approx(expected, rel=1e-5)
+    history = model.fit(x=x, y=y, batch_size=2, epochs=3, verbose=0)
+    assert history.history["chroma_y"][-1] < history.history["chroma_y"][0]
+    assert "chroma_y" not in build_model(tiny_config()).compute_losses(x, y)

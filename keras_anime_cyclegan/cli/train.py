@@ -82,6 +82,11 @@ def add_parser(sub):
         help="weight of G's colour-mode loss against the aligned truth: lowest at the likeliest colour instead "
         "of the average, rare colours weighted up (0 = off; needs --paired)",
     )
+    p.add_argument(
+        "--chroma-class-weight", type=float,
+        help="weight of the class loss on G's chroma scores (needs generator.chroma_bins in the config and "
+        "--paired; G's paired L1 then covers luma only; 0 = off)",
+    )
     xla = p.add_mutually_exclusive_group()
     xla.add_argument("--xla", dest="xla", action="store_const", const=True, help="compile the train step with XLA")
     xla.add_argument(
@@ -167,6 +172,7 @@ def config_from_args(args):
         "adversarial_weight": args.adversarial_weight,
         "paired_weight": args.paired_weight,
         "colour_mode_weight": args.colour_mode_weight,
+        "chroma_class_weight": args.chroma_class_weight,
     }
     loss = {k: v for k, v in loss.items() if v is not None}
     if loss:

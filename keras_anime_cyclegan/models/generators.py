@@ -17,6 +17,7 @@ from keras import layers
 
 from keras_anime_cyclegan.models.layers import (
     PACKAGE,
+    ChromaDecode,
     CoarseHints,
     HintSpread,
     Conv2DTranspose,
@@ -108,6 +109,14 @@ class UNetResNetGenerator(FunctionalSubclass):
             sketch (the shipped G); k in 1..levels: spread at 1/2**k only
             (`CoarseHints`) and joined to the encoder's output there, so
             the full-resolution layers see the sketch alone.
+        chroma_bins: int, 0: the head's RGB is the colour (the shipped G).
+            n: the colour is a class, as in Zhang et al.'s colourisation: a
+            1x1 `chroma_logits` layer at the decoder's 1/4 level scores the
+            in-gamut cells of an n x n grid of the YCbCr chroma plane, and
+            `ChromaDecode` joins their annealed mean to the head's luma.
+            Training sees the logits through `colour_and_chroma`.
+        chroma_temperature: float, the annealed mean's temperature (0.38,
+            the paper's).
 
     Example:
     >>> g = UNetResNetGenerator(base_filters=8, levels=2, residual_blocks=1)
@@ -131,6 +140,8 @@ class UNetResNetGenerator(FunctionalSubclass):
         hint_spread: int = 0,
         hint_spread_coarsest: int = 2,
         hint_level: int = 0,
+        chroma_bins: int = 0,
+        chroma_temperature: float = 0.38,
         name: str = "unet_resnet_generator",
         **kwargs,
     ):
@@ -144,6 +155,8 @@ class UNetResNetGenerator(FunctionalSubclass):
             raise ValueError(f"hint_spread needs hint_channels=4; got hint_channels={hint_channels}")
         if not 0 <= hint_level <= levels or (hint_level and not hint_channels):
             raise ValueError(f"hint_level must be 0, or 1..levels ({levels}) with hint channels; got {hint_level}")
+        if chroma_bins and levels < 2:
+            raise ValueError(f"chroma_bins needs a decoder with a 1/4 level (levels >= 2); got levels={levels}")
         if hint_level:
             x = inputs[..., :3]  # the full-resolution layers see the sketch alone
         elif hint_spread:
@@ -159,6 +172,7 @@ class UNetResNetGenerator(FunctionalSubclass):
             skips.append(x)
         for b in range(residual_blocks):
             x = residual_block(x, widths[levels], norm, act, prefix=f"bottleneck{b}")
+        quarter = x  # the 1/4 level's features when the bottleneck is there (levels == 2)
         for i in range(levels - 1, -1, -1):
             x = upsample(x, widths[i], upsampling, norm, act, prefix=f"up{i}")
             if skip_mode == "concat":
@@ -166,7 +180,13 @@ class UNetResNetGenerator(FunctionalSubclass):
             else:
                 x = layers.Add(name=f"skip{i}_add")([x, skips[i]])
             x = conv_norm_act(x, widths[i], 3, 1, norm, act, prefix=f"fuse{i}_")
+            if i == 2:
+                quarter = x
         outputs = _rgb_head(x, head_kernel)
+        if chroma_bins:
+            cells = len(ChromaDecode(chroma_bins).centres)
+            logits = layers.Conv2D(cells, 1, dtype="float32", name="chroma_logits")(quarter)
+            outputs = ChromaDecode(chroma_bins, chroma_temperature, factor=4, name="chroma_decode")([outputs, logits])
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
         # === Attributes ===
@@ -174,6 +194,17 @@ class UNetResNetGenerator(FunctionalSubclass):
         self.hint_channels = hint_channels
         self.hint_spread = hint_spread
         self.hint_level = hint_level
+        self.chroma_bins = chroma_bins
+        # The same layers with the logits as a second output, for training's
+        # class loss; set past Keras's tracking so G's variables stay G's once.
+        view = keras.Model(inputs, [outputs, logits], name=f"{name}_with_chroma") if chroma_bins else None
+        object.__setattr__(self, "_chroma_view", view)
+
+    def colour_and_chroma(self, images, training=False):
+        """(colour picture, chroma logits at 1/4) of a G with `chroma_bins`: one forward pass."""
+        if self._chroma_view is None:
+            raise ValueError("colour_and_chroma needs a generator built with chroma_bins")
+        return self._chroma_view(images, training=training)
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

@@ -308,6 +308,91 @@ class CoarseHints(layers.Layer):
         return {**super().get_config(), "steps": self.steps, "factor": self.factor}
 
 
+# BT.601 YCbCr on RGB in [0, 1]: luma weights, and chroma back to RGB.
+LUMA = (0.299, 0.587, 0.114)
+CHROMA_TO_RGB = ((0.0, 1.402), (-0.344136, -0.714136), (1.772, 0.0))  # (Cb, Cr) -> (R, G, B) offsets
+
+
+def chroma_bin_centres(bins: int):
+    """The (Cb, Cr) centres of the `bins` x `bins` grid over [-0.5, 0.5]^2 that some colour reaches.
+
+    A cell is kept when a luma in [0, 1] makes its centre an RGB colour
+    inside [0, 1]^3 (the chroma plane's gamut is a hexagon); returns a
+    (K, 2) float32 NumPy array, Cb first, in row-major grid order.
+    """
+    import numpy as np
+
+    step = 1.0 / bins
+    grid = (np.arange(bins) + 0.5) * step - 0.5
+    cb, cr = (a.ravel() for a in np.meshgrid(grid, grid, indexing="ij"))
+    offsets = np.stack([cb * m[0] + cr * m[1] for m in CHROMA_TO_RGB], -1)  # RGB = Y + offset
+    low, high = (-offsets).max(-1), (1.0 - offsets).min(-1)
+    keep = low <= high
+    return np.stack([cb[keep], cr[keep]], -1).astype(np.float32)
+
+
+def rgb_to_chroma(rgb):
+    """(Cb, Cr) of images in [-1, 1] (BT.601 on [0, 1] RGB), last axis 2."""
+    rgb = (ops.cast(rgb, "float32") + 1.0) * 0.5
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = LUMA[0] * r + LUMA[1] * g + LUMA[2] * b
+    return ops.stack([(b - y) / 1.772, (r - y) / 1.402], axis=-1)
+
+
+def luma(rgb):
+    """BT.601 luma of images in [-1, 1], kept in [-1, 1], last axis 1."""
+    rgb = ops.cast(rgb, "float32")
+    return LUMA[0] * rgb[..., :1] + LUMA[1] * rgb[..., 1:2] + LUMA[2] * rgb[..., 2:3]
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ChromaDecode(layers.Layer):
+    """A picture's luma with the colour a chroma distribution gives it.
+
+    Takes [rgb, logits]: the head's RGB (in [-1, 1]) at full resolution and
+    logits over the chroma cells of `chroma_bin_centres(bins)` at
+    1/`factor` of its height and width. Decodes each coarse pixel's distribution by the annealed mean of
+    Zhang, Isola and Efros ("Colorful Image Colorization", 2016): the mean
+    (Cb, Cr) of softmax(logits / `temperature`), between the mode's vivid
+    but patchy colour (temperature -> 0) and the mean's washed one (1).
+    The chroma is brought to the RGB's size (each value repeated over its
+    `factor` x `factor` block, then a `factor` x `factor` moving average:
+    a linear blend between blocks that runs at any input size in every
+    backend and export) and joined to its luma; the result is clipped to
+    [-1, 1].
+
+    Args:
+        bins: int, cells per side of the chroma grid.
+        temperature: float, the annealed mean's temperature (paper: 0.38).
+        factor: int, how much coarser the logits are than the RGB.
+    """
+
+    def __init__(self, bins: int = 13, temperature: float = 0.38, factor: int = 4, **kwargs):
+        super().__init__(dtype="float32", **{k: v for k, v in kwargs.items() if k != "dtype"})
+        self.bins = int(bins)
+        self.temperature = float(temperature)
+        if self.bins < 2 or not 0 < self.temperature <= 1:
+            raise ValueError(f"ChromaDecode needs bins >= 2 and 0 < temperature <= 1; got {bins}, {temperature}")
+        self.factor = int(factor)
+        self.centres = chroma_bin_centres(self.bins)
+
+    def call(self, inputs):
+        rgb, logits = (ops.cast(t, "float32") for t in inputs)
+        weights = ops.softmax(logits / self.temperature, axis=-1)
+        chroma = ops.matmul(weights, ops.convert_to_tensor(self.centres))
+        f = self.factor
+        chroma = ops.repeat(ops.repeat(chroma, f, axis=1), f, axis=2)
+        chroma = ops.average_pool(chroma, f, 1, padding="same")
+        offsets = ops.convert_to_tensor([[m[0] for m in CHROMA_TO_RGB], [m[1] for m in CHROMA_TO_RGB]], "float32")
+        return ops.clip(luma(rgb) + 2.0 * ops.matmul(chroma, offsets), -1.0, 1.0)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "bins": self.bins, "temperature": self.temperature, "factor": self.factor}
+
+
 def conv_norm_act(x, filters, kernel_size, strides, norm, act, reflect=True, prefix=""):
     """Convolution (reflection-padded where `reflect`), normalisation, activation."""
     if reflect and kernel_size > 1:

@@ -15,14 +15,15 @@ import keras
 
 from keras_anime_cyclegan.config import ExperimentConfig, LossConfig, OptimizerConfig
 from keras_anime_cyclegan.models.factory import build_discriminator, build_generator
-from keras_anime_cyclegan.models.layers import with_no_hints
+from keras_anime_cyclegan.models.layers import luma, with_no_hints
 from keras_anime_cyclegan.training import losses
 from keras_anime_cyclegan.training.image_pool import ImagePool
 from keras_anime_cyclegan.training.schedules import ConstantThenLinearDecay
 from keras_anime_cyclegan.training.steps import resolve_jit_compile, train_step_mixin
 
 LOSS_NAMES = (
-    "G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "paired_x", "paired_y", "mode_y", "gen_total", "D_X", "D_Y"
+    "G_adv", "F_adv", "cycle_x", "cycle_y", "id_x", "id_y", "paired_x", "paired_y", "mode_y", "chroma_y",
+    "gen_total", "D_X", "D_Y",
 )
 
 
@@ -82,7 +83,9 @@ class CycleGAN(train_step_mixin(), keras.Model):
         self.discriminator_y = discriminator_y
         self.pool_x = ImagePool(pool_size, seed=seed, name="pool_x")
         self.pool_y = ImagePool(pool_size, seed=None if seed is None else seed + 1, name="pool_y")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
+        # A G without chroma scores has no chroma term: its runs' logs keep their columns.
+        names = [n for n in LOSS_NAMES if n != "chroma_y" or getattr(generator_g, "chroma_bins", 0)]
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @classmethod
     def from_experiment(cls, config: ExperimentConfig) -> "CycleGAN":
@@ -115,6 +118,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
         adversarial_weight: float = _LOSS.adversarial_weight,
         paired_weight: float = _LOSS.paired_weight,
         colour_mode_weight: float = _LOSS.colour_mode_weight,
+        chroma_class_weight: float = _LOSS.chroma_class_weight,
         **kwargs,
     ):
         """The optimizer (Adam 2e-4, beta_1 0.5 by default) and loss weights.
@@ -145,6 +149,10 @@ class CycleGAN(train_step_mixin(), keras.Model):
             colour_mode_weight: float, weight of G's colour-mode loss
                 against the aligned colour picture (`losses.colour_mode_loss`:
                 lowest at the likeliest colour, not the average; 0, the paper).
+            chroma_class_weight: float, weight of the class loss on G's
+                chroma scores (`losses.chroma_class_loss`; a G built with
+                `chroma_bins`), which then takes over G's colour from the
+                paired L1: that covers G's luma only (0, the paper).
             loss_scaling: bool, wrap the optimizer in a dynamic
                 `LossScaleOptimizer` (float16 mixed precision; TensorFlow).
         """
@@ -166,6 +174,9 @@ class CycleGAN(train_step_mixin(), keras.Model):
         self.adversarial_weight = float(adversarial_weight)
         self.paired_weight = float(paired_weight)
         self.colour_mode_weight = float(colour_mode_weight)
+        self.chroma_class_weight = float(chroma_class_weight)
+        if self.chroma_class_weight and not getattr(self.generator_g, "chroma_bins", 0):
+            raise ValueError("chroma_class_weight needs a G built with chroma_bins")
 
     def compile_for_experiment(self, config: ExperimentConfig, steps_per_epoch: int | None = None):
         """`compile` with the optimizers, schedule and losses of `config`."""
@@ -184,6 +195,7 @@ class CycleGAN(train_step_mixin(), keras.Model):
             adversarial_weight=config.loss.adversarial_weight,
             paired_weight=config.loss.paired_weight,
             colour_mode_weight=config.loss.colour_mode_weight,
+            chroma_class_weight=config.loss.chroma_class_weight,
         )
 
     @property
@@ -212,9 +224,13 @@ class CycleGAN(train_step_mixin(), keras.Model):
             return with_no_hints(images, hint_channels)
 
         adv_w, cyc_w, id_w = self.adversarial_weight, self.cycle_weight, self.cycle_weight * self.identity_weight
-        fake_y = G(hinted_x, training=training)
+        chroma = self.chroma_class_weight > 0
+        if chroma:
+            fake_y, chroma_logits = G.colour_and_chroma(hinted_x, training=training)
+        else:
+            fake_y = G(hinted_x, training=training)
         fake_x = F(real_y, training=training)
-        terms = dict.fromkeys(LOSS_NAMES, zero)
+        terms = dict.fromkeys(self.trackers, zero)
         if adv_w:
             terms["G_adv"] = losses.generator_gan_loss(DY(fake_y, training=training), self.gan_loss)
             terms["F_adv"] = losses.generator_gan_loss(DX(fake_x, training=training), self.gan_loss)
@@ -227,15 +243,20 @@ class CycleGAN(train_step_mixin(), keras.Model):
         if self.paired_weight:
             # Batches are aligned: real_x is the line art of real_y.
             terms["paired_x"] = losses.paired_loss(real_x, fake_x)
-            terms["paired_y"] = losses.paired_loss(real_y, fake_y)
+            # With chroma scores the class loss owns G's colour; L1 there would pull it back to the mean.
+            terms["paired_y"] = (losses.paired_loss(luma(real_y), luma(fake_y)) if chroma
+                                 else losses.paired_loss(real_y, fake_y))
         if self.colour_mode_weight:
             terms["mode_y"] = losses.colour_mode_loss(real_y, fake_y)
+        if chroma:
+            terms["chroma_y"] = losses.chroma_class_loss(real_y, chroma_logits, G.chroma_bins)
         terms["gen_total"] = (
             adv_w * (terms["G_adv"] + terms["F_adv"])
             + cyc_w * (terms["cycle_x"] + terms["cycle_y"])
             + id_w * (terms["id_x"] + terms["id_y"])
             + self.paired_weight * (terms["paired_x"] + terms["paired_y"])
             + self.colour_mode_weight * terms["mode_y"]
+            + self.chroma_class_weight * terms.get("chroma_y", zero)
         )
         if adv_w:
             pooled_x = self.pool_x(keras.ops.stop_gradient(fake_x))

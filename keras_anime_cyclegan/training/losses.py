@@ -81,3 +81,39 @@ def colour_mode_loss(target, output, bandwidth: float = 0.25, levels: int = 6, b
     weight = ops.stop_gradient(weight / ops.sum(share * weight))
     welsch = 1.0 - ops.exp(-ops.sum(ops.square(y - t), axis=-1) / (2.0 * bandwidth**2))
     return _mean(ops.take(weight, index) * welsch)
+
+
+def chroma_class_loss(target, logits, bins: int, balance: float = 0.5):
+    """Cross-entropy of G's chroma scores against the truth's chroma, rare colours weighted up.
+
+    The classification form of colourisation (Zhang, Isola and Efros,
+    2016): `logits` (N, h, w, K) score the K chroma cells whose (Cb, Cr)
+    `centres` are given ((K, 2), `models.layers.chroma_bin_centres`) at
+    1/f of `target`'s size. The truth (RGB in [-1, 1]) is brought to that
+    size by averaging its chroma over f x f blocks, then soft-encoded over
+    the cells (a Gaussian of the distance, sigma half a cell, as the paper
+    spreads each colour over its nearest bins). Each pixel's term is
+    weighted by 1 / ((1 - balance) p + balance / K) of its cells, p the
+    batch's share of each cell (the paper's rebalancing, with the batch as
+    the prior; normalised to mean 1, no gradient through the weights), so
+    white paper and skin do not drown the rarer colours. A distribution's
+    loss is lowest where it puts each colour's share, so several likely
+    colours stay apart instead of averaging into one in-between.
+    """
+    from keras_anime_cyclegan.models.layers import chroma_bin_centres, rgb_to_chroma
+
+    logits = ops.cast(logits, "float32")
+    centres = chroma_bin_centres(bins)
+    k, step = len(centres), 1.0 / bins
+    factor = target.shape[1] // logits.shape[1]
+    chroma = rgb_to_chroma(target)
+    if factor > 1:
+        chroma = ops.average_pool(chroma, factor, factor, padding="valid")
+    distance2 = ops.sum(ops.square(chroma[..., None, :] - centres), axis=-1)
+    soft = ops.softmax(-distance2 / (2.0 * (0.5 * step) ** 2), axis=-1)
+    share = ops.mean(ops.reshape(soft, (-1, k)), axis=0)
+    cell_weight = 1.0 / ((1.0 - balance) * share + balance / k)
+    cell_weight = cell_weight / ops.sum(share * cell_weight)
+    weight = ops.stop_gradient(ops.sum(soft * cell_weight, axis=-1))
+    cross_entropy = -ops.sum(ops.stop_gradient(soft) * ops.log_softmax(logits, axis=-1), axis=-1)
+    return _mean(weight * cross_entropy)
