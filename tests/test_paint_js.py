@@ -109,3 +109,47 @@ def test_reference_js_equals_python(tmp_path):
     # colour by a fraction of a level; a whole region never changes colour.
     assert (diff > 1).mean() <= 1e-3, (diff > 1).mean()
     assert np.abs(match.astype(np.int16) - expected_match).max() <= 8
+
+
+def _line_pictures():
+    """Line art with black fills: the shipped samples' artist lines (the alien's dark areas among them),
+    a page of random discs and bars of many widths at an odd size, a blank page and an all-black one."""
+    from keras_anime_cyclegan.artifacts import pretrained
+    from keras_anime_cyclegan.inference import read_image
+
+    pictures = {line.stem: read_image(line)[0] for line, _ in pretrained.sample_pairs()}
+    rng = np.random.default_rng(5)
+    page = np.full((181, 233, 3), 255, np.uint8)
+    yy, xx = np.mgrid[:181, :233]
+    for _ in range(12):
+        cy, cx, r = rng.integers(0, 181), rng.integers(0, 233), rng.integers(2, 30)
+        page[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = rng.integers(0, 120)
+        y0, x0, w = rng.integers(0, 170), rng.integers(0, 220), rng.integers(1, 9)
+        page[y0 : y0 + w, x0 : x0 + rng.integers(10, 120)] = 0
+    pictures["discs and bars"] = page
+    pictures["blank"] = np.full((40, 56, 3), 255, np.uint8)
+    pictures["all black"] = np.zeros((40, 56, 3), np.uint8)
+    return pictures
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node (the web demo's toolchain), not installed")
+def test_outline_fills_js_equals_python(tmp_path):
+    """The page's "Fill dark areas" switch (src/lines.js) outlines exactly the pixels
+    `sketch.real.outline_fills` does: the same ink, stroke width (exact distances,
+    the same median and rounding) and morphology, so byte-identical output."""
+    from keras_anime_cyclegan.sketch.real import outline_fills
+
+    script = SCRIPT.with_name("lines_cli.mjs")
+    changed = 0
+    for name, rgb in _line_pictures().items():
+        h, w = rgb.shape[:2]
+        (tmp_path / "in.rgba").write_bytes(_rgba(rgb).tobytes())
+        done = subprocess.run([NODE, str(script), str(tmp_path / "in.rgba"), str(w), str(h), str(tmp_path / "out.rgba")],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        page = np.fromfile(tmp_path / "out.rgba", np.uint8).reshape(h, w, 4)
+        expected = outline_fills(rgb)
+        np.testing.assert_array_equal(page[..., :3], expected, err_msg=name)
+        assert (page[..., 3] == 255).all()
+        changed += int((expected != rgb).any())
+    assert changed >= 2  # the alien's dark areas and the discs were outlined, not left alone

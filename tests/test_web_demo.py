@@ -39,6 +39,7 @@ from keras_anime_cyclegan.utils.images import reframe, to_float, to_uint8
 from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.reference import prepare_reference, reference_palette
 from keras_anime_cyclegan.paint.regions import find_regions
+from keras_anime_cyclegan.sketch.real import outline_fills
 
 from test_reference import SKIN, character
 
@@ -67,6 +68,8 @@ CASES = {
     # the same dot tapped with a finger on a phone
     "shipped_phone": dict(direction="colorize", size=(256, 256), seed=0, shipped=True, phone=True, page_size="256",
                           hint={"x": 0.5, "y": 0.3, "colour": "#14c828"}),
+    # the shipped F on the alien's colour picture, "Fill dark areas" unticked
+    "lines_outlined": dict(direction="lines", size=(256, 256), seed=0, shipped=True, fill=False),
     # a 512x512 sketch of a character, mirrored and turned; then its
     # coloured picture chosen as the reference
     "reference": dict(direction="colorize", size=(512, 512), seed=0, reference=True, page_size="256"),
@@ -84,8 +87,8 @@ def _picture(case: dict) -> np.ndarray:
     if case.get("reference"):
         return reframe(character(512, fill=False), True, 0.8, 9, (20, -10))
     if case.get("shipped"):
-        (line,) = [l for l, _ in pretrained.sample_pairs() if l.name.startswith("people__alien")]
-        return read_image(line)[0]
+        ((line, colour),) = [p for p in pretrained.sample_pairs() if p[0].name.startswith("people__alien")]
+        return read_image(line if case["direction"] == "colorize" else colour)[0]
     sample = synthetic_sample(*case["size"], seed=case["seed"])
     return sample.lines if case["direction"] == "colorize" else sample.color
 
@@ -129,6 +132,7 @@ def browser_run(tmp_path_factory):
         shipped = load_generator("pretrained", direction)
         export_tfjs(shipped, site / "models-shipped" / direction)
     models["shipped"] = load_generator("pretrained", "colorize").model
+    models["shipped_lines"] = load_generator("pretrained", "lines").model
 
     plan_cases = []
     for name, case in CASES.items():
@@ -139,7 +143,7 @@ def browser_run(tmp_path_factory):
         plan_cases.append({"name": name, "file": str(path), "direction": case["direction"],
                            "size": case.get("page_size", "original"), "backend": case.get("backend"),
                            "offline": case.get("offline", False), "phone": case.get("phone", False),
-                           "hint": case.get("hint"), "flat": case.get("flat", True), "layers": case.get("layers", False),
+                           "hint": case.get("hint"), "flat": case.get("flat", True), "fill": case.get("fill", True), "layers": case.get("layers", False),
                            "reference": str(root / f"{name}-reference.png") if case.get("reference") else None,
                            "models": f"models-{case['quantize']}/" if "quantize" in case
                            else "models-shipped/" if case.get("shipped") else None})
@@ -201,6 +205,23 @@ def _hinted_reference(model, picture: np.ndarray, hints: list) -> np.ndarray:
     x = np.concatenate([to_float(picture), channels], axis=-1)
     points = paint_hints([(p["x"], p["y"], p["colour"]) for p in hints], (w, h), (w, h))
     return paint(picture, to_uint8(np.asarray(model(x[None], training=False))[0]), points).image
+
+
+def test_unticking_fill_dark_areas_outlines_them_as_python_does(browser_run):
+    """The lines direction with "Fill dark areas" unticked: the shipped F's result with its dark areas
+    outlined (`LineExtractor(fill_dark=False)`'s post-process, src/lines.js in the page)."""
+    case, spec = browser_run["cases"]["lines_outlined"], CASES["lines_outlined"]
+    picture = _picture(spec)
+    page = _page_output(case)
+    filled = _keras_reference(browser_run["models"]["shipped_lines"], picture, 1)  # 256 px: no padding
+    reference = outline_fills(filled)
+    diff = np.abs(page.astype(np.int16) - reference.astype(np.int16))
+    print(f"outlined lines on {case['backend']}: mean abs diff {diff.mean():.4f}/255, max {diff.max()}/255; {case['timing']}")
+    assert diff.mean() <= PARITY_LIMIT
+    cleared = (reference != filled).any(axis=-1)
+    assert cleared.mean() > 0.01, "the alien's dark areas were not outlined: the case proves nothing"
+    assert (page[cleared] >= 128).all(axis=-1).mean() > 0.95  # paper where the fills were
+    assert "outlines" in case["timing"]
 
 
 def test_shipped_colourizer_in_the_browser(browser_run):

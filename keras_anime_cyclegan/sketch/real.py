@@ -129,6 +129,8 @@ def outline_fills(lines: np.ndarray) -> np.ndarray:
     wide and turn to paper inside (line extraction's target where the artist filled an area); bold lines
     and lettering stay as drawn."""
     ink = ink_of(lines)
+    if ink.all():
+        return lines.copy()  # no paper to measure strokes against (and an opening as wide as the page)
     width = stroke_width(ink)
     disc = ndimage.generate_binary_structure(2, 1)
     fills = ndimage.binary_opening(ink, disc, iterations=2 * width)  # what survives: ink over 4 strokes wide

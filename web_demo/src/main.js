@@ -29,6 +29,7 @@ const state = {
 };
 
 if (params.get("flat") === "0") $("flat").checked = false;
+if (params.get("fill") === "0") $("fill-dark").checked = false;
 
 // Settings from the query string, when they name an option.
 for (const [param, select] of [["backend", $("backend")], ["size", $("size")]]) {
@@ -86,6 +87,7 @@ function updateHintTools() {
   $("reference-clear").disabled = !state.reference;
   $("reference-name").textContent = state.reference ? `${state.reference.name} (${state.reference.width}x${state.reference.height})` : "";
   $("flat-setting").hidden = state.direction !== "colorize";
+  $("fill-setting").hidden = state.direction !== "lines";
   $("hints").hidden = !on;
   for (const id of ["hint-undo", "hint-clear", "hint-download"]) $(id).disabled = !state.hints.length;
   document.body.dataset.hints = JSON.stringify(state.hints);
@@ -323,6 +325,7 @@ $("backend").addEventListener("change", (e) => {
 });
 $("size").addEventListener("change", () => state.picture && state.ready && run());
 $("flat").addEventListener("change", () => state.picture && state.ready && run());
+$("fill-dark").addEventListener("change", () => state.picture && state.ready && run());
 
 // ---- running the model ------------------------------------------------------
 
@@ -353,7 +356,8 @@ async function run() {
     const result = await new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
       const hints = hintsEnabled() ? state.hints.map((h) => [h.x, h.y, ...rgbOf(h.colour)]) : [];
-      const message = { type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels, hints, flat };
+      const fillDark = state.direction !== "lines" || $("fill-dark").checked;
+      const message = { type: "run", id, direction: state.direction, width: fit.width, height: fit.height, pixels, hints, flat, fillDark };
       const transfer = [pixels];
       if (flat && state.reference) {
         const { pixels: refPixels, width: rw, height: rh, id: refId } = state.reference;
@@ -406,7 +410,7 @@ function show(result, width, height) {
   state.runs += 1;
   document.body.dataset.runs = String(state.runs);
   document.body.dataset.direction = result.direction;
-  $("timing").textContent = `(${result.modelWidth}×${result.modelHeight}: model ${result.modelMs.toFixed(0)} ms on ${LABELS[result.backend]}${result.flatMs ? `, flat colours ${result.flatMs.toFixed(0)} ms` : ""})`;
+  $("timing").textContent = `(${result.modelWidth}×${result.modelHeight}: model ${result.modelMs.toFixed(0)} ms on ${LABELS[result.backend]}${result.flatMs ? `, ${result.direction === "lines" ? "outlines" : "flat colours"} ${result.flatMs.toFixed(0)} ms` : ""})`;
   setBackendLabel(result.backend);
   $("download").disabled = false;
   state.layersOf = result.direction === "colorize" && $("flat").checked ? result.id : null;

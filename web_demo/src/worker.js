@@ -3,6 +3,7 @@
 // backend, directions}, {type: "backend", backend}, {type: "run", id,
 // direction, width, height, pixels (RGBA bytes at the model's size), hints
 // ([[x, y, r, g, b]]: x and y fractions of the size, colour bytes), flat,
+// fillDark (false: the lines direction outlines dark areas, lines.js),
 // and for flat colours the sketch at the size the result should have:
 // sketch (RGBA bytes), sketchWidth, sketchHeight}, {type: "layers", id}
 // (the last flat-colour run's layers, as RGBA buffers). Messages out: "progress",
@@ -13,6 +14,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { outlineFills } from "./lines.js";
 import { layers, paint } from "./paint.js";
 import { prepareReference } from "./reference.js";
 import { hintSquare } from "./geometry.js";
@@ -118,7 +120,7 @@ function referenceOf(message) {
   return [preparedReference.reference];
 }
 
-async function translate({ id, direction, width, height, pixels, hints, flat, sketch, sketchWidth, sketchHeight, reference }) {
+async function translate({ id, direction, width, height, pixels, hints, flat, fillDark = true, sketch, sketchWidth, sketchHeight, reference }) {
   const entry = models[direction];
   if (!entry) throw new Error(`The "${direction}" model is not loaded.`);
   const multiple = entry.metadata.input.multiple || 1;
@@ -163,6 +165,13 @@ async function translate({ id, direction, width, height, pixels, hints, flat, sk
     flatMs = performance.now() - flatStart;
     // Kept for a "layers" request (the download of the layered file).
     last = { id, sketch: full, ...size, painting, coloured, cw: width, ch: height };
+  }
+  if (direction === "lines" && !fillDark) {
+    // Dark areas outlined (LineExtractor(fill_dark=False)), at the model's size.
+    progress("Outlining dark areas", 0.8, id);
+    const outlineStart = performance.now();
+    out = outlineFills(out, width, height);
+    flatMs = performance.now() - outlineStart;
   }
   progress("Drawing the result", 0.9, id);
   post({ type: "result", id, direction, width: size.width, height: size.height, pixels: out.buffer, modelMs, flatMs,

@@ -6,7 +6,7 @@
 //   node tests/browser_check.mjs plan.json
 //
 // plan.json: {url, out, chromium, cases: [{name, file, direction, size,
-// backend?, models?, offline?, phone?, flat?, hint?: {x, y, colour}, layers?, repeat?}], notImage: path,
+// backend?, models?, offline?, phone?, flat?, fill?, hint?: {x, y, colour}, layers?, repeat?}], notImage: path,
 // casesOnly?}
 // A case with `reference` (a picture path) then chooses it as the reference picture and reads the result again.
 // A case with a hint runs once, then taps the sketch at (x, y) (fractions)
@@ -61,6 +61,7 @@ async function runCase(context, c) {
   if (c.backend) query.backend = c.backend;
   if (c.models) query.models = c.models;
   if (c.flat === false) query.flat = "0";
+  if (c.fill === false) query.fill = "0";
   const page = await openPage(context, query);
   const record = { ready: await bodyData(page), error: await errorText(page) };
   results.cases[c.name] = record;
