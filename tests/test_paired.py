@@ -265,3 +265,25 @@ def test_a_g_with_chroma_scores_trains_its_colour_as_a_class_and_its_luma_by_l1(
     history = model.fit(x=x, y=y, batch_size=2, epochs=3, verbose=0)
     assert history.history["chroma_y"][-1] < history.history["chroma_y"][0]
     assert "chroma_y" not in build_model(tiny_config()).compute_losses(x, y)
+
+
+def test_stacked_stores_read_as_their_concatenation_without_copying(tmp_path):
+    """The unlined pictures join the pairs' colour store row by row: the same rows as
+    np.concatenate, each still read from its memory map (no copy of the stores in RAM)."""
+    from keras_anime_cyclegan.data.store import StackedStores
+
+    rng = np.random.default_rng(0)
+    parts = []
+    for i, n in enumerate((3, 5)):
+        m = np.lib.format.open_memmap(tmp_path / f"s{i}.npy", "w+", np.uint8, (n, 4, 4, 3))
+        m[:] = rng.integers(0, 256, m.shape, dtype=np.uint8)
+        parts.append(m)
+    stacked, together = StackedStores(*parts), np.concatenate(parts)
+    assert stacked.shape == together.shape and len(stacked) == 8
+    for row in range(8):
+        np.testing.assert_array_equal(stacked[row], together[row])
+        assert isinstance(stacked[row], np.memmap)
+    with pytest.raises(IndexError):
+        stacked[8]
+    with pytest.raises(ValueError, match="different picture shapes"):
+        StackedStores(parts[0], np.zeros((2, 5, 5, 3), np.uint8))

@@ -19,7 +19,13 @@ from keras_anime_cyclegan.data.decode import MAX_IMAGE_PIXELS, decode_files, fin
 from keras_anime_cyclegan.data.hints import MAX_HINTS, draw_hints, tf_hint_channels
 from keras_anime_cyclegan.data.hints import hint_channels as numpy_hint_channels
 from keras_anime_cyclegan.data.sampling import ElementSource, TrainData, element_generator, stream_index, tf_elements
-from keras_anime_cyclegan.data.store import decode_folder, load_size, require_images, split_kaggle_pair
+from keras_anime_cyclegan.data.store import (
+    StackedStores,
+    decode_folder,
+    load_size,
+    require_images,
+    split_kaggle_pair,
+)
 from keras_anime_cyclegan.sketch.choices import FIELDS, draw_choice
 from keras_anime_cyclegan.sketch.host import sketch_from_choice
 from keras_anime_cyclegan.sketch.real import outline_fills, real_sketch
@@ -200,7 +206,7 @@ def paired_training_data(
     colour_images, train_rows = colors.images, rows[train]
     if unlined_colors:
         extra = decode_folder(unlined_colors, size, max_pixels, cache).images
-        colour_images = np.concatenate([colors.images, extra])
+        colour_images = StackedStores(colors.images, extra)
         added = np.stack([np.full(len(extra), -1), len(colors.images) + np.arange(len(extra))], axis=1)
         train_rows = np.concatenate([train_rows, added])
     source = pair_source(

@@ -90,6 +90,31 @@ def decode_folder(
     return decoded
 
 
+class StackedStores:
+    """Image stores ((N, H, W, 3) arrays or memmaps of one picture size) read as one, row by row.
+
+    Unlike `np.concatenate`, nothing is copied: a decode cache stays a
+    memory map on disk (2,444 pictures at 286 px would otherwise be about
+    600 MB of RAM).
+    """
+
+    def __init__(self, *stores):
+        if len({tuple(s.shape[1:]) for s in stores}) != 1:
+            raise ValueError(f"stores of different picture shapes: {[tuple(s.shape[1:]) for s in stores]}")
+        self.stores = stores
+        self.starts = np.cumsum([0] + [len(s) for s in stores])
+        self.shape = (int(self.starts[-1]), *stores[0].shape[1:])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, row: int) -> np.ndarray:
+        if not 0 <= row < len(self):
+            raise IndexError(f"row {row} of {len(self)}")
+        k = int(np.searchsorted(self.starts, row, side="right")) - 1
+        return self.stores[k][row - self.starts[k]]
+
+
 def split_kaggle_pair(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sketch, colour) from one "Anime Sketch Colorization Pair" image.
 
