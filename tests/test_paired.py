@@ -196,7 +196,7 @@ def _chroma_config(**loss):
 
 def test_chroma_decode_gives_the_scored_cell_s_colour_on_the_head_s_luma():
     """Logits peaked on one cell decode to that cell's (Cb, Cr) at every
-    pixel, and the luma is the head's. Peaks 60 logits high leave the other
+    pixel where it fits, and the luma is the head's. Peaks 60 logits high leave the other
     cells exp(-60 / 0.38) of the weight (nothing in float32); what remains
     is float32 rounding of a few multiply-adds of numbers under 2 (about
     1e-6), so 1e-5 is the tolerance."""
@@ -214,6 +214,19 @@ def test_chroma_decode_gives_the_scored_cell_s_colour_on_the_head_s_luma():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(rgb_to_chroma(out)),
                                np.broadcast_to(centres[inside][:, None, None], (len(inside), 8, 8, 2)), atol=1e-5)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(luma(out)), 0.0, atol=1e-5)
+    # On black and white the same scores give black and white (the chroma scaled to fit the
+    # RGB cube, not clipped channel by channel into a tint); between them the hue is kept.
+    for level in (-1.0, 1.0):
+        ends = keras.ops.convert_to_numpy(ChromaDecode(9, factor=4)([np.full_like(rgb, level), logits]))
+        np.testing.assert_allclose(ends, level, atol=1e-5)
+    dark = keras.ops.convert_to_numpy(ChromaDecode(9, factor=4)([np.full_like(rgb, -0.8), logits]))
+    dark_chroma = keras.ops.convert_to_numpy(rgb_to_chroma(dark))
+    full = np.broadcast_to(centres[inside][:, None, None], dark_chroma.shape)
+    assert (dark.min() >= -1) and (dark.max() <= 1)
+    coloured = (full * full).sum(-1) > 0  # the grey cell has no direction to keep
+    share = (dark_chroma * full).sum(-1)[coloured] / (full * full).sum(-1)[coloured]  # along the cell's own direction
+    np.testing.assert_allclose(dark_chroma[coloured], share[:, None] * full[coloured], atol=1e-5)
+    assert (share > 0).all() and (share <= 1 + 1e-5).all()
 
 
 def test_chroma_class_loss_is_lowest_on_the_truth_s_cell_and_weighs_rare_colours_up():

@@ -358,8 +358,11 @@ class ChromaDecode(layers.Layer):
     The chroma is brought to the RGB's size (each value repeated over its
     `factor` x `factor` block, then a `factor` x `factor` moving average:
     a linear blend between blocks that runs at any input size in every
-    backend and export) and joined to its luma; the result is clipped to
-    [-1, 1].
+    backend and export) and joined to its luma. Where that colour would
+    leave the RGB cube (near black lines and white paper, chroma smeared
+    over them from the coarse level) the chroma is scaled down towards grey
+    until it fits, keeping its hue: clipping channels instead would tint
+    black lines blue or orange.
 
     Args:
         bins: int, cells per side of the chroma grid.
@@ -383,8 +386,14 @@ class ChromaDecode(layers.Layer):
         f = self.factor
         chroma = ops.repeat(ops.repeat(chroma, f, axis=1), f, axis=2)
         chroma = ops.average_pool(chroma, f, 1, padding="same")
-        offsets = ops.convert_to_tensor([[m[0] for m in CHROMA_TO_RGB], [m[1] for m in CHROMA_TO_RGB]], "float32")
-        return ops.clip(luma(rgb) + 2.0 * ops.matmul(chroma, offsets), -1.0, 1.0)
+        matrix = ops.convert_to_tensor([[m[0] for m in CHROMA_TO_RGB], [m[1] for m in CHROMA_TO_RGB]], "float32")
+        offsets = ops.matmul(chroma, matrix)  # RGB = Y + offsets, on [0, 1]
+        y = ops.clip((luma(rgb) + 1.0) * 0.5, 0.0, 1.0)
+        # The largest share s <= 1 of the offsets with Y + s * offset inside [0, 1] in every channel.
+        room = ops.where(offsets > 1e-6, (1.0 - y) / ops.maximum(offsets, 1e-6),
+                         ops.where(offsets < -1e-6, y / ops.maximum(-offsets, 1e-6), 1.0))
+        share = ops.minimum(ops.min(room, axis=-1, keepdims=True), 1.0)
+        return ops.clip((y + share * offsets) * 2.0 - 1.0, -1.0, 1.0)
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
