@@ -14,10 +14,11 @@ from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
 
 
-def figure(size=512, grey=0, width=3, gap=0):
+def figure(size=512, grey=0, width=3, gap=0, openings=0):
     """A figure on white paper: a big ring (the body) split by a vertical line,
     a small closed eye inside its left half; `gap` px openings in the ring and
-    in the split line; lines of `grey` level."""
+    in the split line; `openings` more, 16 px each (at 512), evenly around the
+    ring; lines of `grey` level."""
     im = Image.new("RGB", (size, size), "white")
     d = ImageDraw.Draw(im)
     s = size / 512
@@ -29,6 +30,10 @@ def figure(size=512, grey=0, width=3, gap=0):
     if gap:
         a[int(250 * s) : int(250 * s) + gap, int(55 * s) : int(70 * s)] = 255  # left side of the ring
         a[int(300 * s) : int(300 * s) + gap, int(248 * s) : int(262 * s)] = 255  # the split line
+    for k in range(openings):
+        t = 2 * np.pi * k / openings
+        y, x = int((255 + 195 * np.sin(t)) * s), int((255 + 195 * np.cos(t)) * s)
+        a[max(0, y - int(8 * s)) : y + int(8 * s), max(0, x - int(8 * s)) : x + int(8 * s)] = 255
     return a
 
 
@@ -124,6 +129,18 @@ def test_a_dot_in_a_figure_whose_outline_has_a_wide_gap_does_not_colour_the_page
     out = painting.image
     assert tuple(out[300, 150]) == (200, 30, 30) and tuple(out[100, 200]) == (200, 30, 30)  # ...the figure red
     assert tuple(out[20, 20]) == (255, 255, 255) and tuple(out[500, 500]) == (255, 255, 255)  # the page not
+
+
+def test_a_dot_in_a_figure_whose_outline_is_more_gap_than_line_does_not_colour_the_page():
+    """Twenty 16 px openings around the ring (each under the passes' width, but together a front
+    as long as a tenth of the picture): the dot still meets the border's paper in the openings,
+    near the ink, not on open paper, so only the figure takes its colour."""
+    sketch = figure(openings=20)
+    painting = paint(sketch, hints=[Hint((200, 30, 30), 150, 300, 4)])
+    assert painting.regions.labels[20, 20] == painting.regions.labels[300, 150]  # one region with the page
+    out = painting.image
+    assert tuple(out[300, 150]) == (200, 30, 30)
+    assert tuple(out[20, 20]) == (255, 255, 255) and tuple(out[500, 500]) == (255, 255, 255) and tuple(out[20, 490]) == (255, 255, 255)
 
 
 @pytest.mark.parametrize(

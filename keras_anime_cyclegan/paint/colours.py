@@ -183,9 +183,11 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink
     fast as one in the open. In the open background (`paper`
     given) the picture's border grows too, as a stroke of paper: a dot on a
     figure whose outline has a gap colours the figure, not the page. A dot
-    whose part meets the border's over a long front (at least `OPEN_FRONT`
-    of the picture's longer side: open paper, no gap) is on the background
-    itself, and the border's part takes its colour too.
+    whose part meets the border's over a long front of open paper (at least
+    `OPEN_FRONT` of the picture's longer side, counted where both sides are
+    farther than the reach from any ink: not in the passes between line
+    ends, however many gaps an outline has) is on the background itself,
+    and the border's part takes its colour too.
 
     Returns (window, inside, picked, table), as `Palette.split` holds them.
     """
@@ -224,6 +226,7 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
         markers[ys, xs] = i + 1
     # Paper around each dot counts as open, so a dot placed beside a line
     # grows as fast as one in the open.
+    open_paper = height == 0  # farther than `reach` from any ink (before the dots' surroundings open up)
     around = ndimage.distance_transform_cdt(markers == 0, metric="taxicab") <= reach
     height[around & ~ink] = 0
     del around
@@ -240,10 +243,11 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
     grow_by_height(markers, height, inside, levels=HEIGHT_LEVELS + 1)
     if border_label:
         fronts = np.zeros(border_label + 1, np.int64)
-        paper_here = ~ink  # parts always meet inside the lines too; count where they meet on paper
+        # Count where the parts meet on open paper: a dot inside a figure meets the border's part in the
+        # gaps of its outline, near the ink, however many gaps there are; one on the background in the open.
         for a, b, pa, pb in (
-            (markers[:, :-1], markers[:, 1:], paper_here[:, :-1], paper_here[:, 1:]),
-            (markers[:-1], markers[1:], paper_here[:-1], paper_here[1:]),
+            (markers[:, :-1], markers[:, 1:], open_paper[:, :-1], open_paper[:, 1:]),
+            (markers[:-1], markers[1:], open_paper[:-1], open_paper[1:]),
         ):
             on_paper = pa & pb
             meet = on_paper & (a == border_label) & (b > 0) & (b != border_label)

@@ -457,6 +457,7 @@ function hintColours(regions, ink, width, height, hints) {
     }
     const heightMap = new Uint8Array(w * h); // 0 on open paper .. HEIGHT_LEVELS on the lines
     for (let i = 0; i < w * h; i++) heightMap[i] = Math.floor(((reach - Math.min(near[i], reach)) * HEIGHT_LEVELS + reach - 1) / reach);
+    const openPaper = heightMap.map((v) => (v === 0 ? 1 : 0)); // farther than reach from any ink
     // Paper around each dot counts as open, so a dot beside a line grows as fast as one in the open.
     const dotMask = new Uint8Array(w * h);
     group.forEach((g) => { for (const i of g.pixels) dotMask[(Math.floor(i / width) - y0) * w + (i % width) - x0] = 1; });
@@ -469,7 +470,8 @@ function hintColours(regions, ink, width, height, hints) {
     }
     if (borderLabel) {
       const fronts = new Float64Array(borderLabel + 1);
-      const paperAt = (y, x) => !ink.mask[(y0 + y) * width + x0 + x];
+      // Fronts on open paper only: a figure's dot meets the border in its outline's gaps, near the ink.
+      const paperAt = (y, x) => openPaper[y * w + x] === 1;
       const meet = (a, b) => { if (a === borderLabel && b > 0 && b !== borderLabel) fronts[b]++; };
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
