@@ -186,8 +186,9 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink
     whose part meets the border's over a long front of open paper (at least
     `OPEN_FRONT` of the picture's longer side, counted where both sides are
     farther than the reach from any ink: not in the passes between line
-    ends, however many gaps an outline has) is on the background itself,
-    and the border's part takes its colour too.
+    ends, however many gaps an outline has), and that lies on open paper
+    itself, is on the background, and the border's part takes its colour
+    too.
 
     Returns (window, inside, picked, table), as `Palette.split` holds them.
     """
@@ -254,6 +255,12 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
             fronts += np.bincount(b[meet], minlength=border_label + 1)
             meet = on_paper & (b == border_label) & (a > 0) & (a != border_label)
             fronts += np.bincount(a[meet], minlength=border_label + 1)
+        # Only a dot placed on open paper itself can be on the background: one inside a thin part
+        # (a stem, a strand) opens its surroundings through the part's gaps onto the page.
+        on_open = np.zeros(border_label + 1, bool)
+        for i, (ys, xs) in enumerate(seeds):
+            on_open[i + 1] = ys.size > 0 and open_paper[ys, xs].mean() > 0.5
+        fronts[~on_open] = 0
         best = int(np.argmax(fronts))
         if fronts[best] >= OPEN_FRONT * side:
             markers[markers == border_label] = best

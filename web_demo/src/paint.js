@@ -480,6 +480,12 @@ function hintColours(regions, ink, width, height, hints) {
           if (y < h - 1 && paperAt(y, x) && paperAt(y + 1, x)) { meet(markers[i], markers[i + w]); meet(markers[i + w], markers[i]); }
         }
       }
+      // Only a dot on open paper itself can be on the background (one inside a thin part opens onto the page).
+      group.forEach((g, k) => {
+        let open = 0;
+        for (const i of g.pixels) open += openPaper[(Math.floor(i / width) - y0) * w + (i % width) - x0];
+        if (!(g.pixels.length && open / g.pixels.length > 0.5)) fronts[k + 1] = 0;
+      });
       let best = 0;
       for (let k = 1; k <= borderLabel; k++) if (fronts[k] > fronts[best]) best = k;
       if (fronts[best] >= OPEN_FRONT * side) for (let i = 0; i < w * h; i++) if (markers[i] === borderLabel) markers[i] = best;
