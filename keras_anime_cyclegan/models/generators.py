@@ -23,6 +23,7 @@ from keras_anime_cyclegan.models.layers import (
     Conv2DTranspose,
     ReflectionPadding2D,
     activation as activation_layer,
+    chroma_bin_centres,
     conv_norm_act,
     normalization,
     residual_block,
@@ -184,7 +185,7 @@ class UNetResNetGenerator(FunctionalSubclass):
                 quarter = x
         outputs = _rgb_head(x, head_kernel)
         if chroma_bins:
-            cells = len(ChromaDecode(chroma_bins).centres)
+            cells = len(chroma_bin_centres(chroma_bins))
             logits = layers.Conv2D(cells, 1, dtype="float32", name="chroma_logits")(quarter)
             outputs = ChromaDecode(chroma_bins, chroma_temperature, factor=4, name="chroma_decode")([outputs, logits])
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)

@@ -225,9 +225,9 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
     markers = np.zeros(inside.shape, np.int16)
     for i, (ys, xs) in enumerate(seeds):
         markers[ys, xs] = i + 1
+    open_paper = height == 0  # farther than `reach` from any ink (before the dots' surroundings open up)
     # Paper around each dot counts as open, so a dot placed beside a line
     # grows as fast as one in the open.
-    open_paper = height == 0  # farther than `reach` from any ink (before the dots' surroundings open up)
     around = ndimage.distance_transform_cdt(markers == 0, metric="taxicab") <= reach
     height[around & ~ink] = 0
     del around

@@ -213,21 +213,21 @@ def sketch_from_choices(images, choices, noise):
         paper = tf.switch_case(style[0], [candidates[name] for name in STYLE_ORDER])
         paper.set_shape(gray.shape)
 
-        def when(condition, step):
-            return tf.cond(condition[0], lambda: step(paper), lambda: paper)
+        def when(condition, step, x):
+            return tf.cond(condition[0], lambda: step(x), lambda: x)
 
     else:
         stacked = tf.stack([candidates[name]() for name in STYLE_ORDER], axis=1)  # (N, styles, H, W, 1)
         paper = tf.gather(stacked, style, batch_dims=1)
 
-        def when(condition, step):
-            return _choose(condition, step(paper), paper)
+        def when(condition, step, x):
+            return _choose(condition, step(x), x)
 
-    paper = when(c["binarize"] > 0.5, lambda p: ops.binarize(p, ops.otsu_threshold(p)))
+    paper = when(c["binarize"] > 0.5, lambda p: ops.binarize(p, ops.otsu_threshold(p)), paper)
     # Line weight: a blend towards the eroded paper widens the ink by a
     # grey pixel each side; a blend towards the dilated paper thins it.
-    paper = when(c["weight"] < 0, lambda p: 0.5 * (p + ops.erode(p)))
-    paper = when(c["weight"] > 0, lambda p: 0.5 * (p + ops.dilate(p)))
+    paper = when(c["weight"] < 0, lambda p: 0.5 * (p + ops.erode(p)), paper)
+    paper = when(c["weight"] > 0, lambda p: 0.5 * (p + ops.dilate(p)), paper)
     grain = tf.clip_by_value(1.0 + ops.per_image(c["grain"], paper) * noise, 0.0, 2.0)
     paper = 1.0 - (1.0 - paper) * grain
     return _sketch_output(paper, single)
