@@ -87,9 +87,9 @@ def chroma_class_loss(target, logits, bins: int, balance: float = 0.5):
     """Cross-entropy of G's chroma scores against the truth's chroma, rare colours weighted up.
 
     The classification form of colourisation (Zhang, Isola and Efros,
-    2016): `logits` (N, h, w, K) score the K chroma cells whose (Cb, Cr)
-    `centres` are given ((K, 2), `models.layers.chroma_bin_centres`) at
-    1/f of `target`'s size. The truth (RGB in [-1, 1]) is brought to that
+    2016): `logits` (N, h, w, K) score the K in-gamut cells of the `bins`
+    x `bins` chroma grid (`models.layers.chroma_bin_centres`) at 1/f of
+    `target`'s size. The truth (RGB in [-1, 1]) is brought to that
     size by averaging its chroma over f x f blocks, then soft-encoded over
     the cells (a Gaussian of the distance, sigma half a cell, as the paper
     spreads each colour over its nearest bins). Each pixel's term is

@@ -11,6 +11,8 @@
 // 4-neighbour steps (an erosion by k crosses keeps the pixels more than k
 // steps from paper or the picture's edge; a dilation adds those within k).
 
+import { taxicab } from "./paint.js";
+
 const INK = 128;
 const FAR = 1e20;
 
@@ -26,7 +28,7 @@ export function outlineFills(rgba, width, height) {
   const out = new Uint8ClampedArray(rgba);
   if (!paper) return out; // an all-ink page has no strokes to measure
   const stroke = strokeWidth(ink, width, height);
-  const fills = within(steps(erode(ink, width, height, 2 * stroke), width, height), 2 * stroke);
+  const fills = dilate(erode(ink, width, height, 2 * stroke), width, height, 2 * stroke);
   const inside = erode(fills, width, height, stroke);
   for (let i = 0; i < n; i++) {
     if (inside[i]) out[4 * i] = out[4 * i + 1] = out[4 * i + 2] = 255;
@@ -125,25 +127,9 @@ function erode(mask, width, height, k) {
   return Uint8Array.from(d, (v) => (v > k ? 1 : 0));
 }
 
-// 4-neighbour steps from each pixel to the nearest pixel of `mask` (FAR where it is empty).
-function steps(mask, width, height) {
-  const d = new Float64Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      d[i] = mask[i] ? 0 : Math.min(x > 0 ? d[i - 1] + 1 : FAR, y > 0 ? d[i - width] + 1 : FAR);
-    }
-  }
-  for (let y = height - 1; y >= 0; y--) {
-    for (let x = width - 1; x >= 0; x--) {
-      const i = y * width + x;
-      d[i] = Math.min(d[i], x < width - 1 ? d[i + 1] + 1 : FAR, y < height - 1 ? d[i + width] + 1 : FAR);
-    }
-  }
-  return d;
-}
-
-// scipy's binary_dilation by `k` iterations of the cross, from the steps to the set.
-function within(distance, k) {
-  return Uint8Array.from(distance, (v) => (v <= k ? 1 : 0));
+// scipy's binary_dilation by `k` iterations of the cross: the pixels within k
+// 4-neighbour steps of the set (paint.js's taxicab distance to it).
+function dilate(mask, width, height, k) {
+  if (!mask.some((v) => v)) return mask; // nothing to grow (taxicab's "far" is only w + h + 1)
+  return Uint8Array.from(taxicab(mask, width, 0, 0, width, height), (v) => (v <= k ? 1 : 0));
 }

@@ -381,7 +381,7 @@ function footprint(hint, regions, ink, width, height) {
 
 // scipy.ndimage.distance_transform_cdt(metric="taxicab") of the paper in a
 // window: each pixel's 4-neighbour steps to the nearest ink (two passes).
-function taxicab(mask, width, x0, y0, w, h) {
+export function taxicab(mask, width, x0, y0, w, h) {
   const big = w + h + 1;
   const d = new Int32Array(w * h);
   for (let y = 0; y < h; y++) {
