@@ -6,6 +6,10 @@ as `make web` exports it, served with the built page (web_demo), and run by
 Debian's Chromium (headless, no GPU: TF.js on WASM) on a 256x256 sketch at
 the model size, `--runs` times on one page; the page's "model N ms" of the
 runs after the first (which includes the backend's warm-up) give the median.
+A model that takes hints runs a second time on a new page with one dot
+tapped on the sketch before the timed runs ("hints": 1): the page's model
+time then includes the hint spread the page does in JavaScript for a model
+exported without it (web_demo/src/spread.js).
 Needs `make web-deps`. Prints one JSON document.
 
     python benchmarks/browser_latency.py --models mobile pretrained experiments/clipart-mobile-hint8 --runs 6
@@ -84,6 +88,8 @@ def main() -> None:
                     hints[name] = loaded.hint_channels
             cases.append({"name": f"model{i}", "file": str(picture), "direction": "colorize", "size": str(args.size),
                           "models": folder, "repeat": args.runs})
+            if hints[name]:
+                cases.append({**cases[-1], "name": f"model{i}-hint", "hint": {"x": 0.5, "y": 0.3, "colour": "#14c828"}})
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         plan = {"url": f"http://127.0.0.1:{server.server_address[1]}/", "out": str(out), "chromium": chromium,
@@ -95,16 +101,18 @@ def main() -> None:
         finally:
             server.shutdown()
         results = json.loads((out / "results.json").read_text())
-        for i, name in enumerate(args.models):
-            record = results["cases"][f"model{i}"]
+        for case in cases:
+            name = args.models[int(case["name"][5:].split("-")[0])]
+            record = results["cases"][case["name"]]
             times = [TIMING.search(t) for t in record.get("timings", [])]
             if not times or not all(times):
                 rows.append({"model": name, "error": record.get("error") or record.get("state")})
                 continue
+            # With a hint, the first timing is the run before the tap: every later one has the dot.
             warm = [int(m.group(1)) for m in times[1:]]
-            rows.append({"model": name, "hint_channels": hints[name], "backend": times[0].group(2),
-                         "first_run_ms": int(times[0].group(1)), "warm_median_ms": statistics.median(warm),
-                         "warm_runs_ms": warm})
+            rows.append({"model": name, "hint_channels": hints[name], "hints": 1 if "hint" in case else 0,
+                         "backend": times[0].group(2), "first_run_ms": int(times[0].group(1)),
+                         "warm_median_ms": statistics.median(warm), "warm_runs_ms": warm})
     emit({"benchmark": "browser_latency", "size": args.size, "machine": {"cpu_count": os.cpu_count()}, "rows": rows},
          args.out)
 

@@ -334,20 +334,26 @@ def test_scripts_are_thin_and_report_errors_in_one_line(model_file, tmp_path):
 
 
 def test_hint_spread_generators_export_to_tflite_with_their_hints(tmp_path):
-    """A G with HintSpread: dynamic-size float32 and int8 TFLite follow Keras, hints included
-    (the spread's upsampling must keep its shape in the dynamic converter, and
-    int8 must keep the spread float and calibrate with hints)."""
+    """A G with HintSpread: dynamic-size float32 and int8 TFLite follow Keras, hints included.
+
+    The files leave the spread to their runner (`export.graph.without_hint_spread`:
+    no pooling left in the graph, "hints" "spread" in the metadata), which grows
+    the hints in NumPy first; int8 calibrates on hints spread that way."""
     import dataclasses
 
     import keras
 
     from keras_anime_cyclegan.artifacts.generators import load_generator
     from keras_anime_cyclegan.export import export_tflite
+    from ai_edge_litert.interpreter import Interpreter
+
+    from keras_anime_cyclegan.artifacts.metadata import read_metadata
     from keras_anime_cyclegan.export.check import parity
     from keras_anime_cyclegan.export.tflite import representative_hints, representative_images
     from keras_anime_cyclegan.inference.runners import KerasRunner, open_runner
     from keras_anime_cyclegan.models.factory import build_generator
     from keras_anime_cyclegan.utils.images import to_float
+    from keras_anime_cyclegan.utils.startup import converter_quietly
 
     keras.utils.set_random_seed(1)
     config = dataclasses.replace(TINY, hint_channels=4, hint_spread=8)
@@ -360,7 +366,12 @@ def test_hint_spread_generators_export_to_tflite_with_their_hints(tmp_path):
     # int8: 31 dB here; 23 dB calibrated without hints.
     for quantize, size, min_psnr in (("float32", None, 60.0), ("int8", SIZE, 27.0)):
         path = export_tflite(loaded, tmp_path / f"{quantize}_{size}", quantize=quantize, size=size)
+        assert read_metadata(path)["hints"]["spread"]["rounds"] == 8
+        with converter_quietly():
+            ops = {op["op_name"] for op in Interpreter(model_path=str(path))._get_ops_details()}
+        assert "AVERAGE_POOL_2D" not in ops and "TRANSPOSE_CONV" not in ops, ops  # no spread inside
         run = open_runner(path, "colorize")
+        assert run.spread_rounds == 8
         got = np.concatenate([run(hinted[i : i + 1]) for i in range(len(hinted))])
         assert parity(expected, got)["psnr_db"] > min_psnr, quantize
 

@@ -150,3 +150,59 @@ def test_a_generator_that_takes_hints_in_its_encoder(tmp_path):
     run = tiny_config(generator=dataclasses.replace(TINY_GENERATOR, hint_channels=HINT_CHANNELS, hint_level=2),
                       data=dataclasses.replace(tiny_config().data, paired=True))
     assert run.generator_config("generator_f").hint_level == 0
+
+
+def _spread_cases():
+    """Sketches with hints that exercise the spread: the package's synthetic
+    line art with up to 30 random dots (half the pictures without any), and
+    the ring with dots inside, outside, on its line and at the picture's edge."""
+    from keras_anime_cyclegan.export.tflite import representative_hints, representative_images
+    from keras_anime_cyclegan.utils.images import to_float
+
+    sketches = to_float(representative_images("colorize", count=6, size=128, seed=21))
+    cases = np.concatenate([sketches, representative_hints(sketches, seed=4)], -1).astype(np.float32)
+    ring = np.concatenate([_ring_sketch(128), np.zeros((128, 128, 4), np.float32)], -1)
+    ring[60:63, 60:63, 3:] = [0.8, -0.6, 0.2, 1.0]  # inside
+    ring[2:5, 120:123, 3:] = [-0.4, 0.4, 0.0, 1.0]  # outside
+    ring[15:18, 30:33, 3:] = [0.1, 0.9, -0.9, 1.0]  # on the line
+    ring[0:3, 0:3, 3:] = [1.0, 1.0, -1.0, 1.0]  # at the corner
+    return np.concatenate([cases, ring[None]])
+
+
+@pytest.mark.parametrize("rounds", [48, 5])
+def test_spread_hints_in_numpy_is_the_hint_spread_layer(rounds):
+    """`inference.spread.spread_hints` (the exports' runners) grows the same
+    pixels as `HintSpread` (inside the Keras G) and gives them its colours.
+
+    Tolerance: each grown colour is a mean of at most 9 float32 colours in
+    [-1, 1]; the layer and NumPy sum them in other orders (the layer divides
+    both sums by the pooling count first), so each round differs by at most
+    about 10 roundings of 2**-24 on top of what its inputs differed by, which
+    a mean does not enlarge; over the half-size rounds, the step back to full
+    size and the 2 full-size rounds: (rounds + 3) * 10 * 2**-24.
+    """
+    from keras_anime_cyclegan.inference.spread import spread_hints
+    from keras_anime_cyclegan.models.layers import HintSpread
+
+    x = _spread_cases()
+    expected = np.asarray(HintSpread(steps=rounds)(x))
+    got = spread_hints(x, rounds)
+    assert np.array_equal(got[..., :3], x[..., :3])
+    assert np.array_equal(got[..., 6], expected[..., 6])  # the same pixels hinted
+    assert expected[..., 6].sum() > 3 * x[..., 6].sum()  # and the spread did grow them
+    np.testing.assert_allclose(got[..., 3:6], expected[..., 3:6], rtol=0, atol=(rounds + 3) * 10 * 2.0**-24)
+
+
+def test_spread_hints_leaves_a_hint_free_batch_alone_and_refuses_bad_input():
+    from keras_anime_cyclegan.inference.spread import spread_hints
+
+    x = np.concatenate([_ring_sketch(), np.zeros((64, 64, 4), np.float32)], -1)[None]
+    assert spread_hints(x, 48) is x  # nothing to grow: no copy, no work
+    with pytest.raises(ValueError, match="even height and width"):
+        spread_hints(x[:, :63], 48)
+    with pytest.raises(ValueError, match=r"\(N, H, W, 7\)"):
+        spread_hints(x[..., :6], 48)
+    half = x.copy()
+    half[0, 5, 5, 6] = 0.5
+    with pytest.raises(ValueError, match="0 or 1"):
+        spread_hints(half, 48)

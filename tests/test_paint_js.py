@@ -154,3 +154,31 @@ def test_outline_fills_js_equals_python(tmp_path):
         assert (page[..., 3] == 255).all()
         changed += int((expected != rgb).any())
     assert changed >= 2  # the alien's dark areas and the discs were outlined, not left alone
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node (the web demo's toolchain), not installed")
+def test_hint_spread_js_equals_python(tmp_path):
+    """The page spreads hints (src/spread.js) for a model exported without its
+    spread as the exports' Python runners do (`inference.spread.spread_hints`):
+    the same pixels hinted, colours equal to float32 rounding. NumPy sums a
+    pixel's nine neighbours in float32 and divides (about 10 roundings of at
+    most 2**-24 for colours in [-1, 1]), JavaScript sums in float64 and
+    rounds once when it stores; a mean does not enlarge what its inputs
+    differed by, so the difference stays under 10 roundings for each of the
+    48 half-size rounds and the 3 steps after: 51 * 10 * 2**-24."""
+    from keras_anime_cyclegan.inference.spread import spread_hints
+
+    from test_hints import _spread_cases
+
+    script = SCRIPT.with_name("spread_cli.mjs")
+    for i, x in enumerate(_spread_cases()):
+        h, w = x.shape[:2]
+        x.astype(np.float32).tofile(tmp_path / "in.f32")
+        done = subprocess.run([NODE, str(script), str(tmp_path / "in.f32"), str(w), str(h), "48", str(tmp_path / "out.f32")],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        page = np.fromfile(tmp_path / "out.f32", np.float32).reshape(h, w, 7)
+        expected = spread_hints(x[None], 48)[0]
+        np.testing.assert_array_equal(page[..., 6], expected[..., 6], err_msg=f"case {i}")
+        np.testing.assert_array_equal(page[..., :3], x[..., :3])
+        np.testing.assert_allclose(page[..., 3:6], expected[..., 3:6], rtol=0, atol=51 * 10 * 2.0**-24, err_msg=f"case {i}")

@@ -7,7 +7,7 @@ An app reads the JSON, not our Python, to learn what goes in and comes out.
 Schema (version 1)::
 
     {
-      "schema_version": 1,
+      "schema_version": 2,
       "format": "saved_model" | "tflite" | "tfjs",
       "file": "model.tflite",            # the model, relative to this folder ("." for a SavedModel)
       "direction": "colorize" | "lines", # G: sketch -> colour, F: colour -> lines
@@ -28,6 +28,7 @@ Schema (version 1)::
       "float_layers": ["stem", ...],     # TFLite int8 only: layers (name prefixes) kept float32
       "package": "keras-anime-cyclegan",
       "package_version": "0.1.0",
+      "hints": {...},                    # hint generators only: `HINTS`, and "spread" where the app spreads them
       "generator": {GeneratorConfig fields} | null,  # null: a .keras file of unknown origin
       "weights_sha256": "...",           # of the Keras weights the export came from
       "source": "runs/demo",             # the run folder or .keras file it came from
@@ -50,7 +51,7 @@ from typing import Any, Optional
 from keras_anime_cyclegan.version import __version__
 from keras_anime_cyclegan.config import HINT_CHANNELS, HINT_DOT_RADIUS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: "hints" may say "spread" (the runner grows the hints before the model)
 FILENAME = "metadata.json"
 # How a hint generator's extra input channels are filled (metadata "hints").
 HINTS = {
@@ -60,6 +61,24 @@ HINTS = {
     "dot_radius": HINT_DOT_RADIUS,
     "dot": "a point hint is a (2r+1)x(2r+1) square of its colour at the model's input resolution",
 }
+
+
+def spread_metadata(rounds: int) -> dict[str, Any]:
+    """The "hints" entry's "spread" for an export that takes hints already
+    spread (`export.graph.without_hint_spread`): what the app does first."""
+    return {
+        "spread": {
+            "rounds": int(rounds),
+            "where": "before the model: the app grows the hints through the sketch's paper first",
+            "rule": "keras_anime_cyclegan.inference.spread.spread_hints (in JavaScript: web_demo/src/spread.js): "
+            "paper = RGB mean > 0; at half size each 2x2 block takes the mean colour of its hinted pixels and is "
+            "paper if its 2x2 neighbourhood's pixels all are; `rounds` rounds in which each unhinted paper block "
+            "beside hinted ones takes their mean colour; back at full size unhinted paper takes its block's "
+            "colour; two more such rounds; a hint-free input is unchanged",
+        }
+    }
+
+
 TASKS = {
     "colorize": "line-art sketch -> colour illustration",
     "lines": "colour illustration -> line-art sketch",

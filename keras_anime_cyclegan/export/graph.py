@@ -28,7 +28,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_anime_cyclegan.models.layers import ReflectionPadding2D, SubsampledConv2D, is_instance_norm
+from keras_anime_cyclegan.models.layers import HintSpread, ReflectionPadding2D, SubsampledConv2D, is_instance_norm
 
 
 class ExportInstanceNorm(keras.layers.Layer):
@@ -139,6 +139,32 @@ _REPLACEMENTS = (
     (is_nearest_upsampling, ExportUpsampling),
     (is_reflection_padding, ExportReflectionPad),
 )
+
+
+def without_hint_spread(model) -> tuple[keras.Model, int]:
+    """`model` without its half-resolution hint spread, and the spread's rounds.
+
+    The TFLite and TF.js exports take hints already spread: inside a graph
+    the spread's 48 rounds of pooling over the whole picture cost more than
+    the network (benchmarks/README.md), while their runners do the same
+    growth as a search that visits each pixel once
+    (`inference.spread.spread_hints`, `web_demo/src/spread.js`); the
+    metadata says so (`artifacts.metadata.spread_metadata`). Returns
+    `(model, 0)` when it has no such spread (a pyramid spread stays inside).
+    """
+    spreads = [l for l in model.layers if isinstance(l, HintSpread) and l.steps and l.coarsest == 2]
+    if not spreads:
+        return model, 0
+    (spread,) = spreads
+    graph = keras.models.clone_model(
+        model, clone_function=lambda l: keras.layers.Identity(name=l.name) if l is spread else l
+    )
+    # The generator's own attributes travel with it; it spreads nothing now.
+    for name in ("hint_channels", "multiple", "hint_level"):
+        if hasattr(model, name):
+            object.__setattr__(graph, name, getattr(model, name))
+    object.__setattr__(graph, "hint_spread", 0)
+    return graph, spread.steps
 
 
 def export_model(model) -> keras.Model:

@@ -35,6 +35,7 @@ PosixPath('out/tfjs_colorize/model.json')
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from pathlib import Path
@@ -44,7 +45,8 @@ import numpy as np
 from google.protobuf import json_format
 
 from keras_anime_cyclegan.artifacts.layout import TFJS_MODEL
-from keras_anime_cyclegan.artifacts.metadata import write_metadata
+from keras_anime_cyclegan.artifacts.metadata import spread_metadata, write_metadata
+from keras_anime_cyclegan.export.graph import without_hint_spread
 
 QUANTIZATIONS = (None, "float16", "uint8")
 SHARD_BYTES = 4 * 1024 * 1024  # tfjs's own default: small enough for browser caches
@@ -76,8 +78,10 @@ def export_tfjs(loaded, out_dir: str | Path, quantize: Optional[str] = None) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("group1-shard*.bin"):
         old.unlink()
+    # Hints come already spread (export.graph.without_hint_spread).
+    graph, spread_rounds = without_hint_spread(loaded.model)
     with tempfile.TemporaryDirectory() as tmp:
-        export_saved_model(loaded, tmp)
+        export_saved_model(dataclasses.replace(loaded, model=graph), tmp)
         saved = tf.saved_model.load(tmp)
         graph_def, inputs, outputs = _frozen_graph(saved.signatures[FLOAT32_SIGNATURE])
     nodes, weights = _split_constants(graph_def)
@@ -92,7 +96,8 @@ def export_tfjs(loaded, out_dir: str | Path, quantize: Optional[str] = None) -> 
     }
     path = out_dir / TFJS_MODEL
     path.write_text(json.dumps(model, separators=(",", ":")))
-    write_metadata(path, loaded=loaded, fmt="tfjs", quantization=quantize or "float32", input_size=None)
+    extra = {"hints": spread_metadata(spread_rounds)} if spread_rounds else None
+    write_metadata(path, loaded=loaded, fmt="tfjs", quantization=quantize or "float32", input_size=None, extra=extra)
     return path
 
 

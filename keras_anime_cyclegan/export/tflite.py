@@ -3,7 +3,11 @@
 Each file has one signature, `serving_default`, with input `images` and
 output `output_0`, batch 1, NHWC RGB. For a generator that takes colour
 hints, `images` has 3 + 4 channels: the picture, then the hints (RGB and a
-0/1 mask, all zero = no hints; `metadata.json` "hints" says how):
+0/1 mask, all zero = no hints; `metadata.json` "hints" says how). A
+generator with the half-resolution hint spread is exported without it: the
+file takes hints already spread (`inference.spread.spread_hints`; metadata
+"hints" "spread"), which costs a fraction of the spread inside the graph.
+
 
 - float32 / float16 / dynamic: float32 in [-1, 1] (pixel / 127.5 - 1) in,
   float32 in [-1, 1] out. float16 stores the weights in half precision;
@@ -33,7 +37,8 @@ from keras_anime_cyclegan.config import EXPORT_SIZE
 from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.utils.images import to_float
 from keras_anime_cyclegan.utils.startup import converter_quietly
-from keras_anime_cyclegan.artifacts.metadata import image_spec, write_metadata
+from keras_anime_cyclegan.artifacts.metadata import image_spec, spread_metadata, write_metadata
+from keras_anime_cyclegan.export.graph import without_hint_spread
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 INPUT_NAME = "images"
@@ -103,7 +108,11 @@ def _frozen_function(model, size: Optional[int], channels: int = 3):
     return convert_variables_to_constants(fn.get_concrete_function(spec))
 
 
-def _representative_dataset(images, size: Optional[int], hint_channels: int = 0, hint_spread: int = 0) -> Callable[[], Iterable]:
+def _representative_dataset(
+    images, size: Optional[int], hint_channels: int = 0, hint_spread: int = 0, spread_outside: int = 0
+) -> Callable[[], Iterable]:
+    """Calibration inputs as the graph takes them: with `spread_outside`
+    rounds, hints already spread (`export.graph.without_hint_spread`)."""
     if callable(images):
         return images
     images = np.asarray(images)
@@ -123,6 +132,10 @@ def _representative_dataset(images, size: Optional[int], hint_channels: int = 0,
         # 10 hints), calibration with `representative_hints` 24.1 (23.3) dB.
         hints = representative_hints(images) if hint_spread else np.zeros(images.shape[:-1] + (hint_channels,))
         images = np.concatenate([images, hints.astype(images.dtype)], axis=-1)
+        if spread_outside:
+            from keras_anime_cyclegan.inference.spread import spread_hints
+
+            images = spread_hints(images, spread_outside)
 
     def dataset():
         for image in images:
@@ -145,9 +158,10 @@ def convert(model, quantize: str = "float32", size: Optional[int] = 256, represe
         raise ValueError(f"quantize must be one of {', '.join(QUANTIZATIONS)}; got {quantize!r}")
     if quantize == "int8" and representative is None:
         raise ValueError("int8 needs representative images")
-    from keras_anime_cyclegan.export.graph import export_model
+    from keras_anime_cyclegan.export.graph import export_model, without_hint_spread
 
-    graph = export_model(model)
+    graph, spread_rounds = without_hint_spread(model)
+    graph = export_model(graph)
     hints = int(getattr(model, "hint_channels", 0))
     converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(graph, size, 3 + hints)], graph)
     if quantize != "float32":
@@ -156,7 +170,7 @@ def convert(model, quantize: str = "float32", size: Optional[int] = 256, represe
         converter.target_spec.supported_types = [tf.float16]
     elif quantize == "int8":
         converter.representative_dataset = _representative_dataset(
-            representative, size or 256, hints, int(getattr(model, "hint_spread", 0))
+            representative, size or 256, hints, int(getattr(model, "hint_spread", 0)), spread_rounds
         )
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
         # Selective quantisation as tf.lite.experimental.QuantizationDebugger
@@ -230,5 +244,8 @@ def export_tflite(
     else:
         extra["input"] = {**image_spec(size, multiple, hint_channels=loaded.hint_channels), "name": INPUT_NAME}
         extra["output"] = {**image_spec(size, multiple), "name": OUTPUT_NAME}
+    rounds = without_hint_spread(loaded.model)[1]
+    if rounds:
+        extra["hints"] = spread_metadata(rounds)
     write_metadata(out_path, loaded=loaded, fmt="tflite", quantization=quantize, input_size=size, extra=extra)
     return out_path

@@ -41,6 +41,7 @@ class Runner:
 
     direction: Optional[str] = None
     hint_channels: int = 0  # extra input channels for colour hints the model also accepts
+    spread_rounds: int = 0  # rounds of the hint spread the runner does before the model (inference.spread)
     multiple: int = 1
     fixed_size: Optional[tuple[int, int]] = None
     shares_stats: bool = False
@@ -125,14 +126,29 @@ class SavedModelRunner(Runner):
         return out.numpy()
 
 
-def with_hint_channels(batch: np.ndarray, hint_channels: int, source) -> np.ndarray:
-    """`batch` as the model takes it: zero hint channels appended to a picture-only batch."""
+def with_hint_channels(batch: np.ndarray, hint_channels: int, source, spread_rounds: int = 0) -> np.ndarray:
+    """`batch` as the model takes it: zero hint channels appended to a
+    picture-only batch; hints spread first where the export leaves that to
+    its runner (`spread_rounds`, from its metadata)."""
     c = batch.shape[-1]
-    if c == 3 + hint_channels:
-        return batch
-    if c == 3:
+    if c == 3 and hint_channels:
         return np.concatenate([batch, np.zeros(batch.shape[:-1] + (hint_channels,), batch.dtype)], axis=-1)
-    raise ValueError(f"{source}: the model takes 3{f' or {3 + hint_channels}' if hint_channels else ''} input channels, got {c}")
+    if c != 3 + hint_channels:
+        raise ValueError(f"{source}: the model takes 3{f' or {3 + hint_channels}' if hint_channels else ''} input channels, got {c}")
+    if spread_rounds and hint_channels:
+        from keras_anime_cyclegan.inference.spread import spread_hints
+
+        try:
+            return spread_hints(batch, spread_rounds)
+        except ValueError as e:
+            raise ValueError(f"{source}: {e}") from None
+    return batch
+
+
+def _spread_rounds(metadata: Optional[dict]) -> int:
+    """Rounds of the hint spread an export leaves to its runner (its metadata's "hints" "spread"), 0 for none."""
+    spread = ((metadata or {}).get("hints") or {}).get("spread") or {}
+    return int(spread.get("rounds") or 0)
 
 
 def _only_input(fn):
@@ -164,6 +180,7 @@ class TFLiteRunner(Runner):
         self._input, self._output = inp, out
         signature = [int(d) for d in inp["shape_signature"]]
         self.hint_channels = max(0, signature[-1] - 3)
+        self.spread_rounds = _spread_rounds(metadata)
         self.direction, self.multiple, self.fixed_size = _from_metadata(metadata)
         if self.fixed_size is None and signature[1] > 0 and signature[2] > 0:
             self.fixed_size = (signature[1], signature[2])
@@ -171,7 +188,7 @@ class TFLiteRunner(Runner):
         self._batchable = True  # until resizing the batch dimension fails
 
     def __call__(self, batch, stats_from=None):
-        batch = with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source)
+        batch = with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source, self.spread_rounds)
         if self._batchable or batch.shape[0] == 1:
             try:
                 return self._invoke(batch)
@@ -223,12 +240,13 @@ class TFJSRunner(Runner):
         fn = tf.compat.v1.wrap_function(lambda: tf.compat.v1.import_graph_def(graph_def, name=""), [])
         self._fn = fn.prune(fn.graph.get_tensor_by_name(inp["name"]), fn.graph.get_tensor_by_name(out["name"]))
         self.hint_channels = max(0, int(inp["tensorShape"]["dim"][-1]["size"]) - 3)
+        self.spread_rounds = _spread_rounds(metadata)
         self.direction, self.multiple, self.fixed_size = _from_metadata(metadata)
 
     def __call__(self, batch, stats_from=None):
         import tensorflow as tf
 
-        batch = with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source)
+        batch = with_hint_channels(np.asarray(batch, np.float32), self.hint_channels, self.source, self.spread_rounds)
         return self._fn(tf.constant(batch)).numpy()
 
 

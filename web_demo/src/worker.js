@@ -18,6 +18,7 @@ import { outlineFills } from "./lines.js";
 import { layers, paint } from "./paint.js";
 import { prepareReference } from "./reference.js";
 import { hintSquare } from "./geometry.js";
+import { spreadHints } from "./spread.js";
 
 // The order "auto" tries: fastest first, the CPU always works.
 const BACKENDS = ["webgpu", "webgl", "wasm", "cpu"];
@@ -129,7 +130,7 @@ async function translate({ id, direction, width, height, pixels, hints, flat, fi
   progress("Preparing the picture", 0.15, id);
   const hintChannels = entry.metadata.input.hint_channels || 0;
   const planes = hintChannels ? hintPlanes(hints || [], width, height, entry.metadata.hints.dot_radius) : null;
-  const input = tf.tidy(() => {
+  let input = tf.tidy(() => {
     const rgba = tf.tensor3d(new Uint8Array(pixels), [height, width, 4], "int32");
     let x = tf.expandDims(tf.sub(tf.div(tf.cast(tf.slice(rgba, [0, 0, 0], [height, width, 3]), "float32"), 127.5), 1), 0);
     if (hintChannels) x = tf.concat([x, tf.tensor4d(planes, [1, height, width, 4])], 3);
@@ -137,6 +138,15 @@ async function translate({ id, direction, width, height, pixels, hints, flat, fi
   });
   progress(`Running the model (${tf.getBackend()})`, 0.35, id);
   const start = performance.now();
+  // A model exported without its hint spread takes the hints already grown
+  // through the sketch's paper (metadata.json "hints" "spread"); the padded
+  // picture is what the model sees, so the spread runs on it.
+  const spread = entry.metadata.hints && entry.metadata.hints.spread;
+  if (spread && hints && hints.length) {
+    const data = spreadHints(await input.data(), width + padW, height + padH, spread.rounds);
+    tf.dispose(input);
+    input = tf.tensor4d(data, [1, height + padH, width + padW, 3 + hintChannels]);
+  }
   const output = entry.model.execute(input);
   const rgba = tf.tidy(() => {
     const y = tf.squeeze(tf.slice(output, [0, 0, 0, 0], [1, height, width, 3]), [0]);
