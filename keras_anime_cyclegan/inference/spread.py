@@ -55,24 +55,31 @@ def spread_hints(batch: np.ndarray, rounds: int) -> np.ndarray:
         return batch
     if not ((mask == 0.0) | (mask == 1.0)).all():
         raise ValueError("spread_hints: the hint mask must be 0 or 1 at every pixel")
-    out = batch.copy()
-    for i in np.flatnonzero(hinted):
-        _spread_one(out[i], mask[i] > 0, rounds)
+    out = np.empty_like(batch)
+    out[..., :3] = batch[..., :3]
+    for i in range(batch.shape[0]):
+        if hinted[i]:
+            out[i, ..., 3:] = _spread_one(batch[i], mask[i] > 0, rounds)
+        else:
+            out[i, ..., 3:] = batch[i, ..., 3:]
     return out
 
 
-def _spread_one(x: np.ndarray, mask: np.ndarray, rounds: int) -> None:
-    """Spreads one picture's hints (H, W, 7; `mask` its hinted pixels) in place."""
+def _spread_one(x: np.ndarray, mask: np.ndarray, rounds: int) -> np.ndarray:
+    """One picture's hint channels (H, W, 4) spread; `x` is its (H, W, 7), `mask` its hinted pixels."""
     h, w = x.shape[:2]
     # (Channel by channel: NumPy reduces a last axis of 3 slowly.)
     paper = (x[..., 0] + x[..., 1] + x[..., 2]) > 0
+    ys, xs = np.nonzero(mask)  # the dots: few pixels
 
     # Half resolution: block means of the hinted colours, and paper blocks.
     low = _padded_state(h // 2, w // 2)
-    hinted = _block_sum(mask.astype(np.float32))
+    block = (ys // 2 + 1) * (w // 2 + 2) + xs // 2 + 1
+    count = np.bincount(block, minlength=low.shape[0] * low.shape[1])
+    flat = low.reshape(-1, 4)
     for c in range(3):
-        low[1:-1, 1:-1, c] = _block_sum(np.where(mask, x[..., 3 + c], np.float32(0))) / np.maximum(hinted, 1e-6)
-    low[1:-1, 1:-1, 3] = hinted > 0
+        flat[:, c] = np.bincount(block, x[ys, xs, 3 + c], minlength=count.size) / np.maximum(count, 1)
+    flat[:, 3] = count > 0
     low_paper = paper[0::2, 0::2] & paper[1::2, 0::2] & paper[0::2, 1::2] & paper[1::2, 1::2]
     closed = low_paper.copy()  # the 2x2 minimum at stride 1, "same" padding (after)
     closed[:-1] &= low_paper[1:]
@@ -81,13 +88,17 @@ def _spread_one(x: np.ndarray, mask: np.ndarray, rounds: int) -> None:
     _grow(low, closed, rounds)
 
     # Full size: the user's hints kept, reached paper takes its block's colour.
-    low = low[1:-1, 1:-1]
-    reached = _up(low[..., 3] > 0) & paper & ~mask
     full = _padded_state(h, w)
-    np.copyto(full[1:-1, 1:-1], _up(low), where=reached[..., None])
-    np.copyto(full[1:-1, 1:-1], x[..., 3:], where=mask[..., None])  # colour and mask 1
+    blocks = full[1:-1, 1:-1]
+    blocks.shape = (h // 2, 2, w // 2, 2, 4)  # a view of 2x2 blocks (setting .shape never copies)
+    blocks[...] = low[1:-1, 1:-1][:, None, :, None]
+    reached = (full[1:-1, 1:-1, 3] > 0) & paper & ~mask
+    # Zero where not reached, each pixel's 4 floats as one 16-byte item
+    # (NumPy masks those several times faster than 4-float rows).
+    full.view(np.complex128)[1:-1, 1:-1, 0][~reached] = 0
+    full[ys + 1, xs + 1] = x[ys, xs, 3:]  # the dots' colour and mask 1
     _grow(full, paper, 2)
-    x[..., 3:] = full[1:-1, 1:-1]
+    return full[1:-1, 1:-1]
 
 
 def _padded_state(h: int, w: int) -> np.ndarray:
@@ -96,12 +107,6 @@ def _padded_state(h: int, w: int) -> np.ndarray:
     Unhinted pixels hold colour 0, so a sum over neighbours is their hinted
     colours' sum and count."""
     return np.zeros((h + 2, w + 2, 4), np.float32)
-
-
-def _up(a: np.ndarray) -> np.ndarray:
-    """Nearest-neighbour 2x of the first two axes."""
-    h, w = a.shape[:2]
-    return np.broadcast_to(a[:, None, :, None], (h, 2, w, 2) + a.shape[2:]).reshape((2 * h, 2 * w) + a.shape[2:])
 
 
 def _block_sum(a: np.ndarray) -> np.ndarray:
@@ -139,7 +144,6 @@ def _grow(state: np.ndarray, paper: np.ndarray, rounds: int) -> None:
             break
         around = offsets + candidates  # (9, k): summed over the first axis, which NumPy does fast
         total = np.take(flat, around, axis=0).sum(axis=0)  # (np.take gathers rows far faster than indexing)
-        total[:, :3] /= total[:, 3:]
-        total[:, 3] = 1.0
+        total /= total[:, 3:]  # the mean colour, and hinted 1
         flat[candidates] = total
         open_[candidates] = False
