@@ -1,7 +1,7 @@
 """The model's latency in a real browser: the page's own timing, warm runs, per model.
 
-Each model (a generator preset with random weights; "pretrained", the
-shipped G with its hint spread; a run folder) is exported to TF.js float32
+Each model (a generator preset with random weights, `report.as_if_trained`;
+"pretrained", the shipped G with its hint spread; a run folder) is exported to TF.js float32
 as `make web` exports it, served with the built page (web_demo), and run by
 Debian's Chromium (headless, no GPU: TF.js on WASM) on a 256x256 sketch at
 the model size, `--runs` times on one page; the page's "model N ms" of the
@@ -32,7 +32,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
+from report import as_if_trained, emit  # noqa: E402  (benchmarks/report.py, beside this script)
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB_DEMO = ROOT / "web_demo"
@@ -79,7 +79,7 @@ def main() -> None:
             for direction in ("colorize", "lines"):
                 if name in GENERATOR_PRESETS:
                     config = GENERATOR_PRESETS[name]
-                    model = build_generator(config, name="generator_g" if direction == "colorize" else "generator_f")
+                    model = as_if_trained(build_generator(config, name="generator_g" if direction == "colorize" else "generator_f"))
                     loaded = LoadedGenerator(model, direction, resolve_generator(config), weights_sha256(model), Path(name))
                 else:
                     loaded = load_generator(name, direction)

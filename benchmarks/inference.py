@@ -1,8 +1,9 @@
 """Latency of one image through every format, and the process's peak memory.
 
-For each generator preset (random weights: latency does not depend on
-training), each trained model named with --models (the shipped one,
-"pretrained", with its hint spread; a run folder; a .keras file) and each
+For each generator preset (random weights, the norms' scales and offsets
+away from 1 and 0 as in a trained network: `report.as_if_trained`), each
+trained model named with --models (the shipped one, "pretrained", with its
+hint spread; a run folder; a .keras file) and each
 size: Keras, SavedModel, and every TFLite variant in ai-edge-litert with 1
 and 2 threads. Median of timed runs after warm-up. Runs through the same
 runners `kac colorize` uses. Prints one JSON document.
@@ -26,7 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from report import emit  # noqa: E402  (benchmarks/report.py, beside this script)
+from report import as_if_trained, emit  # noqa: E402  (benchmarks/report.py, beside this script)
 
 
 def main():
@@ -55,7 +56,7 @@ def main():
 
     def generators():
         for name in args.presets:
-            model = build_generator(GENERATOR_PRESETS[name], name="generator_g")
+            model = as_if_trained(build_generator(GENERATOR_PRESETS[name], name="generator_g"))
             yield name, LoadedGenerator(model, "colorize", resolve_generator(GENERATOR_PRESETS[name]), weights_sha256(model), Path(name))
         for path in args.models:
             yield path, load_generator(path, "colorize")

@@ -369,7 +369,7 @@ def test_hint_spread_generators_export_to_tflite_with_their_hints(tmp_path):
         assert read_metadata(path)["hints"]["spread"]["rounds"] == 8
         with converter_quietly():
             ops = {op["op_name"] for op in Interpreter(model_path=str(path))._get_ops_details()}
-        assert "AVERAGE_POOL_2D" not in ops and "TRANSPOSE_CONV" not in ops, ops  # no spread inside
+        assert "AVERAGE_POOL_2D" not in ops, ops  # no spread inside (the only pooling)
         run = open_runner(path, "colorize")
         assert run.spread_rounds == 8
         got = np.concatenate([run(hinted[i : i + 1]) for i in range(len(hinted))])
