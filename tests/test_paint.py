@@ -14,11 +14,12 @@ from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
 
 
-def figure(size=512, grey=0, width=3, gap=0, openings=0):
+def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False):
     """A figure on white paper: a big ring (the body) split by a vertical line,
     a small closed eye inside its left half; `gap` px openings in the ring and
     in the split line; `openings` more, 16 px each (at 512), evenly around the
-    ring; lines of `grey` level."""
+    ring; with `open_left`, the ring's left arc missing over 210 px (at 512);
+    lines of `grey` level."""
     im = Image.new("RGB", (size, size), "white")
     d = ImageDraw.Draw(im)
     s = size / 512
@@ -30,6 +31,8 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0):
     if gap:
         a[int(250 * s) : int(250 * s) + gap, int(55 * s) : int(70 * s)] = 255  # left side of the ring
         a[int(300 * s) : int(300 * s) + gap, int(248 * s) : int(262 * s)] = 255  # the split line
+    if open_left:
+        a[int(150 * s) : int(360 * s), int(40 * s) : int(110 * s)] = 255
     for k in range(openings):
         t = 2 * np.pi * k / openings
         y, x = int((255 + 195 * np.sin(t)) * s), int((255 + 195 * np.cos(t)) * s)
@@ -141,6 +144,19 @@ def test_a_dot_in_a_figure_whose_outline_is_more_gap_than_line_does_not_colour_t
     out = painting.image
     assert tuple(out[300, 150]) == (200, 30, 30)
     assert tuple(out[20, 20]) == (255, 255, 255) and tuple(out[500, 500]) == (255, 255, 255) and tuple(out[20, 490]) == (255, 255, 255)
+
+
+def test_a_dot_in_a_figure_part_open_to_the_page_over_a_long_stretch_does_not_colour_the_page():
+    """A quarter of the ring missing (as a thinned or faint line loses it): the left half and the
+    page are one region, and the dot's part meets the border's paper over a front longer than
+    OPEN_FRONT on open paper, but most of its part's edge is still drawn (the split line, the rest
+    of the ring): a figure part, not the background."""
+    sketch = figure(open_left=True)  # the ring's left arc gone over 210 px
+    painting = paint(sketch, hints=[Hint((200, 30, 30), 160, 300, 4)])
+    assert painting.regions.labels[20, 20] == painting.regions.labels[300, 160]  # one region
+    out = painting.image
+    assert tuple(out[300, 160]) == (200, 30, 30) and tuple(out[120, 200]) == (200, 30, 30)  # the half is red
+    assert tuple(out[20, 20]) == (255, 255, 255) and tuple(out[500, 500]) == (255, 255, 255)  # the page is not
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ CASES = {
     "dot on the open background": dict(sketch=dict(size=400, gap=0, grey=150), hints=[(10, 10, (90, 160, 230)), (120, 220, (30, 120, 40))]),
     "no hints, pencil": dict(sketch=dict(size=300, grey=170), hints=[]),
     "dot in an outline of twenty gaps": dict(sketch=dict(size=512, openings=20), hints=[(150, 300, (200, 30, 30))]),
+    "dot in a figure part open to the page": dict(sketch=dict(size=512, open_left=True), hints=[(160, 300, (200, 30, 30))]),
 }
 
 

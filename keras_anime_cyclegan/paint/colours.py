@@ -30,6 +30,7 @@ REACH = 32 / 1024  # of the longer side: gaps between line ends up to twice this
 HEIGHT_LEVELS = 8  # steps of the height map between open paper and the lines
 SPLIT_SIDE = 4096  # a larger region is split at a coarser scale (the page never paints beyond 4096 px)
 OPEN_FRONT = 0.1  # of the longer side: a dot's part meeting the border's part over this much is on the open background
+OPEN_SHARE = 0.5  # ... if that front is at least this share of its part's whole edge
 
 
 @dataclass
@@ -186,7 +187,9 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink
     whose part meets the border's over a long front of open paper (at least
     `OPEN_FRONT` of the picture's longer side, counted where both sides are
     farther than the reach from any ink: not in the passes between line
-    ends, however many gaps an outline has), and that lies on open paper
+    ends, however many gaps an outline has), a front that is at least
+    `OPEN_SHARE` of its part's whole edge (not a figure part whose outline
+    leaks onto the page over long stretches), and that lies on open paper
     itself, is on the background, and the border's part takes its colour
     too.
 
@@ -261,6 +264,14 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
         for i, (ys, xs) in enumerate(seeds):
             on_open[i + 1] = ys.size > 0 and open_paper[ys, xs].mean() > 0.5
         fronts[~on_open] = 0
+        # A dot in a figure part whose outline leaks onto the page (long gaps, a thinned or missing stretch)
+        # meets the border's paper in the leaks, but most of its part's edge is still the outline.
+        edge_length = np.zeros(border_label + 1, np.int64)
+        for a, b in ((markers[:, :-1], markers[:, 1:]), (markers[:-1], markers[1:])):
+            differ = a != b
+            edge_length += np.bincount(a[differ], minlength=border_label + 1)
+            edge_length += np.bincount(b[differ], minlength=border_label + 1)
+        fronts[fronts < OPEN_SHARE * edge_length] = 0
         best = int(np.argmax(fronts))
         if fronts[best] >= OPEN_FRONT * side:
             markers[markers == border_label] = best

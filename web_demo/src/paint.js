@@ -23,6 +23,7 @@ const FRESH_LEVELS = 1;
 const BACKGROUND_BORDER = 0.25;
 const REACH = 32 / 1024;
 const OPEN_FRONT = 0.1;
+const OPEN_SHARE = 0.5;
 const HEIGHT_LEVELS = 8;
 
 // numpy.percentile's default (linear between the two nearest ranks).
@@ -486,6 +487,17 @@ function hintColours(regions, ink, width, height, hints) {
         for (const i of g.pixels) open += openPaper[(Math.floor(i / width) - y0) * w + (i % width) - x0];
         if (!(g.pixels.length && open / g.pixels.length > 0.5)) fronts[k + 1] = 0;
       });
+      // A dot in a figure part whose outline leaks onto the page meets the border's paper in the
+      // leaks, but most of its part's edge is still the outline: the front must be OPEN_SHARE of it.
+      const edge = new Float64Array(borderLabel + 1);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = y * w + x;
+          if (x < w - 1 && markers[i] !== markers[i + 1]) { edge[markers[i]]++; edge[markers[i + 1]]++; }
+          if (y < h - 1 && markers[i] !== markers[i + w]) { edge[markers[i]]++; edge[markers[i + w]]++; }
+        }
+      }
+      for (let k = 0; k <= borderLabel; k++) if (fronts[k] < OPEN_SHARE * edge[k]) fronts[k] = 0;
       let best = 0;
       for (let k = 1; k <= borderLabel; k++) if (fronts[k] > fronts[best]) best = k;
       if (fronts[best] >= OPEN_FRONT * side) for (let i = 0; i < w * h; i++) if (markers[i] === borderLabel) markers[i] = best;
