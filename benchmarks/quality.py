@@ -267,6 +267,8 @@ def main(argv=None):
     }
     for model in args.model:
         label = Path(model).name or model
+        if label in doc["models"] or label == "baselines":  # two exports' model.tflite: name them by folder
+            label = "_".join(Path(model).parts[-2:])
         colorizer = kac.Colorizer.load(model)
         try:
             extractor = colorizer.line_extractor  # F from the same model, where there is one

@@ -13,7 +13,7 @@ spread leave it out of the graph (`export.graph`) and say so in
 `metadata.json` (`"hints": {"spread": {"rounds": 48, ...}}`); their runners
 (`inference.runners`) call `spread_hints` on the input first, and the
 browser page does the same in `web_demo/src/spread.js`. The result is
-`HintSpread(rounds)`'s, to float32 rounding (`tests/test_spread.py`).
+`HintSpread(rounds)`'s, to float32 rounding (`tests/test_hints.py`).
 
 The rule, as the layer has it (`HintSpread.call`, coarsest level 2):
 
@@ -25,7 +25,7 @@ The rule, as the layer has it (`HintSpread.call`, coarsest level 2):
    8 neighbours takes their mean colour;
 4. back at full size, each unhinted paper pixel takes its block's colour if
    the block was reached;
-5. two more rounds of 3 at full size.
+5. two more rounds as in 3, at full size.
 """
 
 from __future__ import annotations
@@ -107,11 +107,6 @@ def _padded_state(h: int, w: int) -> np.ndarray:
     Unhinted pixels hold colour 0, so a sum over neighbours is their hinted
     colours' sum and count."""
     return np.zeros((h + 2, w + 2, 4), np.float32)
-
-
-def _block_sum(a: np.ndarray) -> np.ndarray:
-    """Sums over 2x2 blocks."""
-    return a[0::2, 0::2] + a[1::2, 0::2] + a[0::2, 1::2] + a[1::2, 1::2]
 
 
 def _grow(state: np.ndarray, paper: np.ndarray, rounds: int) -> None:
