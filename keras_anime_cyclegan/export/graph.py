@@ -141,6 +141,22 @@ _REPLACEMENTS = (
 )
 
 
+def _half_resolution_spread(model):
+    """The model's half-resolution `HintSpread` layer with rounds to do, or None."""
+    spreads = [l for l in model.layers if isinstance(l, HintSpread) and l.steps and l.coarsest == 2]
+    if not spreads:
+        return None
+    (spread,) = spreads
+    return spread
+
+
+def spread_left_to_runner(model) -> int:
+    """Rounds of hint spread the TFLite and TF.js exports of `model` leave to
+    their runner (`without_hint_spread`), 0 for none; no copy of the model."""
+    spread = _half_resolution_spread(model)
+    return spread.steps if spread is not None else 0
+
+
 def without_hint_spread(model) -> tuple[keras.Model, int]:
     """`model` without its half-resolution hint spread, and the spread's rounds.
 
@@ -152,10 +168,9 @@ def without_hint_spread(model) -> tuple[keras.Model, int]:
     metadata says so (`artifacts.metadata.spread_metadata`). Returns
     `(model, 0)` when it has no such spread (a pyramid spread stays inside).
     """
-    spreads = [l for l in model.layers if isinstance(l, HintSpread) and l.steps and l.coarsest == 2]
-    if not spreads:
+    spread = _half_resolution_spread(model)
+    if spread is None:
         return model, 0
-    (spread,) = spreads
     graph = keras.models.clone_model(
         model, clone_function=lambda l: keras.layers.Identity(name=l.name) if l is spread else l
     )

@@ -8,7 +8,6 @@ generator with the half-resolution hint spread is exported without it: the
 file takes hints already spread (`inference.spread.spread_hints`; metadata
 "hints" "spread"), which costs a fraction of the spread inside the graph.
 
-
 - float32 / float16 / dynamic: float32 in [-1, 1] (pixel / 127.5 - 1) in,
   float32 in [-1, 1] out. float16 stores the weights in half precision;
   dynamic stores them as int8 and computes in float.
@@ -38,7 +37,7 @@ from keras_anime_cyclegan.utils.deps import require
 from keras_anime_cyclegan.utils.images import to_float
 from keras_anime_cyclegan.utils.startup import converter_quietly
 from keras_anime_cyclegan.artifacts.metadata import image_spec, spread_metadata, write_metadata
-from keras_anime_cyclegan.export.graph import without_hint_spread
+from keras_anime_cyclegan.export.graph import spread_left_to_runner
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 INPUT_NAME = "images"
@@ -244,7 +243,7 @@ def export_tflite(
     else:
         extra["input"] = {**image_spec(size, multiple, hint_channels=loaded.hint_channels), "name": INPUT_NAME}
         extra["output"] = {**image_spec(size, multiple), "name": OUTPUT_NAME}
-    rounds = without_hint_spread(loaded.model)[1]
+    rounds = spread_left_to_runner(loaded.model)
     if rounds:
         extra["hints"] = spread_metadata(rounds)
     write_metadata(out_path, loaded=loaded, fmt="tflite", quantization=quantize, input_size=size, extra=extra)

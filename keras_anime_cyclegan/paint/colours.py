@@ -247,6 +247,7 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
     grow_by_height(markers, height, inside, levels=HEIGHT_LEVELS + 1)
     if border_label:
         fronts = np.zeros(border_label + 1, np.int64)
+        edge_length = np.zeros(border_label + 1, np.int64)  # each part's whole edge, for OPEN_SHARE below
         # Count where the parts meet on open paper: a dot inside a figure meets the border's part in the
         # gaps of its outline, near the ink, however many gaps there are; one on the background in the open.
         for a, b, pa, pb in (
@@ -258,6 +259,9 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
             fronts += np.bincount(b[meet], minlength=border_label + 1)
             meet = on_paper & (b == border_label) & (a > 0) & (a != border_label)
             fronts += np.bincount(a[meet], minlength=border_label + 1)
+            differ = a != b
+            edge_length += np.bincount(a[differ], minlength=border_label + 1)
+            edge_length += np.bincount(b[differ], minlength=border_label + 1)
         # Only a dot placed on open paper itself can be on the background: one inside a thin part
         # (a stem, a strand) opens its surroundings through the part's gaps onto the page.
         on_open = np.zeros(border_label + 1, bool)
@@ -266,11 +270,6 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
         fronts[~on_open] = 0
         # A dot in a figure part whose outline leaks onto the page (long gaps, a thinned or missing stretch)
         # meets the border's paper in the leaks, but most of its part's edge is still the outline.
-        edge_length = np.zeros(border_label + 1, np.int64)
-        for a, b in ((markers[:, :-1], markers[:, 1:]), (markers[:-1], markers[1:])):
-            differ = a != b
-            edge_length += np.bincount(a[differ], minlength=border_label + 1)
-            edge_length += np.bincount(b[differ], minlength=border_label + 1)
         fronts[fronts < OPEN_SHARE * edge_length] = 0
         best = int(np.argmax(fronts))
         if fronts[best] >= OPEN_FRONT * side:

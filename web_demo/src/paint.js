@@ -474,11 +474,15 @@ function hintColours(regions, ink, width, height, hints) {
       // Fronts on open paper only: a figure's dot meets the border in its outline's gaps, near the ink.
       const paperAt = (y, x) => openPaper[y * w + x] === 1;
       const meet = (a, b) => { if (a === borderLabel && b > 0 && b !== borderLabel) fronts[b]++; };
+      const edge = new Float64Array(borderLabel + 1); // each part's whole edge, for OPEN_SHARE below
+      const pair = (a, b) => { if (a !== b) { edge[a]++; edge[b]++; } };
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
           const i = y * w + x;
           if (x < w - 1 && paperAt(y, x) && paperAt(y, x + 1)) { meet(markers[i], markers[i + 1]); meet(markers[i + 1], markers[i]); }
           if (y < h - 1 && paperAt(y, x) && paperAt(y + 1, x)) { meet(markers[i], markers[i + w]); meet(markers[i + w], markers[i]); }
+          if (x < w - 1) pair(markers[i], markers[i + 1]);
+          if (y < h - 1) pair(markers[i], markers[i + w]);
         }
       }
       // Only a dot on open paper itself can be on the background (one inside a thin part opens onto the page).
@@ -489,14 +493,6 @@ function hintColours(regions, ink, width, height, hints) {
       });
       // A dot in a figure part whose outline leaks onto the page meets the border's paper in the
       // leaks, but most of its part's edge is still the outline: the front must be OPEN_SHARE of it.
-      const edge = new Float64Array(borderLabel + 1);
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          const i = y * w + x;
-          if (x < w - 1 && markers[i] !== markers[i + 1]) { edge[markers[i]]++; edge[markers[i + 1]]++; }
-          if (y < h - 1 && markers[i] !== markers[i + w]) { edge[markers[i]]++; edge[markers[i + w]]++; }
-        }
-      }
       for (let k = 0; k <= borderLabel; k++) if (fronts[k] < OPEN_SHARE * edge[k]) fronts[k] = 0;
       let best = 0;
       for (let k = 1; k <= borderLabel; k++) if (fronts[k] > fronts[best]) best = k;
