@@ -298,3 +298,43 @@ def test_a_run_saved_before_num_layers_still_loads_and_keeps_its_networks():
     assert config.discriminator.num_layers == 2
     # An old resnet9 run was trained with LeakyReLU: its saved config rebuilds that, not today's ReLU default.
     assert config.generator.activation == "leaky_relu" and config.generator.skip_mode is None
+
+
+def _strided_1x1_convolutions(model: keras.Model) -> list[str]:
+    """The layers of `model` that would run oneDNN's broken kernel: plain strided 1x1 `Conv2D`s."""
+    from keras_anime_cyclegan.models.layers import SubsampledConv2D
+
+    return [
+        layer.name
+        for layer in model._flatten_layers(include_self=False, recursive=True)
+        if isinstance(layer, keras.layers.Conv2D)
+        and not isinstance(layer, (SubsampledConv2D, keras.layers.Conv2DTranspose))
+        and tuple(layer.kernel_size) == (1, 1)
+        and tuple(layer.strides) != (1, 1)
+    ]
+
+
+def test_no_network_runs_a_strided_1x1_convolution():
+    """The guard for oneDNN#6035 in every network the package builds or ships.
+
+    The backward weights of a strided 1x1 convolution with fewer input
+    channels than oneDNN's block (16 with AVX-512) corrupt the heap; the
+    networks compute it as `SubsampledConv2D`. `tests/test_cpu_soak.py`
+    trains; this test checks the structure, which is where the crash comes
+    from, and which a soak on a CPU without AVX-512 (or one device, where the
+    corruption can pass unnoticed for hundreds of steps) would not see.
+    """
+    from keras_anime_cyclegan.artifacts.generators import load_generator
+    from keras_anime_cyclegan.config import GENERATOR_PRESETS, preset
+
+    found = {}
+    for name, config in {**GENERATOR_PRESETS, **GENERATOR_CONFIGS}.items():
+        found[f"{name} generator"] = _strided_1x1_convolutions(build_generator(resolve_generator(config)))
+    for name in GENERATOR_PRESETS:
+        found[f"{name} discriminator"] = _strided_1x1_convolutions(build_discriminator(preset(name).discriminator))
+    for direction in ("colorize", "lines"):
+        found[f"shipped {direction}"] = _strided_1x1_convolutions(load_generator("pretrained", direction).model)
+    assert not any(found.values()), {k: v for k, v in found.items() if v}
+    # The check sees the pattern where it is: the mobile preset's first projection, as a plain Conv2D.
+    probe = keras.Sequential([keras.Input((16, 16, 8)), keras.layers.Conv2D(16, 1, strides=2)])
+    assert _strided_1x1_convolutions(probe) == [probe.layers[0].name]
