@@ -27,7 +27,10 @@ q=70. For each degradation and method:
   painted result and of the bare sketch against the colour picture, and on
   how many pictures the result is further from it than the bare sketch.
   With the dots, the whole page too: the area colour error of the painted
-  result and of a network-free baseline the issue names (`dot_watershed`: a
+  result (G given no dots, as above), of the product (`Colorizer.colorize`
+  with the dots: G given them too, then the paint stages), of the paint
+  stages without the hints' flow through gaps (the stages before session
+  37), and of a network-free baseline the issue names (`dot_watershed`: a
   watershed grown from the dots over the ink's blurred darkness, the
   picture's border seeded as paper, the lines multiplied over it), against
   the bare sketch's, and on how many pictures each beats the bare sketch.
@@ -231,15 +234,22 @@ def distance_regions(ink: np.ndarray, width: float = 0.5, min_area: float = 64e-
     return R.Regions(labels, count, R._background(labels, count))
 
 
-def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng):
+def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng, figure: np.ndarray = None):
     """Dots as users place them: on the figure (not the open background, the
-    true region touching most of the border), one per region, larger regions
-    likelier (by the square root of their area), anywhere in the region."""
+    true region touching most of the border; with `figure`, a bool mask of
+    what the sketch shows as figure, not a true region lying mostly outside
+    it either: a colour area the artist drew no line around, a shadow or a
+    block, is open paper to someone looking at the sketch), one per region,
+    larger regions likelier (by the square root of their area), anywhere in
+    the region."""
     border = np.concatenate([truth[0], truth[-1], truth[:, 0], truth[:, -1]])
     counts = np.bincount(border, minlength=truth.max() + 1)
     counts[0] = 0
     background = int(np.argmax(counts)) if counts.any() else -1
     ids, sizes = np.unique(truth[(truth > 0) & (truth != background)], return_counts=True)
+    if figure is not None and ids.size:
+        shown = ndimage.mean(figure.astype(np.float32), truth, ids)
+        ids, sizes = ids[shown > 0.5], sizes[shown > 0.5]
     if ids.size == 0:
         return []
     weights = np.sqrt(sizes)
@@ -251,6 +261,19 @@ def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng):
         rgb = tuple(int(v) for v in np.median(colour[truth == r], axis=0))
         dots.append((int(xs[i]), int(ys[i]), rgb, r))
     return dots
+
+
+def paint_without_flow(sketch: np.ndarray, g: np.ndarray, hints: list) -> np.ndarray:
+    """The paint stages as they were before hints flowed through gaps (session 37), as a baseline row."""
+    from keras_anime_cyclegan.paint.colours import hint_colours, model_colours
+    from keras_anime_cyclegan.paint.composite import flats, multiply_lines
+    from keras_anime_cyclegan.paint.ink import find_ink
+
+    ink = find_ink(sketch)
+    regions = R.find_regions(ink.mask)
+    model = model_colours(regions, ink, g)
+    model.known &= ~regions.background
+    return multiply_lines(flats(regions, ink, [hint_colours(regions, ink, hints), model]), sketch, ink.paper)
 
 
 def dot_watershed(sketch: np.ndarray, dots: list, radius: float) -> np.ndarray:
@@ -301,8 +324,8 @@ def main():
         raise SystemExit(f"regions.py: error: {folder}: no pairs in lines/ and colors/")
     finders = methods()
     rows = {d: {m: {"pixels": [], "regions": [], "seconds": [], "megapixels": 0.0} for m in finders} for d in DEGRADATIONS}
-    hint_rows = {d: {"hinted": [], "unhinted": [], "dots": [], "area": [], "bare": [], "page": [], "watershed": []}
-                 for d in DEGRADATIONS}
+    hint_rows = {d: {"hinted": [], "unhinted": [], "dots": [], "area": [], "bare": [], "page": [], "watershed": [],
+                     "no_flow": [], "product": []} for d in DEGRADATIONS}
     colorizer, ceiling = None, []
     if args.hints:
         import keras_anime_cyclegan as kac
@@ -310,6 +333,7 @@ def main():
         colorizer = kac.Colorizer.pretrained(flat=False) if args.model == "pretrained" else kac.Colorizer.load(args.model, flat=False)
     from keras_anime_cyclegan.paint import paint
     from keras_anime_cyclegan.paint.colours import Hint
+    from keras_anime_cyclegan.paint.ink import find_ink
     from keras_anime_cyclegan.utils.metrics import area_colour_error
 
     for k, name in enumerate(names):
@@ -320,7 +344,11 @@ def main():
         truth = true_regions(colour, lines)
         if truth.max() == 0:
             continue
-        dots = place_dots(truth, colour, args.hints, dot_rng) if args.hints else []
+        shown = None
+        if args.hints:  # what the clean sketch shows as figure: off its background region
+            clean = R.find_regions(find_ink(lines).mask)
+            shown = ~clean.background[clean.labels]
+        dots = place_dots(truth, colour, args.hints, dot_rng, shown) if args.hints else []
         ceiling.append(agreement(line_ceiling(truth, lines), truth))
         for d in DEGRADATIONS:
             sketch = degrade(lines, truth, d, rng)
@@ -336,7 +364,8 @@ def main():
                 g = np.asarray(colorizer.colorize(sketch).convert("RGB"))
                 hinted = [r for *_, r in dots]
                 radius = 2 * max(sketch.shape) / 256
-                with_hints = paint(sketch, g, [Hint(rgb, x + 0.5, y + 0.5, radius) for x, y, rgb, _ in dots]).image
+                hints = [Hint(rgb, x + 0.5, y + 0.5, radius) for x, y, rgb, _ in dots]
+                with_hints = paint(sketch, g, hints).image
                 without = paint(sketch, g).image
                 hint_rows[d]["hinted"].append(region_mean(lab_error(with_hints, colour), truth, hinted))
                 hint_rows[d]["unhinted"].append(region_mean(lab_error(without, colour), truth, hinted))
@@ -344,6 +373,10 @@ def main():
                 hint_rows[d]["bare"].append(area_colour_error(sketch, colour))
                 hint_rows[d]["page"].append(area_colour_error(with_hints, colour))
                 hint_rows[d]["watershed"].append(area_colour_error(dot_watershed(sketch, dots, radius), colour))
+                hint_rows[d]["no_flow"].append(area_colour_error(paint_without_flow(sketch, g, hints), colour))
+                # The product: G given the dots too, then the paint stages (Colorizer.colorize with hints).
+                product = colorizer.colorize(sketch, hints=[(x, y, "#%02x%02x%02x" % rgb) for x, y, rgb, _ in dots], flat=True)
+                hint_rows[d]["product"].append(area_colour_error(np.asarray(product.convert("RGB")), colour))
                 at = np.array([[y, x] for x, y, *_ in dots])
                 hint_rows[d]["dots"].extend(lab_error(with_hints[at[:, 0], at[:, 1]], colour[at[:, 0], at[:, 1]]).tolist())
         print(f"{k + 1}/{len(names)} {name}", flush=True, file=__import__("sys").stderr)
@@ -368,8 +401,15 @@ def main():
             }
             area, bare = np.array(hint_rows[d]["area"]), np.array(hint_rows[d]["bare"])
             page, shed = np.array(hint_rows[d]["page"]), np.array(hint_rows[d]["watershed"])
+            no_flow, product = np.array(hint_rows[d]["no_flow"]), np.array(hint_rows[d]["product"])
             entry["hints"]["page"] = {
                 "area_colour_error": round(float(page.mean()), 2),
+                "median_area_colour_error": round(float(np.median(page)), 2),
+                "without_flow_area_colour_error": round(float(no_flow.mean()), 2),
+                "product_area_colour_error": round(float(product.mean()), 2),
+                "product_ratio_to_bare_sketch": round(float(product.mean() / max(bare.mean(), 1e-9)), 3),
+                "product_pictures_better_than_bare_sketch": int((product < bare).sum()),
+                "watershed_median_area_colour_error": round(float(np.median(shed)), 2),
                 "watershed_baseline_area_colour_error": round(float(shed.mean()), 2),
                 "bare_sketch_area_colour_error": round(float(bare.mean()), 2),
                 "ratio_to_bare_sketch": round(float(page.mean() / max(bare.mean(), 1e-9)), 3),

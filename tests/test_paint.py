@@ -102,6 +102,22 @@ def test_a_dot_colours_the_region_under_it_and_not_across_a_drawn_line():
     assert tuple(out[209, 165]) == (255, 255, 255)  # so does the eye, a region of its own
 
 
+def test_a_dot_flows_through_a_gap_into_the_next_region_but_not_across_a_drawn_line():
+    """The split line has a 10 px gap: the fill closes it (two regions), and the left
+    half's dot flows through it into the right half, over G's colour there. The eye
+    (closed by a drawn line) keeps G's colour; the page stays paper."""
+    g = np.full((128, 128, 3), (200, 150, 60), np.uint8)
+    out = paint(figure(gap=10), g, hints=[Hint((20, 200, 40), 120, 350, 4)]).image
+    assert tuple(out[350, 120]) == (20, 200, 40) and tuple(out[350, 380]) == (20, 200, 40)
+    assert tuple(out[209, 165]) == (200, 150, 60) and tuple(out[20, 20]) == (255, 255, 255)
+    # The right half's own dot wins over the flow; each half keeps its dot.
+    out = paint(figure(gap=10), g, hints=[Hint((20, 200, 40), 120, 350, 4), Hint((0, 0, 220), 380, 350, 4)]).image
+    assert tuple(out[350, 120]) == (20, 200, 40) and tuple(out[350, 380]) == (0, 0, 220)
+    # No gap: the drawn line keeps the colour out (G's colour there).
+    out = paint(figure(), g, hints=[Hint((20, 200, 40), 120, 350, 4)]).image
+    assert tuple(out[350, 380]) == (200, 150, 60)
+
+
 def test_a_dot_on_a_line_goes_to_the_region_it_mostly_covers():
     sketch = figure()
     out = paint(sketch, hints=[Hint((200, 30, 30), 253, 300, 4)]).image  # centred 2 px left of the split line's middle

@@ -2,7 +2,8 @@
 
 A source turns regions into a `Palette`: a colour for some regions. The painter asks the sources in order and the
 first to know a region's colour gives it: hints first (the artist's word),
-then anything else (a reference picture, then G's colours), then the
+then anything else (a reference picture), then the hints' flow through
+the gaps between line ends (`flowed_hints`), then G's colours, then the
 paper for the background. A new source is one more function returning a
 `Palette`; nothing else changes.
 
@@ -289,3 +290,92 @@ def pass_heights(ink: np.ndarray, reach: int) -> np.ndarray:
         band = np.minimum(near[top : top + 512], reach)
         height[top : top + 512] = ((reach - band) * HEIGHT_LEVELS + reach - 1) // reach
     return height
+
+
+def flowed_hints(regions: Regions, ink: Ink, hinted: Palette, hops: Optional[int] = None) -> Palette:
+    """Hints flowing through the gaps a sketch leaves: each figure region no hint
+    landed in, that meets a hinted one (or one the flow already reached)
+    through open paper, takes the colour it meets over the longest stretch.
+
+    Two regions meet through open paper only where the fill closed a gap
+    between line ends (a drawn line keeps its paper apart), so a colour
+    never crosses a drawn line. The open background neither gives nor takes
+    (paper stays paper; a dot on the sky does not flow into a figure).
+    `hops`: how many regions away from a hinted one the flow goes (None:
+    as far as the gaps lead).
+    """
+    n = regions.count
+    palette = Palette.empty(n)
+    givers = hinted.known & ~regions.background
+    if not givers.any():
+        return palette
+    a, b, ya, xa = _open_contacts(regions.labels, ink.mask)
+    # Each contact seen from both sides: (taker, giver, the giver's pixel).
+    takers = np.concatenate([a, b])
+    giving = np.concatenate([b, a])
+    gy, gx = np.concatenate([ya[1], ya[0]]), np.concatenate([xa[1], xa[0]])
+    # Colours: a hinted region's colour, or a split region's colour at the contact pixel.
+    key = np.full(takers.size, -1, np.int64)
+    plain = givers[giving] & ~np.isin(giving, list(hinted.split))
+    key[plain] = _rgb_key(hinted.colours[giving[plain]])
+    for region, (window, inside, picked, table) in hinted.split.items():
+        if not givers[region]:
+            continue
+        at = np.flatnonzero(giving == region)
+        if at.size:
+            key[at] = _rgb_key(table[_picked_at(picked, gy[at] - window[0].start, gx[at] - window[1].start)].astype(np.float32))
+    known = givers.copy()
+    colour_of = np.full(n + 1, -1, np.int64)
+    colour_of[givers] = -2  # givers colour per contact (key above)
+    hop = 0
+    while hops is None or hop < hops:
+        hop += 1
+        live = known[giving] & ~known[takers] & ~regions.background[takers]
+        if not live.any():
+            break
+        k = np.where(colour_of[giving[live]] == -2, key[live], colour_of[giving[live]])
+        t = takers[live]
+        pairs, votes = np.unique(np.stack([t, k]), axis=1, return_counts=True)
+        order = np.lexsort((-votes, pairs[0]))  # per taker, the most-voted colour first
+        pairs = pairs[:, order]
+        first = np.concatenate([[True], pairs[0, 1:] != pairs[0, :-1]])
+        new, colours = pairs[0, first], pairs[1, first]
+        colour_of[new] = colours
+        known[new] = True
+        palette.known[new] = True
+        palette.colours[new] = _key_rgb(colours)
+    return palette
+
+
+def _open_contacts(labels: np.ndarray, ink: np.ndarray):
+    """(a, b, (ya, yb), (xa, xb)): the 4-neighbour pixel pairs of different regions, both on paper."""
+    out = [[] for _ in range(6)]
+    h, w = labels.shape
+    for top in range(0, h, 1024):  # a band of rows at a time, with the row below for vertical pairs
+        stop = min(top + 1024, h)
+        lab, paper = labels[top : min(stop + 1, h)], ~ink[top : min(stop + 1, h)]
+        for dy, dx in ((0, 1), (1, 0)):
+            rows = min(stop - top, lab.shape[0] - dy)
+            la, lb = lab[:rows, : w - dx], lab[dy : rows + dy, dx:]
+            meet = (la != lb) & paper[:rows, : w - dx] & paper[dy : rows + dy, dx:]
+            y, x = np.nonzero(meet)
+            for o, v in zip(out, (la[y, x], lb[y, x], y + top, y + top + dy, x, x + dx)):
+                o.append(v)
+    a, b, ya, yb, xa, xb = (np.concatenate(o) for o in out)
+    return a, b, (ya, yb), (xa, xb)
+
+
+def _picked_at(picked, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The split's colour index at window pixels (ys, xs)."""
+    if isinstance(picked, Coarse):
+        return picked.grid[ys // picked.factor, xs // picked.factor]
+    return picked[ys, xs]
+
+
+def _rgb_key(colours: np.ndarray) -> np.ndarray:
+    c = np.clip(np.round(colours), 0, 255).astype(np.int64)
+    return (c[..., 0] << 16) | (c[..., 1] << 8) | c[..., 2]
+
+
+def _key_rgb(keys: np.ndarray) -> np.ndarray:
+    return np.stack([(keys >> 16) & 255, (keys >> 8) & 255, keys & 255], axis=-1).astype(np.float32)

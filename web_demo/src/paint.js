@@ -4,7 +4,8 @@
 // regions by the multi-scale fill (paint/regions.py), each region's colour
 // from the hints (a dot goes to the region it mostly covers; dots of
 // different colours split a region, growing over the ink's blurred
-// darkness) or else the median of the model's colours, the background left
+// darkness; a hint flows through a gap into the next region no hint
+// landed in) or else the median of the model's colours, the background left
 // as paper (paint/colours.py), and the sketch multiplied over the flats
 // (paint/composite.py). Single-precision steps use Math.fround where Python
 // computes in float32.
@@ -511,11 +512,82 @@ function hintColours(regions, ink, width, height, hints) {
   return { known, colours, split };
 }
 
+function rgbKey(c) {
+  const k = (v) => Math.min(Math.max(Math.round(v), 0), 255);
+  return (k(c[0]) << 16) | (k(c[1]) << 8) | k(c[2]);
+}
+
+// Hints flowing through the gaps a sketch leaves (paint/colours.py
+// flowed_hints): each figure region no hint landed in, that meets a hinted
+// one (or one the flow already reached) through open paper, takes the
+// colour it meets over the longest stretch (ties: the smaller RGB key).
+// Regions meet on paper only where the fill closed a gap; the background
+// neither gives nor takes.
+function flowedHints(regions, ink, width, height, hinted) {
+  const { labels, count, background } = regions;
+  const known = new Uint8Array(count + 1);
+  const colours = new Float64Array(3 * (count + 1));
+  const givers = new Uint8Array(count + 1);
+  let any = false;
+  for (let r = 1; r <= count; r++) if (hinted.known[r] && !background[r]) { givers[r] = 1; any = true; }
+  if (!any) return { known, colours };
+  const splitKey = new Int32Array(width * height).fill(-1); // a split giver's colour, pixel by pixel
+  for (const { region, pixels } of hinted.split) if (givers[region]) for (const [i, rgb] of pixels) splitKey[i] = rgbKey(rgb);
+  const giverKey = (i) => {
+    if (splitKey[i] >= 0) return splitKey[i];
+    const r = labels[i];
+    return rgbKey([hinted.colours[3 * r], hinted.colours[3 * r + 1], hinted.colours[3 * r + 2]]);
+  };
+  const takers = [];
+  const giving = [];
+  const keys = [];
+  const contact = (i, j) => {
+    takers.push(labels[j], labels[i]);
+    giving.push(labels[i], labels[j]);
+    keys.push(givers[labels[i]] ? giverKey(i) : -1, givers[labels[j]] ? giverKey(j) : -1);
+  };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (ink.mask[i]) continue;
+      if (x < width - 1 && labels[i] !== labels[i + 1] && !ink.mask[i + 1]) contact(i, i + 1);
+      if (y < height - 1 && labels[i] !== labels[i + width] && !ink.mask[i + width]) contact(i, i + width);
+    }
+  }
+  const reached = givers.slice();
+  const colourOf = new Int32Array(count + 1).fill(-1);
+  for (;;) {
+    const votes = new Map(); // taker -> Map(colour key -> contact pixels)
+    for (let c = 0; c < takers.length; c++) {
+      const t = takers[c];
+      const g = giving[c];
+      if (!reached[g] || reached[t] || background[t]) continue;
+      const k = givers[g] ? keys[c] : colourOf[g];
+      if (!votes.has(t)) votes.set(t, new Map());
+      const m = votes.get(t);
+      m.set(k, (m.get(k) || 0) + 1);
+    }
+    if (votes.size === 0) break;
+    for (const [t, m] of votes) {
+      let best = -1;
+      let most = 0;
+      for (const [k, v] of m) if (v > most || (v === most && k < best)) { best = k; most = v; }
+      colourOf[t] = best;
+      reached[t] = 1;
+      known[t] = 1;
+      colours[3 * t] = (best >> 16) & 255;
+      colours[3 * t + 1] = (best >> 8) & 255;
+      colours[3 * t + 2] = best & 255;
+    }
+  }
+  return { known, colours };
+}
+
 // sketch: RGBA bytes of width x height; coloured: the model's RGBA result
 // (cw x ch) or null; hints: [{x, y, radius, colour: [r, g, b]}] in the
 // sketch's pixels; references: prepared reference pictures
 // (reference.js prepareReference), asked after the hints and before the
-// model. Returns the painted RGBA bytes (alpha 255), the flats, the paper
+// hints' flow through gaps and the model. Returns the painted RGBA bytes (alpha 255), the flats, the paper
 // and, with references, each pixel's region match confidence (0-255).
 export function paint(sketch, width, height, coloured, cw, ch, hints = [], references = []) {
   const n = width * height;
@@ -527,10 +599,12 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const model = coloured ? modelColours(regions, ink, width, height, coloured, cw, ch) : null;
   const hinted = hintColours(regions, ink, width, height, hints);
   const ref = references.length ? referencePalette(regions, ink.mask, width, height, references) : null;
+  const flowed = flowedHints(regions, ink, width, height, hinted);
   for (let r = 1; r <= count; r++) {
     let source = null;
     if (hinted.known[r]) source = hinted.colours;
     else if (ref && ref.known[r]) source = ref.colours;
+    else if (flowed.known[r]) source = flowed.colours;
     else if (model && !background[r]) source = model;
     if (source) for (let c = 0; c < 3; c++) table[3 * r + c] = source[3 * r + c];
   }
