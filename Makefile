@@ -31,14 +31,18 @@ train-demo: install
 	rm -rf runs/demo
 	$(PYTHON) -m keras_anime_cyclegan train --demo --out runs/demo
 
-# The whole test suite (CI runs exactly this).
+# The whole test suite (CI runs exactly this). Each file runs on one worker
+# (module fixtures build once); files go out in name order, not xdist's
+# default of most tests first, which left the few long training files
+# (backends, distribute, soak: one or a few tests each) for last, one
+# worker finishing them alone.
 test: install-test web-deps
-	$(PYTHON) -m pytest -n 2 --dist loadfile tests
+	$(PYTHON) -m pytest -n 2 --dist loadfile --no-loadscope-reorder tests
 
 # The fast tier for daily work: everything but the tests marked slow
 # (training runs, every export conversion, notebooks, Chromium).
 test-fast: install-test
-	$(PYTHON) -m pytest -n 2 --dist loadfile -m "not slow" tests
+	$(PYTHON) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not slow" tests
 
 # The browser demo: exports WEB_MODEL's two generators to TF.js (default:
 # the models the package ships; or a run folder), builds web_demo/dist and

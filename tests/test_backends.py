@@ -73,19 +73,19 @@ def _load_in_tensorflow(run_dir):
     import keras
 
     import keras_anime_cyclegan.models  # noqa: F401  (registers the custom layers)
-    from keras_anime_cyclegan.artifacts.checkpoint import load_checkpoint
-    from keras_anime_cyclegan.training.run import build_model
+    from keras_anime_cyclegan.artifacts.generators import load_generator
 
     run_dir = Path(run_dir)
     expected = np.load(run_dir / "probe.npy")
     from_keras_file = keras.saving.load_model(run_dir / "generator_g.keras")
-    model = build_model(tiny_config(epochs=1))
-    epoch = load_checkpoint(model, run_dir / "checkpoints" / "last.npz")
+    from_checkpoint = load_generator(run_dir).model  # rebuilt from the run's config.json and last checkpoint
+    with np.load(run_dir / "checkpoints" / "last.npz") as ckpt:
+        epoch = int(ckpt["epoch"])
     return {
         "backend": keras.backend.backend(),
         "epoch": epoch,
         "keras_file_diff": float(np.max(np.abs(from_keras_file(_probe_images()).numpy() - expected))),
-        "checkpoint_diff": float(np.max(np.abs(model.generator_g(_probe_images()).numpy() - expected))),
+        "checkpoint_diff": float(np.max(np.abs(from_checkpoint(_probe_images()).numpy() - expected))),
     }
 
 
@@ -171,9 +171,11 @@ def _phase_transpose():
 # === Tests ===
 
 
-@pytest.mark.parametrize("backend", [pytest.param("jax", marks=needs_jax), pytest.param("torch", marks=needs_torch)])
+@pytest.mark.parametrize("backend", [pytest.param("torch", marks=needs_torch)])
 def test_a_backend_trains_and_its_weights_give_the_same_outputs_in_tensorflow(tmp_path, backend):
-    """G trained on JAX or PyTorch, through its .keras file and its checkpoint, is the same network in TensorFlow."""
+    """G trained on PyTorch, through its .keras file and its checkpoint, is the same network in TensorFlow.
+    (JAX's run is `kac train` where TensorFlow cannot be imported, checked the same way:
+    tests/test_input_paths.py::test_kac_train_runs_on_jax_without_tensorflow.)"""
     run = tmp_path / "run"
     trained = _run(backend, "train", run)
     assert trained["backend"] == backend

@@ -194,6 +194,9 @@ def _without_tensorflow(script: str, tmp_path) -> dict:
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
 def test_kac_train_runs_on_jax_without_tensorflow(tmp_path, colours):
+    """`kac train` on JAX where TensorFlow cannot be imported; the weights it
+    writes give the same G in TensorFlow (this is the suite's JAX training run:
+    tests/test_backends.py trains on PyTorch)."""
     out = _without_tensorflow(
         f"""
 import json, sys
@@ -210,8 +213,18 @@ try:
     refused = ""
 except ModuleNotFoundError as e:
     refused = str(e)
+# G's outputs on JAX, through its .keras file and through its checkpoint, for TensorFlow to match below.
+import keras
+import numpy as np
+from keras_anime_cyclegan.artifacts.generators import load_generator
+from tests.test_backends import _probe_images
+run = {str(tmp_path / "run")!r}
+from_file = keras.saving.load_model(run + "/generator_g.keras", compile=False)(_probe_images())
+from_checkpoint = load_generator(run).model(_probe_images())
+np.save(run + "/probe.npy", keras.ops.convert_to_numpy(from_file))
 print(json.dumps({{"code": code, "tensorflow": "tensorflow" in sys.modules, "auto": resolve_input_pipeline("auto"),
-                  "shapes": [list(x.shape), list(y.shape)], "refused": refused}}))
+                  "shapes": [list(x.shape), list(y.shape)], "refused": refused,
+                  "checkpoint_vs_file": float(np.max(np.abs(np.asarray(from_checkpoint) - np.asarray(from_file))))}}))
 """,
         tmp_path,
     )
@@ -223,3 +236,12 @@ print(json.dumps({{"code": code, "tensorflow": "tensorflow" in sys.modules, "aut
     assert (run / "generator_g.keras").exists() and (run / "generator_f.keras").exists()
     assert len((run / "log.csv").read_text().splitlines()) == 2  # header and the one epoch
     assert list((run / "samples").glob("epoch_0001.png"))
+    # The JAX-trained G is the same network in TensorFlow, through its .keras file and its checkpoint
+    # (tests/test_backends.py's tolerance: float32 rounding of two backends' kernels).
+    from tests.test_backends import CROSS_BACKEND, _run
+
+    assert out["checkpoint_vs_file"] == 0.0
+    loaded = _run("tensorflow", "load", run)
+    assert loaded["backend"] == "tensorflow" and loaded["epoch"] == 1
+    assert loaded["keras_file_diff"] < CROSS_BACKEND
+    assert loaded["checkpoint_diff"] < CROSS_BACKEND
