@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import random_images, tiny_config
+from tests.helpers import micro_config, random_images, tiny_config
 
 pytestmark = pytest.mark.slow  # trains on JAX and PyTorch
 
@@ -110,7 +110,7 @@ def _data_parallel():
     results = {"devices": len(jax.devices())}
     for name, strategy in (("one", None), ("two", make_strategy("mirrored"))):
         keras.utils.set_random_seed(3)
-        config = tiny_config(pool_size=4, jit_compile=True)
+        config = micro_config(pool_size=4, jit_compile=True)
         model = build_model(config, strategy=strategy)
         record = StepLogs()
         record.steps = []

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import tiny_config
+from tests.helpers import micro_config, tiny_config
 
 pytestmark = pytest.mark.slow  # trains under MirroredStrategy in subprocesses
 
@@ -73,7 +73,7 @@ def _mirrored_worker(run_dir):
     def fit(strategy):
         keras.utils.set_random_seed(3)
         # Pool of 4: still filling after 2 steps, so no random draw differs.
-        model = build_model(tiny_config(pool_size=4), strategy=strategy)
+        model = build_model(micro_config(pool_size=4), strategy=strategy)
         # Plain SGD, not the run's Adam: Adam divides each gradient by its
         # own size, so it hides a gradient summed instead of averaged over
         # replicas, and it turns a gradient that is zero up to rounding (a
@@ -107,7 +107,7 @@ def _mirrored_worker(run_dir):
     results["two"] = fit(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    train(tiny_config(epochs=1), run_dir, strategy=strategy, verbose=0)
+    train(micro_config(epochs=1), run_dir, strategy=strategy, verbose=0)
     resumed = train(None, run_dir, resume=True, epochs=2, strategy=strategy, verbose=0)
     results["resumed"] = {
         "initial_epoch": resumed.initial_epoch,
@@ -139,8 +139,10 @@ def test_two_replicas_give_the_losses_and_weights_of_one(tmp_path):
     # agrees within 1e-3 of its largest element. Summation order moves a
     # float32 gradient by about 1e-5 of its scale (measured on one Intel
     # Xeon: at most 3.5e-5 with oneDNN's AVX-512 kernels and with Eigen's,
-    # 2e-5 with oneDNN capped at AVX2, as on CPUs without AVX-512); a
-    # doubled gradient is off by 1. Not after the second step: it starts
+    # 2e-5 with oneDNN capped at AVX2, as on CPUs without AVX-512; those
+    # on tiny_config's networks, twice as deep and wide as the micro ones
+    # this test now trains, whose sums have fewer terms); a doubled
+    # gradient is off by 1. Not after the second step: it starts
     # from weights that already differ by that rounding, and this tiny GAN
     # amplifies it about a hundredfold (3e-3 with oneDNN capped at AVX2).
     # Biases just before an instance normalisation have a zero gradient up
