@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.helpers import tiny_config
+from tests.helpers import micro_config
 
 pytestmark = pytest.mark.slow  # trains demo runs through the CLI
 
@@ -23,8 +23,8 @@ def kac(*args, cwd=None):
 
 
 def test_demo_training_writes_contact_sheet_and_resumes(tmp_path):
-    config = tmp_path / "tiny.json"
-    tiny_config(epochs=1).save(config)
+    config = tmp_path / "micro.json"
+    micro_config(epochs=1).save(config)
     out = tmp_path / "runs" / "demo"
     r = kac("train", "--demo", "--config", config, "--out", out)
     assert r.returncode == 0, r.stderr[-2000:]

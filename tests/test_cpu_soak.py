@@ -3,8 +3,9 @@
 Guards the oneDNN heap corruption that killed training on Intel AVX-512
 CPUs (uxlfoundation/oneDNN#6035: backward weights of a strided 1x1
 convolution with fewer than 16 input channels; see
-`models.layers.SubsampledConv2D`). The generator here has that pattern
-(8 channels into the first level's projection). Each run is its own
+`models.layers.SubsampledConv2D`). The generator here
+(`tests.helpers.micro_config`) has that pattern (4 channels into its one
+level's projection). Each run is its own
 process, so a segfault fails the test instead of killing the test runner.
 This file is also the script those processes run
 (`python -m tests.test_cpu_soak STRATEGY '[[XLA, STEPS], ...]'`).
@@ -12,8 +13,9 @@ This file is also the script those processes run
 How many steps, measured with the broken kernel put back (the projection's
 op a strided convolution again) on an Intel Xeon with AVX-512, 2 cores:
 under MirroredStrategy the process died (SIGSEGV, SIGABRT) before its
-first step ended, in 3 runs of 3; on one device it survived 300 steps in
-2 runs of 2, the corruption going unnoticed. So two replicas catch it at
+first step ended, in 3 runs of 3 with tiny_config's networks and 2 of 2
+with the micro ones; on one device (tiny) it survived 300 steps in 2 runs
+of 2, the corruption going unnoticed. So two replicas catch it at
 once and no step count makes one device catch it: `MIRRORED_STEPS` leaves
 a twentyfold margin, and the structural check
 (`tests/test_models.py::test_no_network_runs_a_strided_1x1_convolution`)
@@ -21,7 +23,8 @@ is the guard that does not depend on the CPU. One device with XLA off
 (the default where oneDNN is on) trains in the suite's own processes
 (`tests/test_training.py`, 30 steps and more); XLA on one device (the
 default elsewhere, as on AMD CPUs) trains only here, `STEPS` steps (its
-compile is most of the cost: 59 s for 2 steps, 65 s for 40, alone).
+compile is most of the cost: with tiny_config's networks 59 s for 2
+steps and 65 s for 40, alone; 33 s for 40 with the micro ones).
 """
 
 import json
@@ -52,11 +55,11 @@ def _soak(runs: list[tuple[bool, int]], strategy: str) -> list[dict]:
     from keras_anime_cyclegan.data.synthetic import synthetic_images
     from keras_anime_cyclegan.training.run import build_model
     from keras_anime_cyclegan.utils.images import to_float
-    from tests.helpers import tiny_config
+    from tests.helpers import micro_config
 
     results = []
     for xla, steps in runs:
-        config = tiny_config(jit_compile=xla, batch_size=2)
+        config = micro_config(jit_compile=xla, batch_size=2)
         colors, lines = synthetic_images(8, config.image_size, seed=1)
         data = tf.data.Dataset.from_tensor_slices((to_float(lines), to_float(colors))).shuffle(8, seed=0).repeat()
         data = data.batch(config.batch_size, drop_remainder=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import micro_config, tiny_config
+from tests.helpers import micro_config
 
 pytestmark = pytest.mark.slow  # trains under MirroredStrategy in subprocesses
 
@@ -182,7 +182,7 @@ def _free_ports(n):
 
 def test_two_workers_train_and_only_the_chief_writes(tmp_path):
     config = tmp_path / "tiny.json"
-    tiny_config(epochs=1).save(config)
+    micro_config(epochs=1).save(config)
     out, scratch = tmp_path / "run", tmp_path / "scratch"
     scratch.mkdir()
     workers = [f"localhost:{port}" for port in _free_ports(2)]
