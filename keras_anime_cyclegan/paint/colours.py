@@ -325,15 +325,14 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette, hops: Optional[int
         if at.size:
             key[at] = _rgb_key(table[_picked_at(picked, gy[at] - window[0].start, gx[at] - window[1].start)].astype(np.float32))
     known = givers.copy()
-    colour_of = np.full(n + 1, -1, np.int64)
-    colour_of[givers] = -2  # givers colour per contact (key above)
+    colour_of = np.full(n + 1, -1, np.int64)  # a region the flow reached: its colour's key
     hop = 0
     while hops is None or hop < hops:
         hop += 1
         live = known[giving] & ~known[takers] & ~regions.background[takers]
         if not live.any():
             break
-        k = np.where(colour_of[giving[live]] == -2, key[live], colour_of[giving[live]])
+        k = np.where(givers[giving[live]], key[live], colour_of[giving[live]])
         t = takers[live]
         pairs, votes = np.unique(np.stack([t, k]), axis=1, return_counts=True)
         order = np.lexsort((-votes, pairs[0]))  # per taker, the most-voted colour first
