@@ -263,14 +263,11 @@ def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng, figure: np.nd
     return dots
 
 
-def paint_without_flow(sketch: np.ndarray, g: np.ndarray, hints: list) -> np.ndarray:
+def paint_without_flow(sketch: np.ndarray, g: np.ndarray, hints: list, ink, regions) -> np.ndarray:
     """The paint stages as they were before hints flowed through gaps (session 37), as a baseline row."""
     from keras_anime_cyclegan.paint.colours import hint_colours, model_colours
     from keras_anime_cyclegan.paint.composite import flats, multiply_lines
-    from keras_anime_cyclegan.paint.ink import find_ink
 
-    ink = find_ink(sketch)
-    regions = R.find_regions(ink.mask)
     model = model_colours(regions, ink, g)
     model.known &= ~regions.background
     return multiply_lines(flats(regions, ink, [hint_colours(regions, ink, hints), model]), sketch, ink.paper)
@@ -365,15 +362,17 @@ def main():
                 hinted = [r for *_, r in dots]
                 radius = 2 * max(sketch.shape) / 256
                 hints = [Hint(rgb, x + 0.5, y + 0.5, radius) for x, y, rgb, _ in dots]
-                with_hints = paint(sketch, g, hints).image
-                without = paint(sketch, g).image
+                ink = find_ink(sketch)  # once for the three paintings of this sketch
+                regions = R.find_regions(ink.mask)
+                with_hints = paint(sketch, g, hints, regions=regions, ink=ink).image
+                without = paint(sketch, g, regions=regions, ink=ink).image
                 hint_rows[d]["hinted"].append(region_mean(lab_error(with_hints, colour), truth, hinted))
                 hint_rows[d]["unhinted"].append(region_mean(lab_error(without, colour), truth, hinted))
                 hint_rows[d]["area"].append(area_colour_error(without, colour))
                 hint_rows[d]["bare"].append(area_colour_error(sketch, colour))
                 hint_rows[d]["page"].append(area_colour_error(with_hints, colour))
                 hint_rows[d]["watershed"].append(area_colour_error(dot_watershed(sketch, dots, radius), colour))
-                hint_rows[d]["no_flow"].append(area_colour_error(paint_without_flow(sketch, g, hints), colour))
+                hint_rows[d]["no_flow"].append(area_colour_error(paint_without_flow(sketch, g, hints, ink, regions), colour))
                 # The product: G given the dots too, then the paint stages (Colorizer.colorize with hints).
                 product = colorizer.colorize(sketch, hints=[(x, y, "#%02x%02x%02x" % rgb) for x, y, rgb, _ in dots], flat=True)
                 hint_rows[d]["product"].append(area_colour_error(np.asarray(product.convert("RGB")), colour))

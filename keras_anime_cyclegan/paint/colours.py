@@ -292,7 +292,7 @@ def pass_heights(ink: np.ndarray, reach: int) -> np.ndarray:
     return height
 
 
-def flowed_hints(regions: Regions, ink: Ink, hinted: Palette, hops: Optional[int] = None) -> Palette:
+def flowed_hints(regions: Regions, ink: Ink, hinted: Palette) -> Palette:
     """Hints flowing through the gaps a sketch leaves: each figure region no hint
     landed in, that meets a hinted one (or one the flow already reached)
     through open paper, takes the colour it meets over the longest stretch.
@@ -300,9 +300,8 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette, hops: Optional[int
     Two regions meet through open paper only where the fill closed a gap
     between line ends (a drawn line keeps its paper apart), so a colour
     never crosses a drawn line. The open background neither gives nor takes
-    (paper stays paper; a dot on the sky does not flow into a figure).
-    `hops`: how many regions away from a hinted one the flow goes (None:
-    as far as the gaps lead).
+    (paper stays paper; a dot on the sky does not flow into a figure). The
+    flow goes as far as the gaps lead, one ring of regions at a time.
     """
     n = regions.count
     palette = Palette.empty(n)
@@ -326,9 +325,7 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette, hops: Optional[int
             key[at] = _rgb_key(table[_picked_at(picked, gy[at] - window[0].start, gx[at] - window[1].start)].astype(np.float32))
     known = givers.copy()
     colour_of = np.full(n + 1, -1, np.int64)  # a region the flow reached: its colour's key
-    hop = 0
-    while hops is None or hop < hops:
-        hop += 1
+    while True:
         live = known[giving] & ~known[takers] & ~regions.background[takers]
         if not live.any():
             break
