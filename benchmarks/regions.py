@@ -263,14 +263,17 @@ def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng, figure: np.nd
     return dots
 
 
-def paint_without_flow(sketch: np.ndarray, g: np.ndarray, hints: list, ink, regions) -> np.ndarray:
-    """The paint stages as they were before hints flowed through gaps (session 37), as a baseline row."""
-    from keras_anime_cyclegan.paint.colours import hint_colours, model_colours
+def paint_earlier(sketch: np.ndarray, g: np.ndarray, hints: list, ink, regions, flow: bool) -> np.ndarray:
+    """The paint stages as they were before the dots reached over drawn lines (session 38): with
+    `flow`, hints flowed through gaps (session 37); without, not even that. Baseline rows."""
+    from keras_anime_cyclegan.paint.colours import flowed_hints, hint_colours, model_colours
     from keras_anime_cyclegan.paint.composite import flats, multiply_lines
 
     model = model_colours(regions, ink, g)
     model.known &= ~regions.background
-    return multiply_lines(flats(regions, ink, [hint_colours(regions, ink, hints), model]), sketch, ink.paper)
+    hinted = hint_colours(regions, ink, hints)
+    palettes = [hinted] + ([flowed_hints(regions, ink, hinted)] if flow else []) + [model]
+    return multiply_lines(flats(regions, ink, palettes), sketch, ink.paper)
 
 
 def dot_watershed(sketch: np.ndarray, dots: list, radius: float) -> np.ndarray:
@@ -312,6 +315,9 @@ def main():
     p.add_argument("--hints", type=int, default=10, help="dots per picture for the hint figures (0: none)")
     p.add_argument("--model", default="pretrained", help="the colouriser giving unhinted colours ('pretrained' or a path)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--methods", default="all", help="region finders to score, comma-separated (default: all of them)")
+    p.add_argument("--degradations", default="all",
+                   help=f"comma-separated, of {','.join(DEGRADATIONS)} (default: all; each picture's degradations stay the same)")
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args()
     folder = Path(args.pairs)
@@ -320,9 +326,16 @@ def main():
     if not names:
         raise SystemExit(f"regions.py: error: {folder}: no pairs in lines/ and colors/")
     finders = methods()
+    chosen = DEGRADATIONS if args.degradations == "all" else args.degradations.split(",")
+    wanted = list(finders) if args.methods == "all" else args.methods.split(",")
+    for name, known in (("degradation", DEGRADATIONS), ("method", list(finders))):
+        unknown = [x for x in (chosen if name == "degradation" else wanted) if x not in known]
+        if unknown:
+            raise SystemExit(f"regions.py: error: unknown {name} {unknown[0]!r} (choose from {', '.join(known)})")
+    finders = {m: finders[m] for m in wanted}
     rows = {d: {m: {"pixels": [], "regions": [], "seconds": [], "megapixels": 0.0} for m in finders} for d in DEGRADATIONS}
     hint_rows = {d: {"hinted": [], "unhinted": [], "dots": [], "area": [], "bare": [], "page": [], "watershed": [],
-                     "no_flow": [], "product": []} for d in DEGRADATIONS}
+                     "no_flow": [], "no_reach": [], "product": []} for d in DEGRADATIONS}
     colorizer, ceiling = None, []
     if args.hints:
         import keras_anime_cyclegan as kac
@@ -348,7 +361,9 @@ def main():
         dots = place_dots(truth, colour, args.hints, dot_rng, shown) if args.hints else []
         ceiling.append(agreement(line_ceiling(truth, lines), truth))
         for d in DEGRADATIONS:
-            sketch = degrade(lines, truth, d, rng)
+            sketch = degrade(lines, truth, d, rng)  # every degradation, so the chosen ones stay the same
+            if d not in chosen:
+                continue
             for m, find in finders.items():
                 t = time.perf_counter()
                 labels = find(sketch)
@@ -372,7 +387,8 @@ def main():
                 hint_rows[d]["bare"].append(area_colour_error(sketch, colour))
                 hint_rows[d]["page"].append(area_colour_error(with_hints, colour))
                 hint_rows[d]["watershed"].append(area_colour_error(dot_watershed(sketch, dots, radius), colour))
-                hint_rows[d]["no_flow"].append(area_colour_error(paint_without_flow(sketch, g, hints, ink, regions), colour))
+                hint_rows[d]["no_flow"].append(area_colour_error(paint_earlier(sketch, g, hints, ink, regions, False), colour))
+                hint_rows[d]["no_reach"].append(area_colour_error(paint_earlier(sketch, g, hints, ink, regions, True), colour))
                 # The product: G given the dots too, then the paint stages (Colorizer.colorize with hints).
                 product = colorizer.colorize(sketch, hints=[(x, y, "#%02x%02x%02x" % rgb) for x, y, rgb, _ in dots], flat=True)
                 hint_rows[d]["product"].append(area_colour_error(np.asarray(product.convert("RGB")), colour))
@@ -382,7 +398,7 @@ def main():
     doc = {"pairs": len(names), "folder": str(folder), "hints": args.hints, "degradations": {},
            "line_ceiling": {"pixels_in_true_region": round(float(np.mean([c[0] for c in ceiling])), 4),
                             "regions_right": round(float(np.mean([c[1] for c in ceiling])), 4)}}
-    for d in DEGRADATIONS:
+    for d in chosen:
         entry = {}
         for m, r in rows[d].items():
             entry[m] = {
@@ -401,10 +417,14 @@ def main():
             area, bare = np.array(hint_rows[d]["area"]), np.array(hint_rows[d]["bare"])
             page, shed = np.array(hint_rows[d]["page"]), np.array(hint_rows[d]["watershed"])
             no_flow, product = np.array(hint_rows[d]["no_flow"]), np.array(hint_rows[d]["product"])
+            no_reach = np.array(hint_rows[d]["no_reach"])
             entry["hints"]["page"] = {
                 "area_colour_error": round(float(page.mean()), 2),
                 "median_area_colour_error": round(float(np.median(page)), 2),
                 "without_flow_area_colour_error": round(float(no_flow.mean()), 2),
+                "without_reach_area_colour_error": round(float(no_reach.mean()), 2),
+                "without_reach_median_area_colour_error": round(float(np.median(no_reach)), 2),
+                "product_median_area_colour_error": round(float(np.median(product)), 2),
                 "product_area_colour_error": round(float(product.mean()), 2),
                 "product_ratio_to_bare_sketch": round(float(product.mean() / max(bare.mean(), 1e-9)), 3),
                 "product_pictures_better_than_bare_sketch": int((product < bare).sum()),

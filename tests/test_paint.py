@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from keras_anime_cyclegan.inference import Colorizer
 from keras_anime_cyclegan.inference.translator import Hinted
 from keras_anime_cyclegan.paint import paint
-from keras_anime_cyclegan.paint.colours import Hint
+from keras_anime_cyclegan.paint.colours import Hint, flowed_hints, hint_colours
 from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
 
@@ -95,27 +95,66 @@ def test_paper_stays_paper_and_each_region_takes_g_s_median():
 
 
 def test_a_dot_colours_the_region_under_it_and_not_across_a_drawn_line():
+    """The right half is joined to the dotted left half and to the page by
+    lines of one width: the page is as near, so the dot does not reach it."""
     sketch = figure()
-    out = paint(sketch, hints=[Hint((20, 200, 40), 120, 350, 4)]).image
+    out = paint(sketch, hints=[Hint((20, 200, 40), 120, 350, 4), Hint((250, 220, 200), 165, 209, 1)]).image
     assert tuple(out[350, 120]) == (20, 200, 40) and tuple(out[100, 200]) == (20, 200, 40)  # the whole left half
     assert tuple(out[350, 380]) == (255, 255, 255)  # the right half, across the line, stays paper
-    assert tuple(out[209, 165]) == (255, 255, 255)  # so does the eye, a region of its own
+    assert tuple(out[209, 165]) == (250, 220, 200)  # the eye, a region of its own, keeps its own dot
 
 
 def test_a_dot_flows_through_a_gap_into_the_next_region_but_not_across_a_drawn_line():
     """The split line has a 10 px gap: the fill closes it (two regions), and the left
     half's dot flows through it into the right half, over G's colour there. The eye
-    (closed by a drawn line) keeps G's colour; the page stays paper."""
+    (closed by a drawn line) does not take it through the flow (it does through the
+    dots' reach, over its thinner line, when the flow is asked alone); the page stays paper."""
     g = np.full((128, 128, 3), (200, 150, 60), np.uint8)
-    out = paint(figure(gap=10), g, hints=[Hint((20, 200, 40), 120, 350, 4)]).image
+    sketch = figure(gap=10)
+    out = paint(sketch, g, hints=[Hint((20, 200, 40), 120, 350, 4)]).image
     assert tuple(out[350, 120]) == (20, 200, 40) and tuple(out[350, 380]) == (20, 200, 40)
-    assert tuple(out[209, 165]) == (200, 150, 60) and tuple(out[20, 20]) == (255, 255, 255)
+    assert tuple(out[20, 20]) == (255, 255, 255)
+    ink = find_ink(sketch)
+    regions = find_regions(ink.mask)
+    flowed = flowed_hints(regions, ink, hint_colours(regions, ink, [Hint((20, 200, 40), 120, 350, 4)]))
+    left, right, eye = labels_at(regions, [LEFT, RIGHT, EYE])
+    assert flowed.known[right] and not flowed.known[eye] and not flowed.known[left]
     # The right half's own dot wins over the flow; each half keeps its dot.
     out = paint(figure(gap=10), g, hints=[Hint((20, 200, 40), 120, 350, 4), Hint((0, 0, 220), 380, 350, 4)]).image
     assert tuple(out[350, 120]) == (20, 200, 40) and tuple(out[350, 380]) == (0, 0, 220)
     # No gap: the drawn line keeps the colour out (G's colour there).
     out = paint(figure(), g, hints=[Hint((20, 200, 40), 120, 350, 4)]).image
     assert tuple(out[350, 380]) == (200, 150, 60)
+
+
+def test_an_undotted_area_takes_the_dots_colour_over_its_faintest_lines_unless_the_page_is_nearer():
+    """The dots' reach (`reached_hints`): a box with a thick (5 px) outline
+    is split by a thin (1 px) line; its left part is dotted. Its right
+    part (joined to the dot over the thin line, to the page over the thick
+    outline) takes the dot's colour; so does a small closed area inside the
+    left part. A second box beside it with a thin outline, joined to the
+    first by a thick wall, is nearer the page: it keeps G's colour, as does
+    a box standing alone. The page stays paper; a dot of its own still wins."""
+    s = np.full((300, 600, 3), 255, np.uint8)
+
+    def box(top, left, bottom, right, width):
+        s[top : top + width, left:right] = s[bottom - width : bottom, left:right] = 0
+        s[top:bottom, left : left + width] = s[top:bottom, right - width : right] = 0
+
+    box(40, 40, 260, 300, 5)
+    s[45:255, 170] = 0  # the thin split
+    box(100, 80, 130, 110, 1)  # a small closed area inside the left part
+    box(60, 295, 240, 400, 1)  # the thin-walled box sharing the thick outline's right side
+    s[60:240, 295:300] = 0
+    box(60, 450, 240, 560, 5)  # a box standing alone
+    g = np.full((150, 300, 3), (200, 150, 60), np.uint8)
+    green = (20, 200, 40)
+    out = paint(s, g, hints=[Hint(green, 100, 200, 3)]).image
+    assert tuple(out[200, 100]) == green and tuple(out[150, 230]) == green and tuple(out[115, 95]) == green
+    assert tuple(out[150, 350]) == (200, 150, 60) and tuple(out[150, 500]) == (200, 150, 60)
+    assert tuple(out[10, 10]) == (255, 255, 255)
+    out = paint(s, g, hints=[Hint(green, 100, 200, 3), Hint((0, 0, 220), 230, 150, 3)]).image
+    assert tuple(out[150, 230]) == (0, 0, 220) and tuple(out[200, 100]) == green
 
 
 def test_a_dot_on_a_line_goes_to_the_region_it_mostly_covers():

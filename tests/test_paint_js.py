@@ -4,7 +4,8 @@ The browser test covers the page end to end with one tapped dot; here the
 same JavaScript runs on sketches that exercise every stage: several
 pyramid levels, pencil lines, gaps the fill closes and one it cannot,
 dots of two colours in one region, a dot flowing through a gap into the
-next region, a dot on the open background, and a
+next region, a dot reaching over a thinner line into an undotted area
+(the eye), a dot on the open background, and a
 model's colours at a smaller size than the sketch.
 """
 
@@ -33,6 +34,7 @@ CASES = {
     "dot in an outline of twenty gaps": dict(sketch=dict(size=512, openings=20), hints=[(150, 300, (200, 30, 30))]),
     "dot in a figure part open to the page": dict(sketch=dict(size=512, open_left=True), hints=[(160, 300, (200, 30, 30))]),
     "dot flowing through a gap": dict(sketch=dict(size=512, gap=10), hints=[(120, 350, (20, 200, 40))]),
+    "dot reaching over a thinner line": dict(sketch=dict(size=512), hints=[(120, 350, (20, 200, 40))]),
 }
 
 

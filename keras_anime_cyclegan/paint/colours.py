@@ -3,8 +3,9 @@
 A source turns regions into a `Palette`: a colour for some regions. The painter asks the sources in order and the
 first to know a region's colour gives it: hints first (the artist's word),
 then anything else (a reference picture), then the hints' flow through
-the gaps between line ends (`flowed_hints`), then G's colours, then the
-paper for the background. A new source is one more function returning a
+the gaps between line ends (`flowed_hints`), then their reach over drawn
+lines (`reached_hints`), then G's colours, then the paper for the
+background. A new source is one more function returning a
 `Palette`; nothing else changes.
 
 Hints are the one source that can split a region: dots of different
@@ -341,6 +342,128 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette) -> Palette:
         palette.known[new] = True
         palette.colours[new] = _key_rgb(colours)
     return palette
+
+
+def reached_hints(regions: Regions, ink: Ink, hinted: Palette, flowed: Palette) -> Palette:
+    """The dots' reach over drawn lines: a watershed on the regions' graph.
+
+    A figure region that neither a dot nor their flow coloured takes the
+    colour of the dotted (or flowed) region it is joined to over the lowest
+    lines, unless the open background, which gives its paper, is joined to
+    it over lower ones: then it is left to the next source (G). Two regions
+    are joined where their labels meet; the height of a meeting is the ink's
+    darkness summed over the 3x3 pixels around it (the larger of its two
+    pixels), and of a join the lowest of its meetings: faint, thin, broken
+    lines are crossed before dark, thick ones, as water fills basins in
+    a watershed. Joins are taken lowest first (ties: the smaller pair of
+    node numbers; a Kruskal forest), merging groups of regions while at most
+    one colour is in a group; a group holding none is left too.
+
+    This is what the issue's dot watershed (a watershed of the blurred ink
+    from the dots and the picture's border) does pixel by pixel, on the
+    regions the gap-closing fill found: an area the artist left undotted
+    next to a dotted one takes the dot's colour as the colourist's tool
+    would, and areas nearer the page than any dot stay with G.
+    """
+    n = regions.count
+    palette = Palette.empty(n)
+    figure = ~regions.background
+    givers = (hinted.known | flowed.known) & figure
+    if not givers.any():
+        return palette
+    takers = figure & ~givers
+    takers[0] = False
+    if not takers.any():
+        return palette
+    split_givers = {r: v for r, v in hinted.split.items() if givers[r]}
+    a, b, crest, ya, xa = _meetings(regions.labels, ink.darkness)
+    # Each meeting seen from the taker's side: (taker, other, height, the other's pixel).
+    t = np.concatenate([a, b])
+    o = np.concatenate([b, a])
+    hgt = np.concatenate([crest, crest])
+    oy, ox = np.concatenate([ya[1], ya[0]]), np.concatenate([xa[1], xa[0]])
+    keep = takers[t] & (takers[o] & (t < o) | ~takers[o])
+    t, o, hgt, oy, ox = t[keep], o[keep], hgt[keep], oy[keep], ox[keep]
+    # The other side's colour key: -1 for the background's paper, none (-2) for a taker.
+    key = np.full(t.size, -2, np.int64)
+    key[regions.background[o]] = -1
+    plain = givers[o] & ~np.isin(o, list(split_givers))
+    key[plain] = _rgb_key(_colours_of(hinted, flowed, o[plain]))
+    for region, (window, inside, picked, table) in split_givers.items():
+        at = np.flatnonzero(o == region)
+        if at.size:
+            key[at] = _rgb_key(table[_picked_at(picked, oy[at] - window[0].start, ox[at] - window[1].start)].astype(np.float32))
+    # Nodes: the takers are their region numbers; each colour (paper first) one node after n.
+    colour_keys = np.unique(key[key > -2])
+    other = np.where(key > -2, n + 1 + np.searchsorted(colour_keys, key), o)
+    lo, hi = np.minimum(t, other), np.maximum(t, other)
+    # A join's height: its lowest meeting.
+    order = np.lexsort((hgt, hi, lo))
+    lo, hi, hgt = lo[order], hi[order], hgt[order]
+    first = np.ones(lo.size, bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    lo, hi, hgt = lo[first], hi[first], hgt[first]
+    order = np.lexsort((hi, lo, hgt))
+    parent = np.arange(n + 2 + colour_keys.size)
+    colour = np.full(parent.size, -1, np.int64)  # a group's colour node
+    colour[n + 1 :] = np.arange(n + 1, parent.size)
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for u, v in zip(lo[order].tolist(), hi[order].tolist()):
+        ru, rv = root(u), root(v)
+        if ru == rv or (colour[ru] >= 0 and colour[rv] >= 0):
+            continue
+        parent[ru] = rv
+        if colour[rv] < 0:
+            colour[rv] = colour[ru]
+    regions_taken = np.flatnonzero(takers)
+    nodes = np.array([colour[root(r)] for r in regions_taken.tolist()], np.int64)
+    won = nodes >= 0
+    regions_taken, keys = regions_taken[won], colour_keys[nodes[won] - n - 1]
+    coloured = keys >= 0  # the paper's groups are left to the next source
+    palette.known[regions_taken[coloured]] = True
+    palette.colours[regions_taken[coloured]] = _key_rgb(keys[coloured])
+    return palette
+
+
+def _colours_of(hinted: Palette, flowed: Palette, regions: np.ndarray) -> np.ndarray:
+    """The colours of regions a dot or the flow coloured (the dot's where both know one)."""
+    return np.where(hinted.known[regions][:, None], hinted.colours[regions], flowed.colours[regions])
+
+
+def _meetings(labels: np.ndarray, darkness: np.ndarray):
+    """(a, b, height, (ya, yb), (xa, xb)): the 4-neighbour pixel pairs of
+    different regions, with the larger 3x3 darkness sum of the two pixels."""
+    out = [[] for _ in range(7)]
+    h, w = labels.shape
+    for top in range(0, h, 1024):  # a band of rows, with the row below for vertical pairs
+        stop = min(top + 1024, h)
+        lab = labels[top : min(stop + 1, h)]
+        box = _box_sums(darkness, top, min(stop + 1, h))
+        for dy, dx in ((0, 1), (1, 0)):
+            rows = min(stop - top, lab.shape[0] - dy)
+            la, lb = lab[:rows, : w - dx], lab[dy : rows + dy, dx:]
+            y, x = np.nonzero(la != lb)
+            height = np.maximum(box[y, x], box[y + dy, x + dx])
+            for o, v in zip(out, (la[y, x], lb[y, x], height, y + top, y + top + dy, x, x + dx)):
+                o.append(v)
+    a, b, height, ya, yb, xa, xb = (np.concatenate(o) for o in out)
+    return a, b, height, (ya, yb), (xa, xb)
+
+
+def _box_sums(darkness: np.ndarray, top: int, stop: int) -> np.ndarray:
+    """int32 (stop - top, W): the darkness summed over each pixel's 3x3 neighbourhood (0 off the picture)."""
+    h = darkness.shape[0]
+    band = np.zeros((stop - top + 2, darkness.shape[1] + 2), np.int32)
+    lo, hi = max(top - 1, 0), min(stop + 1, h)
+    band[lo - (top - 1) : hi - (top - 1), 1:-1] = darkness[lo:hi]
+    rows = band[:-2] + band[1:-1] + band[2:]
+    return rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]
 
 
 def _open_contacts(labels: np.ndarray, ink: np.ndarray):

@@ -7,7 +7,7 @@ from typing import Optional
 
 import numpy as np
 
-from keras_anime_cyclegan.paint.colours import Hint, Palette, flowed_hints, hint_colours, model_colours
+from keras_anime_cyclegan.paint.colours import Hint, Palette, flowed_hints, hint_colours, model_colours, reached_hints
 from keras_anime_cyclegan.paint.composite import flats, multiply_lines
 from keras_anime_cyclegan.paint.ink import Ink, find_ink
 from keras_anime_cyclegan.paint.regions import Regions, find_regions
@@ -49,7 +49,9 @@ def paint(
         hints: `Hint`s in the sketch's pixels; they win over every other source.
             A figure region no hint landed in takes the colour of a hinted
             one it meets through a gap between line ends (never across a
-            drawn line), after `sources` and before `coloured`.
+            drawn line), after `sources`; then one that meets dotted
+            regions over lower lines than it meets the open background
+            takes their colour (`reached_hints`); then `coloured`.
         sources: further palettes (a reference picture's), asked after the
             hints and before `coloured`.
         regions, ink: the sketch's regions and ink, when already found.
@@ -59,7 +61,8 @@ def paint(
     ink = ink if ink is not None else find_ink(sketch)
     regions = regions if regions is not None else find_regions(ink.mask)
     hinted = hint_colours(regions, ink, hints or [])
-    palettes = [hinted] + list(sources or []) + [flowed_hints(regions, ink, hinted)]
+    flowed = flowed_hints(regions, ink, hinted)
+    palettes = [hinted] + list(sources or []) + [flowed, reached_hints(regions, ink, hinted, flowed)]
     if coloured is not None:
         g = model_colours(regions, ink, coloured)
         g.known &= ~regions.background

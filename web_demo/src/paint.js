@@ -5,7 +5,8 @@
 // from the hints (a dot goes to the region it mostly covers; dots of
 // different colours split a region, growing over the ink's blurred
 // darkness; a hint flows through a gap into the next region no hint
-// landed in) or else the median of the model's colours, the background left
+// landed in, and reaches over a drawn line into an undotted region that
+// the page is not nearer to) or else the median of the model's colours, the background left
 // as paper (paint/colours.py), and the sketch multiplied over the flats
 // (paint/composite.py). Single-precision steps use Math.fround where Python
 // computes in float32.
@@ -583,11 +584,117 @@ function flowedHints(regions, ink, width, height, hinted) {
   return { known, colours };
 }
 
+// The dots' reach over drawn lines (paint/colours.py reached_hints): a
+// watershed on the regions' graph. A figure region neither a dot nor the
+// flow coloured takes the colour of the dotted (or flowed) region joined to
+// it over the lowest lines, unless the background's paper is joined to it
+// over lower ones (then the model colours it). A meeting's height is the
+// larger 3x3 darkness sum of its two pixels; a join's its lowest meeting;
+// joins are taken lowest first (ties: the smaller pair of node numbers),
+// merging groups while at most one colour is in a group.
+function reachedHints(regions, ink, width, height, hinted, flowed) {
+  const { labels, count, background } = regions;
+  const known = new Uint8Array(count + 1);
+  const colours = new Float64Array(3 * (count + 1));
+  const givers = new Uint8Array(count + 1);
+  const takers = new Uint8Array(count + 1);
+  let anyGiver = false;
+  let anyTaker = false;
+  for (let r = 1; r <= count; r++) {
+    if (background[r]) continue;
+    if (hinted.known[r] || flowed.known[r]) { givers[r] = 1; anyGiver = true; } else { takers[r] = 1; anyTaker = true; }
+  }
+  if (!anyGiver || !anyTaker) return { known, colours };
+  const splitKey = new Int32Array(width * height).fill(-1);
+  for (const { region, pixels } of hinted.split) if (givers[region]) for (const [i, rgb] of pixels) splitKey[i] = rgbKey(rgb);
+  const keyAt = (i) => {
+    const r = labels[i];
+    if (background[r]) return -1;
+    if (!givers[r]) return -2;
+    if (splitKey[i] >= 0) return splitKey[i];
+    const src = hinted.known[r] ? hinted.colours : flowed.colours;
+    return rgbKey([src[3 * r], src[3 * r + 1], src[3 * r + 2]]);
+  };
+  const box = new Int32Array(width * height); // darkness summed over 3x3 (0 off the picture)
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx >= 0 && xx < width) sum += ink.darkness[yy * width + xx];
+        }
+      }
+      box[y * width + x] = sum;
+    }
+  }
+  const meetings = []; // [taker, other pixel's key or -2, other region, height]
+  const meet = (i, j) => {
+    const hgt = Math.max(box[i], box[j]);
+    for (const [p, q] of [[i, j], [j, i]]) {
+      const t = labels[p];
+      const o = labels[q];
+      if (!takers[t]) continue;
+      if (takers[o] && !(t < o)) continue;
+      meetings.push([t, keyAt(q), o, hgt]);
+    }
+  };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (x < width - 1 && labels[i] !== labels[i + 1]) meet(i, i + 1);
+      if (y < height - 1 && labels[i] !== labels[i + width]) meet(i, i + width);
+    }
+  }
+  const keys = [...new Set(meetings.filter((m) => m[1] > -2).map((m) => m[1]))].sort((a, b) => a - b);
+  const node = new Map(keys.map((k, j) => [k, count + 1 + j]));
+  const joins = new Map(); // "lo,hi" -> lowest height
+  for (const [t, k, o, hgt] of meetings) {
+    const other = k > -2 ? node.get(k) : o;
+    const lo = Math.min(t, other);
+    const hi = Math.max(t, other);
+    const id = lo * (count + 2 + keys.length) + hi;
+    const was = joins.get(id);
+    if (was === undefined || hgt < was[2]) joins.set(id, [lo, hi, hgt]);
+  }
+  const order = [...joins.values()].sort((a, b) => a[2] - b[2] || a[0] - b[0] || a[1] - b[1]);
+  const size = count + 2 + keys.length;
+  const parent = new Int32Array(size);
+  const colourNode = new Int32Array(size).fill(-1);
+  for (let i = 0; i < size; i++) parent[i] = i;
+  for (let j = 0; j < keys.length; j++) colourNode[count + 1 + j] = count + 1 + j;
+  const root = (i) => {
+    while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i]; }
+    return i;
+  };
+  for (const [u, v] of order) {
+    const ru = root(u);
+    const rv = root(v);
+    if (ru === rv || (colourNode[ru] >= 0 && colourNode[rv] >= 0)) continue;
+    parent[ru] = rv;
+    if (colourNode[rv] < 0) colourNode[rv] = colourNode[ru];
+  }
+  for (let r = 1; r <= count; r++) {
+    if (!takers[r]) continue;
+    const c = colourNode[root(r)];
+    if (c < 0) continue;
+    const k = keys[c - count - 1];
+    if (k < 0) continue; // the paper's group: left to the model
+    known[r] = 1;
+    colours[3 * r] = (k >> 16) & 255;
+    colours[3 * r + 1] = (k >> 8) & 255;
+    colours[3 * r + 2] = k & 255;
+  }
+  return { known, colours };
+}
+
 // sketch: RGBA bytes of width x height; coloured: the model's RGBA result
 // (cw x ch) or null; hints: [{x, y, radius, colour: [r, g, b]}] in the
 // sketch's pixels; references: prepared reference pictures
 // (reference.js prepareReference), asked after the hints and before the
-// hints' flow through gaps and the model. Returns the painted RGBA bytes (alpha 255), the flats, the paper
+// hints' flow through gaps, their reach over drawn lines and the model. Returns the painted RGBA bytes (alpha 255), the flats, the paper
 // and, with references, each pixel's region match confidence (0-255).
 export function paint(sketch, width, height, coloured, cw, ch, hints = [], references = []) {
   const n = width * height;
@@ -600,11 +707,13 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const hinted = hintColours(regions, ink, width, height, hints);
   const ref = references.length ? referencePalette(regions, ink.mask, width, height, references) : null;
   const flowed = flowedHints(regions, ink, width, height, hinted);
+  const reached = reachedHints(regions, ink, width, height, hinted, flowed);
   for (let r = 1; r <= count; r++) {
     let source = null;
     if (hinted.known[r]) source = hinted.colours;
     else if (ref && ref.known[r]) source = ref.colours;
     else if (flowed.known[r]) source = flowed.colours;
+    else if (reached.known[r]) source = reached.colours;
     else if (model && !background[r]) source = model;
     if (source) for (let c = 0; c < 3; c++) table[3 * r + c] = source[3 * r + c];
   }
