@@ -30,7 +30,8 @@ q=70. For each degradation and method:
   result (G given no dots, as above), of the product (`Colorizer.colorize`
   with the dots: G given them too, then the paint stages), of the paint
   stages without the hints' flow through gaps (the stages before session
-  37), and of a network-free baseline the issue names (`dot_watershed`: a
+  37) and without the dots' reach over drawn lines (before session 38),
+  and of a network-free baseline the issue names (`dot_watershed`: a
   watershed grown from the dots over the ink's blurred darkness, the
   picture's border seeded as paper, the lines multiplied over it), against
   the bare sketch's, and on how many pictures each beats the bare sketch.
@@ -58,6 +59,10 @@ each picture's own tones, the multi-scale fill with new regions at the
 picture's own level).
 
 Gaps are squares of paper 1-3 line widths across, placed on the lines.
+
+`--methods` and `--degradations` choose what is scored (each picture's
+degradations stay the same whichever are chosen): the hint rows alone,
+about 1.5 minutes a page on 2 cores, come from `--methods paint`.
 
     python benchmarks/regions.py --pairs data/regions-1024 --limit 40 --out reports/regions.json
 """

@@ -106,9 +106,9 @@ def test_a_dot_colours_the_region_under_it_and_not_across_a_drawn_line():
 
 def test_a_dot_flows_through_a_gap_into_the_next_region_but_not_across_a_drawn_line():
     """The split line has a 10 px gap: the fill closes it (two regions), and the left
-    half's dot flows through it into the right half, over G's colour there. The eye
-    (closed by a drawn line) does not take it through the flow (it does through the
-    dots' reach, over its thinner line, when the flow is asked alone); the page stays paper."""
+    half's dot flows through it into the right half, over G's colour there. The flow
+    alone (`flowed_hints`) does not reach the eye, closed by a drawn line (the dots'
+    reach gives it the colour later, over its thinner line); the page stays paper."""
     g = np.full((128, 128, 3), (200, 150, 60), np.uint8)
     sketch = figure(gap=10)
     out = paint(sketch, g, hints=[Hint((20, 200, 40), 120, 350, 4)]).image
