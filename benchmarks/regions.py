@@ -301,6 +301,26 @@ def dot_watershed(sketch: np.ndarray, dots: list, radius: float) -> np.ndarray:
     return np.round(flat * sketch.astype(np.float32) / 255.0).astype(np.uint8)
 
 
+def ringed(sketch: np.ndarray, dots: list, radius: float) -> np.ndarray:
+    """The sketch with each dot drawn in its colour, ringed in black so light colours show."""
+    from PIL import ImageDraw
+
+    im = Image.fromarray(sketch)
+    draw = ImageDraw.Draw(im)
+    for x, y, rgb, _ in dots:
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=tuple(rgb), outline=(0, 0, 0), width=max(1, int(radius / 4)))
+    return np.asarray(im)
+
+
+def write_sheet(rows: list, path: str, cell: int = 256) -> None:
+    sheet = Image.new("RGB", (cell * len(rows[0]), cell * len(rows)), "white")
+    for i, row in enumerate(rows):
+        for j, picture in enumerate(row):
+            sheet.paste(Image.fromarray(picture).resize((cell, cell), Image.LANCZOS), (j * cell, i * cell))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path, optimize=True)
+
+
 def region_mean(error: np.ndarray, truth: np.ndarray, regions: list) -> float:
     """The mean over `regions` of each true region's mean error (a small region counts as much as a big one)."""
     means = ndimage.mean(error, truth, regions)
@@ -324,6 +344,9 @@ def main():
     p.add_argument("--degradations", default="all",
                    help=f"comma-separated, of {','.join(DEGRADATIONS)} (default: all; each picture's degradations stay the same)")
     p.add_argument("--out", help="also write the JSON here")
+    p.add_argument("--sheet", help="also write a contact sheet of the first 4 pictures here (PNG; needs --hints): "
+                   "the sketch with its dots ringed | paint stages without the reach | the product | dot watershed | colour")
+    p.add_argument("--sheet-degradation", default="pencil", help="which degradation the sheet shows (default: pencil)")
     args = p.parse_args()
     folder = Path(args.pairs)
     names = sorted(q.stem for q in (folder / "colors").glob("*.png") if (folder / "lines" / q.name).exists())
@@ -341,7 +364,9 @@ def main():
     rows = {d: {m: {"pixels": [], "regions": [], "seconds": [], "megapixels": 0.0} for m in finders} for d in DEGRADATIONS}
     hint_rows = {d: {"hinted": [], "unhinted": [], "dots": [], "area": [], "bare": [], "page": [], "watershed": [],
                      "no_flow": [], "no_reach": [], "product": []} for d in DEGRADATIONS}
-    colorizer, ceiling = None, []
+    colorizer, ceiling, sheet_rows = None, [], []
+    if args.sheet and (not args.hints or args.sheet_degradation not in chosen):
+        raise SystemExit("regions.py: error: --sheet needs --hints and --sheet-degradation among the degradations")
     if args.hints:
         import keras_anime_cyclegan as kac
 
@@ -397,6 +422,9 @@ def main():
                 # The product: G given the dots too, then the paint stages (Colorizer.colorize with hints).
                 product = colorizer.colorize(sketch, hints=[(x, y, "#%02x%02x%02x" % rgb) for x, y, rgb, _ in dots], flat=True)
                 hint_rows[d]["product"].append(area_colour_error(np.asarray(product.convert("RGB")), colour))
+                if args.sheet and d == args.sheet_degradation and len(sheet_rows) < 4:
+                    sheet_rows.append([ringed(sketch, dots, 4 * radius), paint_earlier(sketch, g, hints, ink, regions, True),
+                                       np.asarray(product.convert("RGB")), dot_watershed(sketch, dots, radius), colour])
                 at = np.array([[y, x] for x, y, *_ in dots])
                 hint_rows[d]["dots"].extend(lab_error(with_hints[at[:, 0], at[:, 1]], colour[at[:, 0], at[:, 1]]).tolist())
         print(f"{k + 1}/{len(names)} {name}", flush=True, file=__import__("sys").stderr)
@@ -448,6 +476,10 @@ def main():
                 "pictures_worse_than_bare_sketch": int((area > bare).sum()),
             }
         doc["degradations"][d] = entry
+    if sheet_rows:
+        write_sheet(sheet_rows, args.sheet)
+        doc["sheet"] = {"path": args.sheet, "degradation": args.sheet_degradation,
+                        "columns": "sketch, dots ringed | paint stages without the reach | product | dot watershed | colour"}
     emit(doc, args.out)
 
 
