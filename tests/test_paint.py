@@ -14,12 +14,13 @@ from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
 
 
-def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False):
+def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False):
     """A figure on white paper: a big ring (the body) split by a vertical line,
     a small closed eye inside its left half; `gap` px openings in the ring and
     in the split line; `openings` more, 16 px each (at 512), evenly around the
     ring; with `open_left`, the ring's left arc missing over 210 px (at 512);
-    lines of `grey` level."""
+    with `floor`, a line cutting off the page's bottom left corner (the strip
+    it leaves touches an eighth of the border); lines of `grey` level."""
     im = Image.new("RGB", (size, size), "white")
     d = ImageDraw.Draw(im)
     s = size / 512
@@ -27,6 +28,8 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False):
     d.ellipse((60 * s, 60 * s, 450 * s, 450 * s), outline=ink, width=width)
     d.line((255 * s, 62 * s, 255 * s, 448 * s), fill=ink, width=width)
     d.ellipse((150 * s, 200 * s, 180 * s, 218 * s), outline=ink, width=max(1, width - 1))
+    if floor:
+        d.line((0, 380 * s, 170 * s, 512 * s), fill=ink, width=width)
     a = np.asarray(im).copy()
     if gap:
         a[int(250 * s) : int(250 * s) + gap, int(55 * s) : int(70 * s)] = 255  # left side of the ring
@@ -155,6 +158,24 @@ def test_an_undotted_area_takes_the_dots_colour_over_its_faintest_lines_unless_t
     assert tuple(out[10, 10]) == (255, 255, 255)
     out = paint(s, g, hints=[Hint(green, 100, 200, 3), Hint((0, 0, 220), 230, 150, 3)]).image
     assert tuple(out[150, 230]) == (0, 0, 220) and tuple(out[200, 100]) == green
+
+
+def test_the_page_cut_off_by_a_floor_line_stays_paper_unless_a_dot_colours_it():
+    """A floor line cuts the page's corner off: the corner is not the
+    background (it touches an eighth of the border), but it is the page too,
+    so G's colour does not tint it; the figure still takes G's colour, and a
+    dot in the corner colours it."""
+    sketch = figure(floor=True)
+    g = np.full((128, 128, 3), (200, 150, 60), np.uint8)
+    ink = find_ink(sketch)
+    regions = find_regions(ink.mask)
+    corner, outside = labels_at(regions, [(500, 20), OUTSIDE])
+    assert corner != outside and not regions.background[corner]
+    out = paint(sketch, g).image
+    assert tuple(out[500, 20]) == (255, 255, 255) and tuple(out[20, 20]) == (255, 255, 255)
+    assert tuple(out[350, 120]) == (200, 150, 60) and tuple(out[350, 380]) == (200, 150, 60)
+    out = paint(sketch, g, hints=[Hint((90, 160, 230), 30, 490, 3)]).image
+    assert tuple(out[500, 20]) == (90, 160, 230) and tuple(out[20, 20]) == (255, 255, 255)
 
 
 def test_a_dot_on_a_line_goes_to_the_region_it_mostly_covers():

@@ -10,7 +10,7 @@ import numpy as np
 from keras_anime_cyclegan.paint.colours import Hint, Palette, flowed_hints, hint_colours, model_colours, reached_hints
 from keras_anime_cyclegan.paint.composite import flats, multiply_lines
 from keras_anime_cyclegan.paint.ink import Ink, find_ink
-from keras_anime_cyclegan.paint.regions import Regions, find_regions
+from keras_anime_cyclegan.paint.regions import Regions, at_border, find_regions
 
 
 @dataclass
@@ -44,8 +44,11 @@ def paint(
     Args:
         sketch: the line art, at the size the result should have.
         coloured: uint8 (h, w, 3), a model's colouring of it at any size (G's
-            result); each region takes its median there. The background
-            (`Regions.background`) stays paper unless a hint lands on it.
+            result); each region takes its median there, except the page's:
+            the background (`Regions.background`) and any region on the
+            picture's border (the page cut off by hatching, a floor or a
+            horizon line, as a watershed seeds the border with paper) stay
+            paper unless a hint, its flow or its reach colours them.
         hints: `Hint`s in the sketch's pixels; they win over every other source.
             A figure region no hint landed in takes the colour of a hinted
             one it meets through a gap between line ends (never across a
@@ -65,7 +68,7 @@ def paint(
     palettes = [hinted] + list(sources or []) + [flowed, reached_hints(regions, ink, hinted, flowed)]
     if coloured is not None:
         g = model_colours(regions, ink, coloured)
-        g.known &= ~regions.background
+        g.known &= ~(regions.background | at_border(regions))
         palettes.append(g)
     flat = flats(regions, ink, palettes)
     if not keep_flats:

@@ -150,6 +150,14 @@ def _renumber(labels: np.ndarray, count: int) -> tuple[np.ndarray, int]:
     return labels, int(present.sum())
 
 
+def at_border(regions: Regions) -> np.ndarray:
+    """bool (count + 1,): the regions with a pixel on the picture's border."""
+    labels = regions.labels
+    edge = np.zeros(regions.count + 1, bool)
+    edge[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = True
+    return edge
+
+
 def _background(labels: np.ndarray, count: int) -> np.ndarray:
     border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
     contact = np.bincount(border, minlength=count + 1)

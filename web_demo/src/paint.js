@@ -708,13 +708,16 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const ref = references.length ? referencePalette(regions, ink.mask, width, height, references) : null;
   const flowed = flowedHints(regions, ink, width, height, hinted);
   const reached = reachedHints(regions, ink, width, height, hinted, flowed);
+  const edge = new Uint8Array(count + 1); // regions on the picture's border: the page's, as the background
+  for (let x = 0; x < width; x++) { edge[labels[x]] = 1; edge[labels[(height - 1) * width + x]] = 1; }
+  for (let y = 0; y < height; y++) { edge[labels[y * width]] = 1; edge[labels[y * width + width - 1]] = 1; }
   for (let r = 1; r <= count; r++) {
     let source = null;
     if (hinted.known[r]) source = hinted.colours;
     else if (ref && ref.known[r]) source = ref.colours;
     else if (flowed.known[r]) source = flowed.colours;
     else if (reached.known[r]) source = reached.colours;
-    else if (model && !background[r]) source = model;
+    else if (model && !background[r] && !edge[r]) source = model;
     if (source) for (let c = 0; c < 3; c++) table[3 * r + c] = source[3 * r + c];
   }
   let match = null;
