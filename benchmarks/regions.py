@@ -30,7 +30,8 @@ q=70. For each degradation and method:
   result (G given no dots, as above), of the product (`Colorizer.colorize`
   with the dots: G given them too, then the paint stages), of the paint
   stages without the hints' flow through gaps (the stages before session
-  37) and without the dots' reach over drawn lines (before session 38),
+  37) and without the dots' reach over drawn lines and with G colouring
+  the regions on the picture's border (before session 38),
   and of a network-free baseline the issue names (`dot_watershed`: a
   watershed grown from the dots over the ink's blurred darkness, the
   picture's border seeded as paper, the lines multiplied over it), against
@@ -269,8 +270,9 @@ def place_dots(truth: np.ndarray, colour: np.ndarray, n: int, rng, figure: np.nd
 
 
 def paint_earlier(sketch: np.ndarray, g: np.ndarray, hints: list, ink, regions, flow: bool) -> np.ndarray:
-    """The paint stages as they were before the dots reached over drawn lines (session 38): with
-    `flow`, hints flowed through gaps (session 37); without, not even that. Baseline rows."""
+    """The paint stages as they were before session 38 (no reach over drawn lines; G colouring
+    regions on the picture's border): with `flow`, hints flowed through gaps (session 37);
+    without, not even that. Baseline rows."""
     from keras_anime_cyclegan.paint.colours import flowed_hints, hint_colours, model_colours
     from keras_anime_cyclegan.paint.composite import flats, multiply_lines
 
