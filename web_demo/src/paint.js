@@ -630,35 +630,41 @@ function reachedHints(regions, ink, width, height, hinted, flowed) {
       box[y * width + x] = sum;
     }
   }
-  const meetings = []; // [taker, other pixel's key or -2, other region, height]
-  const meet = (i, j) => {
-    const hgt = Math.max(box[i], box[j]);
-    for (const [p, q] of [[i, j], [j, i]]) {
+  // Two passes over the meetings (4-neighbour pixel pairs of different regions),
+  // seen from each taker's side: first the colours met, then the joins' heights.
+  const eachMeeting = (visit) => {
+    const side = (p, q, hgt) => {
       const t = labels[p];
       const o = labels[q];
-      if (!takers[t]) continue;
-      if (takers[o] && !(t < o)) continue;
-      meetings.push([t, keyAt(q), o, hgt]);
+      if (takers[t] && !(takers[o] && t > o)) visit(t, keyAt(q), o, hgt);
+    };
+    const both = (i, j) => {
+      const hgt = Math.max(box[i], box[j]);
+      side(i, j, hgt);
+      side(j, i, hgt);
+    };
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        if (x < width - 1 && labels[i] !== labels[i + 1]) both(i, i + 1);
+        if (y < height - 1 && labels[i] !== labels[i + width]) both(i, i + width);
+      }
     }
   };
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      if (x < width - 1 && labels[i] !== labels[i + 1]) meet(i, i + 1);
-      if (y < height - 1 && labels[i] !== labels[i + width]) meet(i, i + width);
-    }
-  }
-  const keys = [...new Set(meetings.filter((m) => m[1] > -2).map((m) => m[1]))].sort((a, b) => a - b);
+  const met = new Set();
+  eachMeeting((t, k) => { if (k > -2) met.add(k); });
+  const keys = [...met].sort((a, b) => a - b);
   const node = new Map(keys.map((k, j) => [k, count + 1 + j]));
-  const joins = new Map(); // "lo,hi" -> lowest height
-  for (const [t, k, o, hgt] of meetings) {
+  const joins = new Map(); // lo * size + hi -> [lo, hi, lowest height]
+  eachMeeting((t, k, o, hgt) => {
     const other = k > -2 ? node.get(k) : o;
     const lo = Math.min(t, other);
     const hi = Math.max(t, other);
     const id = lo * (count + 2 + keys.length) + hi;
     const was = joins.get(id);
-    if (was === undefined || hgt < was[2]) joins.set(id, [lo, hi, hgt]);
-  }
+    if (was === undefined) joins.set(id, [lo, hi, hgt]);
+    else if (hgt < was[2]) was[2] = hgt;
+  });
   const order = [...joins.values()].sort((a, b) => a[2] - b[2] || a[0] - b[0] || a[1] - b[1]);
   const size = count + 2 + keys.length;
   const parent = new Int32Array(size);
