@@ -63,7 +63,7 @@ Gaps are squares of paper 1-3 line widths across, placed on the lines.
 
 `--methods` and `--degradations` choose what is scored (each picture's
 degradations stay the same whichever are chosen): the hint rows alone,
-about 1.5 minutes a page on 2 cores, come from `--methods paint`.
+about 25 s a page on 2 idle cores, come from `--methods paint`.
 
     python benchmarks/regions.py --pairs data/regions-1024 --limit 40 --out reports/regions.json
 """
