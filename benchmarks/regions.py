@@ -358,8 +358,8 @@ def main():
     finders = methods()
     chosen = DEGRADATIONS if args.degradations == "all" else args.degradations.split(",")
     wanted = list(finders) if args.methods == "all" else args.methods.split(",")
-    for name, known in (("degradation", DEGRADATIONS), ("method", list(finders))):
-        unknown = [x for x in (chosen if name == "degradation" else wanted) if x not in known]
+    for name, given, known in (("degradation", chosen, DEGRADATIONS), ("method", wanted, list(finders))):
+        unknown = [x for x in given if x not in known]
         if unknown:
             raise SystemExit(f"regions.py: error: unknown {name} {unknown[0]!r} (choose from {', '.join(known)})")
     finders = {m: finders[m] for m in wanted}
@@ -418,15 +418,17 @@ def main():
                 hint_rows[d]["area"].append(area_colour_error(without, colour))
                 hint_rows[d]["bare"].append(area_colour_error(sketch, colour))
                 hint_rows[d]["page"].append(area_colour_error(with_hints, colour))
-                hint_rows[d]["watershed"].append(area_colour_error(dot_watershed(sketch, dots, radius), colour))
+                shed = dot_watershed(sketch, dots, radius)
+                hint_rows[d]["watershed"].append(area_colour_error(shed, colour))
                 hint_rows[d]["no_flow"].append(area_colour_error(paint_earlier(sketch, g, hints, ink, regions, False), colour))
-                hint_rows[d]["no_reach"].append(area_colour_error(paint_earlier(sketch, g, hints, ink, regions, True), colour))
+                no_reach = paint_earlier(sketch, g, hints, ink, regions, True)
+                hint_rows[d]["no_reach"].append(area_colour_error(no_reach, colour))
                 # The product: G given the dots too, then the paint stages (Colorizer.colorize with hints).
                 product = colorizer.colorize(sketch, hints=[(x, y, "#%02x%02x%02x" % rgb) for x, y, rgb, _ in dots], flat=True)
-                hint_rows[d]["product"].append(area_colour_error(np.asarray(product.convert("RGB")), colour))
+                product = np.asarray(product.convert("RGB"))
+                hint_rows[d]["product"].append(area_colour_error(product, colour))
                 if args.sheet and d == args.sheet_degradation and len(sheet_rows) < 4:
-                    sheet_rows.append([ringed(sketch, dots, 4 * radius), paint_earlier(sketch, g, hints, ink, regions, True),
-                                       np.asarray(product.convert("RGB")), dot_watershed(sketch, dots, radius), colour])
+                    sheet_rows.append([ringed(sketch, dots, 4 * radius), no_reach, product, shed, colour])
                 at = np.array([[y, x] for x, y, *_ in dots])
                 hint_rows[d]["dots"].extend(lab_error(with_hints[at[:, 0], at[:, 1]], colour[at[:, 0], at[:, 1]]).tolist())
         print(f"{k + 1}/{len(names)} {name}", flush=True, file=__import__("sys").stderr)

@@ -588,7 +588,8 @@ function flowedHints(regions, ink, width, height, hinted) {
 // watershed on the regions' graph. A figure region neither a dot nor the
 // flow coloured takes the colour of the dotted (or flowed) region joined to
 // it over the lowest lines, unless the background's paper is joined to it
-// over lower ones (then the model colours it). A meeting's height is the
+// over lower ones (then it is left to the model, which leaves the page's
+// regions paper). A meeting's height is the
 // larger 3x3 darkness sum of its two pixels; a join's its lowest meeting;
 // joins are taken lowest first (ties: the smaller pair of node numbers),
 // merging groups while at most one colour is in a group.
