@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from keras_anime_cyclegan.inference import Colorizer
 from keras_anime_cyclegan.inference.translator import Hinted
 from keras_anime_cyclegan.paint import paint
-from keras_anime_cyclegan.paint.colours import Hint, flowed_hints, hint_colours
+from keras_anime_cyclegan.paint.colours import Hint, Palette, flowed_hints, hint_colours
 from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
 
@@ -158,6 +158,35 @@ def test_an_undotted_area_takes_the_dots_colour_over_its_faintest_lines_unless_t
     assert tuple(out[10, 10]) == (255, 255, 255)
     out = paint(s, g, hints=[Hint(green, 100, 200, 3), Hint((0, 0, 220), 230, 150, 3)]).image
     assert tuple(out[150, 230]) == (0, 0, 220) and tuple(out[200, 100]) == green
+
+
+def test_a_dot_neither_flows_nor_reaches_through_an_area_a_reference_coloured():
+    """Three cells in a row in a thick-walled box, split by thin lines (then by
+    lines with gaps): the left cell is dotted. Alone, the dot's colour passes
+    through the middle cell into the right one; when another source (a
+    reference picture) colours the middle cell, that cell keeps its colour and
+    the right one, reached only through it, keeps G's."""
+    s = np.full((300, 600, 3), 255, np.uint8)
+    s[40:45, 40:560] = s[255:260, 40:560] = 0
+    s[40:260, 40:45] = s[40:260, 555:560] = 0
+    s[45:255, 220] = s[45:255, 380] = 0
+    g = np.full((150, 300, 3), (200, 150, 60), np.uint8)
+    green, red = (20, 200, 40), (200, 0, 0)
+    for gaps in (False, True):
+        if gaps:
+            s[140:150, 218:223] = s[140:150, 378:383] = 255
+        ink = find_ink(s)
+        regions = find_regions(ink.mask)
+        left, middle, right = labels_at(regions, [(150, 100), (150, 300), (150, 470)], size=512)
+        assert len({left, middle, right}) == 3
+        dot = [Hint(green, 150, 100, 3)]
+        out = paint(s, g, hints=dot, regions=regions, ink=ink).image
+        assert tuple(out[150, 300]) == green and tuple(out[150, 470]) == green
+        reference = Palette.empty(regions.count)
+        reference.known[middle], reference.colours[middle] = True, red
+        out = paint(s, g, hints=dot, sources=[reference], regions=regions, ink=ink).image
+        assert tuple(out[150, 100]) == green and tuple(out[150, 300]) == red
+        assert tuple(out[150, 470]) == (200, 150, 60), f"gaps={gaps}"
 
 
 def test_the_page_cut_off_by_a_floor_line_stays_paper_unless_a_dot_colours_it():

@@ -69,11 +69,13 @@ def test_paint_js_equals_python(name, tmp_path):
 
 
 @pytest.mark.skipif(NODE is None, reason="needs node (the web demo's toolchain), not installed")
-def test_reference_js_equals_python(tmp_path):
+@pytest.mark.parametrize("dotted", [False, True], ids=["no dots", "a dot among the reference's areas"])
+def test_reference_js_equals_python(dotted, tmp_path):
     """The page's reference stage (web_demo/src/reference.js) places the
     reference and votes as paint/reference.py does: two characters on one
     page (each placed on its own figure), mirrored and turned, one with a
-    colour step its sketch has no line for (a region split pixel by pixel)."""
+    colour step its sketch has no line for (a region split pixel by pixel);
+    with a dot, its flow and reach stop at the areas the reference coloured."""
     from keras_anime_cyclegan.paint.ink import find_ink
     from keras_anime_cyclegan.paint.reference import prepare_reference, reference_palette
     from keras_anime_cyclegan.paint.regions import find_regions
@@ -92,7 +94,8 @@ def test_reference_js_equals_python(tmp_path):
     regions = find_regions(ink.mask)
     palette, confidence = reference_palette(regions, ink, [prepare_reference(r) for r in references])
     assert palette.split, "no region split: the case does not cover the split"
-    expected = paint(sketch, g, sources=[palette], regions=regions, ink=ink).image
+    hints = [Hint((40, 90, 220), 160.5, 160.5, 5.0)] if dotted else []
+    expected = paint(sketch, g, hints, sources=[palette], regions=regions, ink=ink).image
     expected_match = np.round(np.clip(confidence, 0, 1) * 255).astype(np.uint8)[regions.labels]
     (tmp_path / "sketch.rgba").write_bytes(_rgba(sketch).tobytes())
     (tmp_path / "g.rgba").write_bytes(_rgba(g).tobytes())
@@ -101,7 +104,8 @@ def test_reference_js_equals_python(tmp_path):
         (tmp_path / f"ref{i}.rgba").write_bytes(_rgba(r).tobytes())
         refs.append(dict(path=str(tmp_path / f"ref{i}.rgba"), width=r.shape[1], height=r.shape[0]))
     job = dict(sketch=str(tmp_path / "sketch.rgba"), width=w, height=h, coloured=str(tmp_path / "g.rgba"),
-               cw=g.shape[1], ch=g.shape[0], out=str(tmp_path / "out.rgba"), hints=[], references=refs,
+               cw=g.shape[1], ch=g.shape[0], out=str(tmp_path / "out.rgba"), references=refs,
+               hints=[dict(x=t.x, y=t.y, radius=t.radius, colour=list(t.colour)) for t in hints],
                match=str(tmp_path / "match.bytes"))
     (tmp_path / "job.json").write_text(json.dumps(job))
     done = subprocess.run([NODE, str(SCRIPT), str(tmp_path / "job.json")], capture_output=True, text=True, timeout=300)

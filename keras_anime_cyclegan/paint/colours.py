@@ -293,7 +293,7 @@ def pass_heights(ink: np.ndarray, reach: int) -> np.ndarray:
     return height
 
 
-def flowed_hints(regions: Regions, ink: Ink, hinted: Palette) -> Palette:
+def flowed_hints(regions: Regions, ink: Ink, hinted: Palette, settled: Optional[np.ndarray] = None) -> Palette:
     """Hints flowing through the gaps a sketch leaves: each figure region no hint
     landed in, that meets a hinted one (or one the flow already reached)
     through open paper, takes the colour it meets over the longest stretch.
@@ -303,6 +303,8 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette) -> Palette:
     never crosses a drawn line. The open background neither gives nor takes
     (paper stays paper; a dot on the sky does not flow into a figure). The
     flow goes as far as the gaps lead, one ring of regions at a time.
+    `settled` (bool per region): regions an earlier source (a reference
+    picture) coloured; the flow neither enters nor passes through them.
     """
     n = regions.count
     palette = Palette.empty(n)
@@ -325,9 +327,10 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette) -> Palette:
         if at.size:
             key[at] = _rgb_key(table[_picked_at(picked, gy[at] - window[0].start, gx[at] - window[1].start)].astype(np.float32))
     known = givers.copy()
+    blocked = regions.background | (settled if settled is not None else False)
     colour_of = np.full(n + 1, -1, np.int64)  # a region the flow reached: its colour's key
     while True:
-        live = known[giving] & ~known[takers] & ~regions.background[takers]
+        live = known[giving] & ~known[takers] & ~blocked[takers]
         if not live.any():
             break
         k = np.where(givers[giving[live]], key[live], colour_of[giving[live]])
@@ -344,7 +347,9 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette) -> Palette:
     return palette
 
 
-def reached_hints(regions: Regions, ink: Ink, hinted: Palette, flowed: Palette) -> Palette:
+def reached_hints(
+    regions: Regions, ink: Ink, hinted: Palette, flowed: Palette, settled: Optional[np.ndarray] = None
+) -> Palette:
     """The dots' reach over drawn lines: a watershed on the regions' graph.
 
     A figure region that neither a dot nor their flow coloured takes the
@@ -364,14 +369,19 @@ def reached_hints(regions: Regions, ink: Ink, hinted: Palette, flowed: Palette) 
     regions the gap-closing fill found: an area the artist left undotted
     next to a dotted one takes the dot's colour as the colourist's tool
     would, and areas nearer the page than any dot stay with G.
+
+    `settled` (bool per region): regions an earlier source (a reference
+    picture) coloured and no dot did; they neither take nor pass on a
+    dot's colour (walls to the watershed), as in the flow.
     """
     n = regions.count
     palette = Palette.empty(n)
     figure = ~regions.background
-    givers = (hinted.known | flowed.known) & figure
+    settled = (settled & ~hinted.known) if settled is not None else np.zeros(n + 1, bool)
+    givers = (hinted.known | flowed.known & ~settled) & figure
     if not givers.any():
         return palette
-    takers = figure & ~givers
+    takers = figure & ~givers & ~settled
     takers[0] = False
     if not takers.any():
         return palette
@@ -382,7 +392,7 @@ def reached_hints(regions: Regions, ink: Ink, hinted: Palette, flowed: Palette) 
     o = np.concatenate([b, a])
     hgt = np.concatenate([crest, crest])
     oy, ox = np.concatenate([ya[1], ya[0]]), np.concatenate([xa[1], xa[0]])
-    keep = takers[t] & (takers[o] & (t < o) | ~takers[o])
+    keep = takers[t] & (takers[o] & (t < o) | ~takers[o]) & ~settled[o]
     t, o, hgt, oy, ox = t[keep], o[keep], hgt[keep], oy[keep], ox[keep]
     # The other side's colour key: -1 for the background's paper, none (-2) for a taker.
     key = np.full(t.size, -2, np.int64)

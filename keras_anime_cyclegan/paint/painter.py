@@ -56,7 +56,8 @@ def paint(
             regions over lower lines than it meets the open background
             takes their colour (`reached_hints`); then `coloured`.
         sources: further palettes (a reference picture's), asked after the
-            hints and before `coloured`.
+            hints and before `coloured`; the hints' flow and reach neither
+            enter nor pass through the regions they colour.
         regions, ink: the sketch's regions and ink, when already found.
         keep_flats: False composites in place of the flats (`Painting.flats`
             is then None): a huge picture needs one copy of itself less.
@@ -64,8 +65,10 @@ def paint(
     ink = ink if ink is not None else find_ink(sketch)
     regions = regions if regions is not None else find_regions(ink.mask)
     hinted = hint_colours(regions, ink, hints or [])
-    flowed = flowed_hints(regions, ink, hinted)
-    palettes = [hinted] + list(sources or []) + [flowed, reached_hints(regions, ink, hinted, flowed)]
+    sources = list(sources or [])
+    settled = np.logical_or.reduce([s.known for s in sources]) if sources else None
+    flowed = flowed_hints(regions, ink, hinted, settled)
+    palettes = [hinted] + sources + [flowed, reached_hints(regions, ink, hinted, flowed, settled)]
     if coloured is not None:
         g = model_colours(regions, ink, coloured)
         g.known &= ~(regions.background | at_border(regions))

@@ -523,8 +523,9 @@ function rgbKey(c) {
 // one (or one the flow already reached) through open paper, takes the
 // colour it meets over the longest stretch (ties: the smaller RGB key).
 // Regions meet on paper only where the fill closed a gap; the background
-// neither gives nor takes.
-function flowedHints(regions, ink, width, height, hinted) {
+// neither gives nor takes, and the regions in settled (a reference coloured
+// them) neither take nor pass the colour on.
+function flowedHints(regions, ink, width, height, hinted, settled) {
   const { labels, count, background } = regions;
   const known = new Uint8Array(count + 1);
   const colours = new Float64Array(3 * (count + 1));
@@ -562,7 +563,7 @@ function flowedHints(regions, ink, width, height, hinted) {
     for (let c = 0; c < takers.length; c++) {
       const t = takers[c];
       const g = giving[c];
-      if (!reached[g] || reached[t] || background[t]) continue;
+      if (!reached[g] || reached[t] || background[t] || settled[t]) continue;
       const k = givers[g] ? keys[c] : colourOf[g];
       if (!votes.has(t)) votes.set(t, new Map());
       const m = votes.get(t);
@@ -592,8 +593,10 @@ function flowedHints(regions, ink, width, height, hinted) {
 // regions paper). A meeting's height is the
 // larger 3x3 darkness sum of its two pixels; a join's its lowest meeting;
 // joins are taken lowest first (ties: the smaller pair of node numbers),
-// merging groups while at most one colour is in a group.
-function reachedHints(regions, ink, width, height, hinted, flowed) {
+// merging groups while at most one colour is in a group. The regions in
+// settled (a reference coloured them, no dot did) are walls: they neither
+// take nor pass on a colour.
+function reachedHints(regions, ink, width, height, hinted, flowed, settled) {
   const { labels, count, background } = regions;
   const known = new Uint8Array(count + 1);
   const colours = new Float64Array(3 * (count + 1));
@@ -603,7 +606,8 @@ function reachedHints(regions, ink, width, height, hinted, flowed) {
   let anyTaker = false;
   for (let r = 1; r <= count; r++) {
     if (background[r]) continue;
-    if (hinted.known[r] || flowed.known[r]) { givers[r] = 1; anyGiver = true; } else { takers[r] = 1; anyTaker = true; }
+    if (hinted.known[r]) { givers[r] = 1; anyGiver = true; } else if (settled[r]) continue;
+    else if (flowed.known[r]) { givers[r] = 1; anyGiver = true; } else { takers[r] = 1; anyTaker = true; }
   }
   if (!anyGiver || !anyTaker) return { known, colours };
   const splitKey = new Int32Array(width * height).fill(-1);
@@ -637,7 +641,7 @@ function reachedHints(regions, ink, width, height, hinted, flowed) {
     const side = (p, q, hgt) => {
       const t = labels[p];
       const o = labels[q];
-      if (takers[t] && !(takers[o] && t > o)) visit(t, keyAt(q), o, hgt);
+      if (takers[t] && !(takers[o] && t > o) && !(settled[o] && !givers[o])) visit(t, keyAt(q), o, hgt);
     };
     const both = (i, j) => {
       const hgt = Math.max(box[i], box[j]);
@@ -713,8 +717,10 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const model = coloured ? modelColours(regions, ink, width, height, coloured, cw, ch) : null;
   const hinted = hintColours(regions, ink, width, height, hints);
   const ref = references.length ? referencePalette(regions, ink.mask, width, height, references) : null;
-  const flowed = flowedHints(regions, ink, width, height, hinted);
-  const reached = reachedHints(regions, ink, width, height, hinted, flowed);
+  const settled = new Uint8Array(count + 1); // regions the reference coloured and no dot did
+  if (ref) for (let r = 1; r <= count; r++) settled[r] = ref.known[r] && !hinted.known[r] ? 1 : 0;
+  const flowed = flowedHints(regions, ink, width, height, hinted, settled);
+  const reached = reachedHints(regions, ink, width, height, hinted, flowed, settled);
   const edge = new Uint8Array(count + 1); // regions on the picture's border: the page's, as the background
   for (let x = 0; x < width; x++) { edge[labels[x]] = 1; edge[labels[(height - 1) * width + x]] = 1; }
   for (let y = 0; y < height; y++) { edge[labels[y * width]] = 1; edge[labels[y * width + width - 1]] = 1; }
