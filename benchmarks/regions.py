@@ -45,6 +45,11 @@ prediction (the artist's clean lines, their ink closed by two pixels as
 `connected` closes it; an estimate, not a bound: a method that closes
 wider openings can split what this merges, rightly or not).
 
+`line_closed` (per method) repeats `pixels_in_true_region` on the
+pictures whose lines separate at least 99.5% of the truth's pixels (their
+`line_ceiling` score; their count in `line_closed.pictures`), where the
+truth has no colour step without a line and 99% is within reach.
+
 True regions: 4-connected areas of the colour picture that change by at
 most 6/255 per channel from pixel to pixel, off the artist's lines.
 
@@ -435,11 +440,14 @@ def main():
     doc = {"pairs": len(names), "folder": str(folder), "hints": args.hints, "degradations": {},
            "line_ceiling": {"pixels_in_true_region": round(float(np.mean([c[0] for c in ceiling])), 4),
                             "regions_right": round(float(np.mean([c[1] for c in ceiling])), 4)}}
+    closed = np.array([c[0] >= 0.995 for c in ceiling])
+    doc["line_closed"] = {"pictures": int(closed.sum())}
     for d in chosen:
         entry = {}
         for m, r in rows[d].items():
             entry[m] = {
                 "pixels_in_true_region": round(float(np.mean(r["pixels"])), 4),
+                "line_closed": round(float(np.mean(np.array(r["pixels"])[closed])), 4) if closed.any() else None,
                 "regions_right": round(float(np.mean(r["regions"])), 4),
                 "seconds_per_megapixel": round(sum(r["seconds"]) / max(r["megapixels"], 1e-9), 3),
             }

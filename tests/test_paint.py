@@ -14,13 +14,15 @@ from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
 
 
-def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False):
+def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0):
     """A figure on white paper: a big ring (the body) split by a vertical line,
     a small closed eye inside its left half; `gap` px openings in the ring and
     in the split line; `openings` more, 16 px each (at 512), evenly around the
     ring; with `open_left`, the ring's left arc missing over 210 px (at 512);
     with `floor`, a line cutting off the page's bottom left corner (the strip
-    it leaves touches an eighth of the border); lines of `grey` level."""
+    it leaves touches an eighth of the border); with `band`, a second ellipse
+    `band` px inside the ring (at 512): a thin band all round, which the
+    split line cuts in two; lines of `grey` level."""
     im = Image.new("RGB", (size, size), "white")
     d = ImageDraw.Draw(im)
     s = size / 512
@@ -30,6 +32,8 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=
     d.ellipse((150 * s, 200 * s, 180 * s, 218 * s), outline=ink, width=max(1, width - 1))
     if floor:
         d.line((0, 380 * s, 170 * s, 512 * s), fill=ink, width=width)
+    if band:
+        d.ellipse(((60 + band) * s, (60 + band) * s, (450 - band) * s, (450 - band) * s), outline=ink, width=width)
     a = np.asarray(im).copy()
     if gap:
         a[int(250 * s) : int(250 * s) + gap, int(55 * s) : int(70 * s)] = 255  # left side of the ring
@@ -59,6 +63,26 @@ def test_the_multiscale_fill_closes_gaps_the_connected_method_leaks_through_and_
     assert regions.background[outside] and not regions.background[[left, right, eye]].any()
     plain = connected_regions(ink.mask, gap=2)
     assert len(set(labels_at(plain, [OUTSIDE, LEFT, RIGHT]))) == 1  # what the flats step did before
+
+
+def test_a_thin_band_the_coarse_levels_cut_into_beads_is_one_region_again():
+    """A band 18 px wide along the ring (the brim of a hat, a halo): the coarse
+    levels keep it in pieces only, whose labels meet all round it; a passage
+    as wide as the band joins them, so each half of the band (the split line
+    cuts it) is one region. A gap in a line (10 px, the split line's, between
+    areas 190 px wide) still keeps the two halves apart."""
+    sketch = figure(band=18, gap=10)
+    ink = find_ink(sketch)
+    angles = np.linspace(0.1, np.pi - 0.1, 24)
+    left_band = [(255 - 186 * np.cos(t), 255 - 186 * np.sin(t)) for t in angles]
+    right_band = [(y, 510 - x) for y, x in left_band]
+    beads = find_regions(ink.mask, narrowing=None)
+    assert len(set(labels_at(beads, left_band))) >= 4, "the case no longer cuts the band into beads"
+    regions = find_regions(ink.mask)
+    left, right, outside = labels_at(regions, [LEFT, RIGHT, OUTSIDE])
+    assert set(labels_at(regions, left_band)) == {labels_at(regions, left_band[:1])[0]}
+    assert set(labels_at(regions, right_band)) == {labels_at(regions, right_band[:1])[0]}
+    assert len({left, right, outside, labels_at(regions, left_band[:1])[0], labels_at(regions, right_band[:1])[0]}) == 5
 
 
 def test_pencil_lines_jpeg_noise_and_a_tinted_scan_are_read_against_their_own_paper():

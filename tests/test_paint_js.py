@@ -5,7 +5,8 @@ same JavaScript runs on sketches that exercise every stage: several
 pyramid levels, pencil lines, gaps the fill closes and one it cannot,
 dots of two colours in one region, a dot flowing through a gap into the
 next region, a dot reaching over a thinner line into an undotted area
-(the eye), a floor line cutting a strip of page off at the border, a dot on the open background, and a
+(the eye), a floor line cutting a strip of page off at the border, a thin
+band the coarse levels cut into beads, a dot on the open background, and a
 model's colours at a smaller size than the sketch.
 """
 
@@ -36,6 +37,7 @@ CASES = {
     "dot flowing through a gap": dict(sketch=dict(size=512, gap=10), hints=[(120, 350, (20, 200, 40))]),
     "dot reaching over a thinner line": dict(sketch=dict(size=512), hints=[(120, 350, (20, 200, 40))]),
     "page cut off by a floor line": dict(sketch=dict(size=400, floor=True), hints=[]),
+    "thin band cut into beads": dict(sketch=dict(size=512, band=18), hints=[(69, 255, (200, 30, 30))]),
 }
 
 

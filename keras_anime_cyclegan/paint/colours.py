@@ -26,7 +26,7 @@ from scipy import ndimage
 
 from keras_anime_cyclegan.paint.grow import grow_by_height
 from keras_anime_cyclegan.paint.ink import Ink
-from keras_anime_cyclegan.paint.regions import Regions
+from keras_anime_cyclegan.paint.regions import Regions, label_pairs
 
 REACH = 32 / 1024  # of the longer side: gaps between line ends up to twice this wide are passes
 HEIGHT_LEVELS = 8  # steps of the height map between open paper and the lines
@@ -449,7 +449,7 @@ def _colours_of(hinted: Palette, flowed: Palette, regions: np.ndarray) -> np.nda
 def _meetings(labels: np.ndarray, darkness: np.ndarray):
     """(a, b, height, (ya, yb), (xa, xb)): the 4-neighbour pixel pairs of
     different regions, with the larger 3x3 darkness sum of the two pixels."""
-    a, b, ya, xa, (ha, hb) = _label_pairs(labels, lambda top, stop: _box_sums(darkness, top, stop))
+    a, b, ya, xa, (ha, hb) = label_pairs(labels, lambda top, stop: _box_sums(darkness, top, stop))
     return a, b, np.maximum(ha, hb), ya, xa
 
 
@@ -465,35 +465,8 @@ def _box_sums(darkness: np.ndarray, top: int, stop: int) -> np.ndarray:
 
 def _open_contacts(labels: np.ndarray, ink: np.ndarray):
     """(a, b, (ya, yb), (xa, xb)): the 4-neighbour pixel pairs of different regions, both on paper."""
-    a, b, ya, xa, _ = _label_pairs(labels, lambda top, stop: ~ink[top:stop], keep=np.logical_and)
+    a, b, ya, xa, _ = label_pairs(labels, lambda top, stop: ~ink[top:stop], keep=np.logical_and)
     return a, b, ya, xa
-
-
-def _label_pairs(labels: np.ndarray, values, keep=None):
-    """(a, b, (ya, yb), (xa, xb), (va, vb)): the 4-neighbour pixel pairs of
-    different regions, with `values(top, stop)` (an array for rows top..stop)
-    at each of the two pixels; with `keep`, only the pairs where `keep(va, vb)`.
-
-    A band of rows at a time, with the row below for vertical pairs, so a
-    huge picture needs no per-pixel array of its own size."""
-    out = [[] for _ in range(8)]
-    h, w = labels.shape
-    for top in range(0, h, 1024):
-        stop = min(top + 1024, h)
-        lab = labels[top : min(stop + 1, h)]
-        band = values(top, min(stop + 1, h))
-        for dy, dx in ((0, 1), (1, 0)):
-            rows = min(stop - top, lab.shape[0] - dy)
-            la, lb = lab[:rows, : w - dx], lab[dy : rows + dy, dx:]
-            y, x = np.nonzero(la != lb)
-            va, vb = band[y, x], band[y + dy, x + dx]
-            if keep is not None:
-                kept = keep(va, vb)
-                y, x, va, vb = y[kept], x[kept], va[kept], vb[kept]
-            for o, v in zip(out, (la[y, x], lb[y, x], y + top, y + top + dy, x, x + dx, va, vb)):
-                o.append(v)
-    a, b, ya, yb, xa, xb, va, vb = (np.concatenate(o) for o in out)
-    return a, b, (ya, yb), (xa, xb), (va, vb)
 
 
 def _picked_at(picked, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:

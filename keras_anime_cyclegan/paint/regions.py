@@ -10,8 +10,16 @@ a line, so where two regions meet through a gap their fronts meet in the
 gap. At the picture's own level, an area of paper no label reached (a thin
 area the coarse levels lost: an eye, a ribbon) becomes a region of its own
 when it has at least `MIN_AREA` of the picture's pixels; the cells of
-hatching and specks of noise do not. Last, the pixels left over (the
+hatching and specks of noise do not. Then the pixels left over (the
 lines themselves, specks) take the label of a labelled neighbour.
+
+Last, a thin area the coarse levels cut into beads (a neck, a leg, a band
+along an outline, narrower in places than the thickened lines) is made
+whole again: two figure regions that meet through open paper (no line
+between them) are joined when the passage is nearly as wide as the
+narrower of the two (`NARROWING`): a narrowing of one area. A gap in a
+line is a passage much narrower than the areas on either side, so they
+stay apart.
 
 The background is the region that touches most of the picture's border
 (and any other that touches at least a quarter of it): the open paper
@@ -21,9 +29,11 @@ around a figure.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, sparse
+from scipy.sparse import csgraph
 
 from keras_anime_cyclegan.paint.grow import grow, grow_padded
 
@@ -31,6 +41,7 @@ COARSEST = 64  # the fill starts where the longest side is about this many pixel
 MIN_AREA = 64e-6  # a new region needs at least this fraction of the picture (64 px at 1000x1000)
 BACKGROUND_BORDER = 0.25  # a region touching this share of the border is background
 FRESH_LEVELS = 1  # new regions appear at the picture's own level only (see find_regions)
+NARROWING = 0.75  # join two regions meeting through paper at least this share as wide as the narrower
 
 
 @dataclass
@@ -50,7 +61,11 @@ class Regions:
 
 
 def find_regions(
-    ink: np.ndarray, coarsest: int = COARSEST, min_area: float = MIN_AREA, fresh_levels: int = FRESH_LEVELS
+    ink: np.ndarray,
+    coarsest: int = COARSEST,
+    min_area: float = MIN_AREA,
+    fresh_levels: int = FRESH_LEVELS,
+    narrowing: Optional[float] = NARROWING,
 ) -> Regions:
     """Regions of a picture from its ink mask (bool (H, W)), gaps closed by the multi-scale fill.
 
@@ -63,6 +78,11 @@ def find_regions(
             the picture's own level only; more: coarser levels too, which
             keeps more thin areas apart across gaps but cuts thin areas and
             hatched ones into pieces: `benchmarks/regions.py` measures both).
+        narrowing: two figure regions meeting through open paper are joined
+            when 2p + 1 >= narrowing * 2m, p being the passage's depth (the
+            deepest contact pixel's taxicab distance to the ink, the
+            shallower side's) and m the narrower region's deepest pixel's:
+            the passage's width against the region's; None joins none.
     """
     h, w = ink.shape
     pyramid = [ink]
@@ -86,7 +106,42 @@ def find_regions(
     if count == 0:  # all ink: one region
         return Regions(np.ones((h, w), np.int32), 1, np.array([False, False]))
     labels, count = _renumber(labels, count)
+    if narrowing is not None and count > 1:
+        labels, count = _join_narrowings(labels, count, ink, _background(labels, count), narrowing)
     return Regions(labels, count, _background(labels, count))
+
+
+def _join_narrowings(labels: np.ndarray, count: int, ink: np.ndarray, background: np.ndarray, narrowing: float):
+    """Joins (in place) figure regions meeting through a passage of open paper
+    nearly as wide as the narrower of the two (see `find_regions`); (labels, count)."""
+    if not ink.any():
+        return labels, count
+    depth = ndimage.distance_transform_cdt(~ink, metric="taxicab")  # 0 on the ink
+    deepest = np.zeros(count + 1, np.int32)
+    for top in range(0, labels.shape[0], 1024):
+        np.maximum.at(deepest, labels[top : top + 1024].ravel(), depth[top : top + 1024].ravel())
+    a, b, _, _, (da, db) = label_pairs(labels, lambda top, stop: depth[top:stop], keep=lambda u, v: (u > 0) & (v > 0))
+    del depth
+    figure = ~background[a] & ~background[b]
+    a, b, passage = a[figure], b[figure], np.minimum(da, db)[figure]
+    if a.size == 0:
+        return labels, count
+    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+    pair, at = np.unique(lo * (count + 1) + hi, return_inverse=True)
+    widest = np.zeros(pair.size, np.int64)
+    np.maximum.at(widest, at, passage)
+    lo, hi = pair // (count + 1), pair % (count + 1)
+    joined = 2 * widest + 1 >= narrowing * 2 * np.minimum(deepest[lo], deepest[hi]).astype(np.int64)
+    if not joined.any():
+        return labels, count
+    graph = sparse.coo_matrix((np.ones(int(joined.sum()), bool), (lo[joined], hi[joined])), shape=(count + 1, count + 1))
+    _, component = csgraph.connected_components(graph, directed=False)
+    first = np.full(component.max() + 1, count + 1, np.int64)
+    np.minimum.at(first, component, np.arange(count + 1))  # each group takes its smallest number
+    numbering = first[component].astype(np.int32)
+    for top in range(0, labels.shape[0], 1024):
+        labels[top : top + 1024] = numbering[labels[top : top + 1024]]
+    return _renumber(labels, count)
 
 
 def _add_fresh(seeds: np.ndarray, mask: np.ndarray, count: int, min_pixels: float) -> int:
@@ -152,14 +207,18 @@ def _renumber(labels: np.ndarray, count: int) -> tuple[np.ndarray, int]:
 
 def at_border(regions: Regions) -> np.ndarray:
     """bool (count + 1,): the regions with a pixel on the picture's border."""
-    labels = regions.labels
     edge = np.zeros(regions.count + 1, bool)
-    edge[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = True
+    edge[_border(regions.labels)] = True
     return edge
 
 
+def _border(labels: np.ndarray) -> np.ndarray:
+    """The labels around the picture's edge, each pixel once."""
+    return np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+
+
 def _background(labels: np.ndarray, count: int) -> np.ndarray:
-    border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    border = _border(labels)
     contact = np.bincount(border, minlength=count + 1)
     contact[0] = 0
     background = contact >= BACKGROUND_BORDER * border.size
@@ -167,3 +226,29 @@ def _background(labels: np.ndarray, count: int) -> np.ndarray:
     background[0] = False
     return background
 
+
+def label_pairs(labels: np.ndarray, values, keep=None):
+    """(a, b, (ya, yb), (xa, xb), (va, vb)): the 4-neighbour pixel pairs of
+    different regions, with `values(top, stop)` (an array for rows top..stop)
+    at each of the two pixels; with `keep`, only the pairs where `keep(va, vb)`.
+
+    A band of rows at a time, with the row below for vertical pairs, so a
+    huge picture needs no per-pixel array of its own size."""
+    out = [[] for _ in range(8)]
+    h, w = labels.shape
+    for top in range(0, h, 1024):
+        stop = min(top + 1024, h)
+        lab = labels[top : min(stop + 1, h)]
+        band = values(top, min(stop + 1, h))
+        for dy, dx in ((0, 1), (1, 0)):
+            rows = min(stop - top, lab.shape[0] - dy)
+            la, lb = lab[:rows, : w - dx], lab[dy : rows + dy, dx:]
+            y, x = np.nonzero(la != lb)
+            va, vb = band[y, x], band[y + dy, x + dx]
+            if keep is not None:
+                kept = keep(va, vb)
+                y, x, va, vb = y[kept], x[kept], va[kept], vb[kept]
+            for o, v in zip(out, (la[y, x], lb[y, x], y + top, y + top + dy, x, x + dx, va, vb)):
+                o.append(v)
+    a, b, ya, yb, xa, xb, va, vb = (np.concatenate(o) for o in out)
+    return a, b, (ya, yb), (xa, xb), (va, vb)

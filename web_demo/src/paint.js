@@ -23,6 +23,7 @@ const COARSEST = 64;
 const MIN_AREA = 64e-6;
 const FRESH_LEVELS = 1;
 const BACKGROUND_BORDER = 0.25;
+const NARROWING = 0.75;
 const REACH = 32 / 1024;
 const OPEN_FRONT = 0.1;
 const OPEN_SHARE = 0.5;
@@ -259,13 +260,24 @@ export function findRegions(mask, width, height) {
   if (!count || labels.every((v) => v === 0)) {
     return { labels: new Int32Array(width * height).fill(1), count: 1, background: new Uint8Array(2) };
   }
-  // Renumber 1..n, keeping the order of the numbers.
+  let n = renumber(labels, count);
+  if (n > 1) n = joinNarrowings(labels, n, mask, width, height, backgroundOf(labels, n, width, height));
+  return { labels, count: n, background: backgroundOf(labels, n, width, height) };
+}
+
+// Renumbers labels 1..n in place, keeping the order of the numbers; n.
+function renumber(labels, count) {
   const present = new Uint8Array(count + 1);
   for (const v of labels) present[v] = 1;
   const numbering = new Int32Array(count + 1);
   let n = 0;
   for (let r = 1; r <= count; r++) if (present[r]) numbering[r] = ++n;
   for (let i = 0; i < labels.length; i++) labels[i] = numbering[labels[i]];
+  return n;
+}
+
+// The region touching most of the border, and any touching a quarter of it.
+function backgroundOf(labels, n, width, height) {
   const contact = new Int32Array(n + 1);
   let border = 0;
   const touch = (i) => { contact[labels[i]]++; border++; };
@@ -278,7 +290,53 @@ export function findRegions(mask, width, height) {
     if (contact[r] > contact[most]) most = r;
   }
   background[most] = 1;
-  return { labels, count: n, background };
+  return background;
+}
+
+// paint/regions.py _join_narrowings: two figure regions meeting through open
+// paper are one area cut into beads by the coarse levels when the passage
+// (its deepest contact pixel's taxicab depth, the shallower side's) is
+// nearly as wide as the narrower region (its deepest pixel's):
+// 2p + 1 >= NARROWING * 2m. Each group takes its smallest number; the new count.
+function joinNarrowings(labels, count, mask, width, height, background) {
+  if (!mask.some((v) => v)) return count;
+  const depth = taxicab(mask, width, 0, 0, width, height);
+  const deepest = new Int32Array(count + 1);
+  for (let i = 0; i < labels.length; i++) if (depth[i] > deepest[labels[i]]) deepest[labels[i]] = depth[i];
+  const widest = new Map(); // lo * (count + 1) + hi -> the passage's depth
+  const meet = (i, j) => {
+    const a = labels[i];
+    const b = labels[j];
+    if (a === b || !depth[i] || !depth[j] || background[a] || background[b]) return;
+    const key = Math.min(a, b) * (count + 1) + Math.max(a, b);
+    const p = Math.min(depth[i], depth[j]);
+    if (!(widest.get(key) >= p)) widest.set(key, p);
+  };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (x < width - 1) meet(i, i + 1);
+      if (y < height - 1) meet(i, i + width);
+    }
+  }
+  const parent = new Int32Array(count + 1);
+  for (let r = 0; r <= count; r++) parent[r] = r;
+  const root = (r) => {
+    while (parent[r] !== r) { parent[r] = parent[parent[r]]; r = parent[r]; }
+    return r;
+  };
+  let any = false;
+  for (const [key, p] of widest) {
+    const lo = Math.floor(key / (count + 1));
+    const hi = key % (count + 1);
+    if (2 * p + 1 < NARROWING * 2 * Math.min(deepest[lo], deepest[hi])) continue;
+    const a = root(lo);
+    const b = root(hi);
+    if (a !== b) { parent[Math.max(a, b)] = Math.min(a, b); any = true; }
+  }
+  if (!any) return count;
+  for (let i = 0; i < labels.length; i++) labels[i] = root(labels[i]);
+  return renumber(labels, count);
 }
 
 // The median of the values counted in hist[offset .. offset + 256), as numpy
