@@ -107,31 +107,40 @@ def find_regions(
         return Regions(np.ones((h, w), np.int32), 1, np.array([False, False]))
     labels, count = _renumber(labels, count)
     if narrowing is not None and count > 1:
-        labels, count = _join_narrowings(labels, count, ink, _background(labels, count), narrowing)
+        cap = 4 * max(h, w) // coarsest + 1  # depths beyond 4 coarsest pixels change no join
+        labels, count = _join_narrowings(labels, count, ink, _background(labels, count), narrowing, cap)
     return Regions(labels, count, _background(labels, count))
 
 
-def _join_narrowings(labels: np.ndarray, count: int, ink: np.ndarray, background: np.ndarray, narrowing: float):
+def _join_narrowings(
+    labels: np.ndarray, count: int, ink: np.ndarray, background: np.ndarray, narrowing: float, cap: int
+):
     """Joins (in place) figure regions meeting through a passage of open paper
-    nearly as wide as the narrower of the two (see `find_regions`); (labels, count)."""
+    nearly as wide as the narrower of the two (see `find_regions`); (labels, count).
+
+    Depths are capped at `cap`: the fill never leaves a passage that deep
+    between two regions (it closes only a few coarsest pixels), so a cap
+    of 4 coarsest pixels joins nothing a wider cap would not."""
     if not ink.any():
         return labels, count
-    depth = ndimage.distance_transform_cdt(~ink, metric="taxicab")  # 0 on the ink
-    deepest = np.zeros(count + 1, np.int32)
+    deepest = np.zeros(count + 1, np.uint16)
     for top in range(0, labels.shape[0], 1024):
-        np.maximum.at(deepest, labels[top : top + 1024].ravel(), depth[top : top + 1024].ravel())
-    a, b, _, _, (da, db) = label_pairs(labels, lambda top, stop: depth[top:stop], keep=lambda u, v: (u > 0) & (v > 0))
-    del depth
+        band = paper_depth(ink, cap, top, top + 1024)  # 0 on the ink
+        np.maximum.at(deepest, labels[top : top + 1024].ravel(), band.ravel())
+    a, b, _, _, (da, db) = label_pairs(
+        labels, lambda top, stop: paper_depth(ink, cap, top, stop), keep=lambda u, v: (u > 0) & (v > 0)
+    )
     figure = ~background[a] & ~background[b]
     a, b, passage = a[figure], b[figure], np.minimum(da, db)[figure]
     if a.size == 0:
         return labels, count
     lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
     pair, at = np.unique(lo * (count + 1) + hi, return_inverse=True)
-    widest = np.zeros(pair.size, np.int64)
+    widest = np.zeros(pair.size, np.uint16)
     np.maximum.at(widest, at, passage)
     lo, hi = pair // (count + 1), pair % (count + 1)
-    joined = 2 * widest + 1 >= narrowing * 2 * np.minimum(deepest[lo], deepest[hi]).astype(np.int64)
+    narrower = np.minimum(deepest[lo], deepest[hi]).astype(np.int64)
+    joined = 2 * widest.astype(np.int64) + 1 >= narrowing * 2 * narrower
     if not joined.any():
         return labels, count
     graph = sparse.coo_matrix((np.ones(int(joined.sum()), bool), (lo[joined], hi[joined])), shape=(count + 1, count + 1))
@@ -142,6 +151,18 @@ def _join_narrowings(labels: np.ndarray, count: int, ink: np.ndarray, background
     for top in range(0, labels.shape[0], 1024):
         labels[top : top + 1024] = numbering[labels[top : top + 1024]]
     return _renumber(labels, count)
+
+
+def paper_depth(ink: np.ndarray, cap: int, top: int = 0, stop: Optional[int] = None) -> np.ndarray:
+    """uint16 (stop - top, W): rows top..stop of each pixel's 4-neighbour steps
+    to the nearest ink (0 on it; scipy's taxicab `distance_transform_cdt`), at
+    most `cap` (also where no ink is that near). From those rows and `cap`
+    rows of context each side, so a band of a huge picture costs a band."""
+    h = ink.shape[0]
+    stop = h if stop is None else min(stop, h)
+    lo, hi = max(top - cap, 0), min(stop + cap, h)
+    near = ndimage.distance_transform_cdt(~ink[lo:hi], metric="taxicab")[top - lo : stop - lo]
+    return np.where((near < 0) | (near > cap), cap, near).astype(np.uint16)
 
 
 def _add_fresh(seeds: np.ndarray, mask: np.ndarray, count: int, min_pixels: float) -> int:

@@ -297,10 +297,13 @@ function backgroundOf(labels, n, width, height) {
 // paper are one area cut into beads by the coarse levels when the passage
 // (its deepest contact pixel's taxicab depth, the shallower side's) is
 // nearly as wide as the narrower region (its deepest pixel's):
-// 2p + 1 >= NARROWING * 2m. Each group takes its smallest number; the new count.
+// 2p + 1 >= NARROWING * 2m, depths capped at 4 coarsest pixels. Each group
+// takes its smallest number; the new count.
 function joinNarrowings(labels, count, mask, width, height, background) {
   if (!mask.some((v) => v)) return count;
   const depth = taxicab(mask, width, 0, 0, width, height);
+  const cap = Math.floor((4 * Math.max(width, height)) / COARSEST) + 1; // as deep as a passage can matter
+  for (let i = 0; i < depth.length; i++) if (depth[i] > cap) depth[i] = cap;
   const deepest = new Int32Array(count + 1);
   for (let i = 0; i < labels.length; i++) if (depth[i] > deepest[labels[i]]) deepest[labels[i]] = depth[i];
   const widest = new Map(); // lo * (count + 1) + hi -> the passage's depth
