@@ -124,12 +124,13 @@ def _join_narrowings(
     if not ink.any():
         return labels, count
     deepest = np.zeros(count + 1, np.uint16)
-    for top in range(0, labels.shape[0], 1024):
-        band = paper_depth(ink, cap, top, top + 1024)  # 0 on the ink
-        np.maximum.at(deepest, labels[top : top + 1024].ravel(), band.ravel())
-    a, b, _, _, (da, db) = label_pairs(
-        labels, lambda top, stop: paper_depth(ink, cap, top, stop), keep=lambda u, v: (u > 0) & (v > 0)
-    )
+
+    def depth(top, stop):  # the band's depths (0 on the ink), noting each region's deepest on the way
+        band = paper_depth(ink, cap, top, stop)
+        np.maximum.at(deepest, labels[top:stop].ravel(), band.ravel())
+        return band
+
+    a, b, _, _, (da, db) = label_pairs(labels, depth, keep=lambda u, v: (u > 0) & (v > 0))  # every row seen
     figure = ~background[a] & ~background[b]
     a, b, passage = a[figure], b[figure], np.minimum(da, db)[figure]
     if a.size == 0:
