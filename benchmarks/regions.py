@@ -61,9 +61,11 @@ fill, as a plain reading of style2paints' method has it, on the package's
 ink), `distance_watershed` (an alternative: a watershed of the paper's
 distance to the ink, basins merged where the passage between them is at
 least half as wide as the narrower one) `paint_without_join` (the package before session 39: its thin areas
-stay cut into beads) and `paint` (the package: ink from each picture's own
-tones, the multi-scale fill with new regions at the picture's own level,
-beads joined again).
+stay cut into beads, every pen's gaps closed alike), `paint_fixed_closing`
+(beads joined, gaps closed alike) and `paint` (the package: ink from each
+picture's own tones, the multi-scale fill with new regions at the
+picture's own level, wider gaps closed for thick strokes, beads joined
+again).
 
 Gaps are squares of paper 1-3 line widths across, placed on the lines.
 
@@ -180,7 +182,8 @@ def methods():
         "multiscale_fixed_ink": lambda s: find_regions(fixed(s)).labels,
         "multiscale_every_level": lambda s: find_regions(find_ink(s).mask, fresh_levels=99).labels,
         "distance_watershed": lambda s: distance_regions(find_ink(s).mask).labels,
-        "paint_without_join": lambda s: find_regions(find_ink(s).mask, narrowing=None).labels,
+        "paint_without_join": lambda s: find_regions(find_ink(s).mask, narrowing=None, thick_lines=False).labels,
+        "paint_fixed_closing": lambda s: find_regions(find_ink(s).mask, thick_lines=False).labels,
         "paint": lambda s: find_regions(find_ink(s).mask).labels,
     }
 

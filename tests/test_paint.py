@@ -11,7 +11,7 @@ from keras_anime_cyclegan.inference.translator import Hinted
 from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.paint.colours import Hint, Palette, flowed_hints, hint_colours
 from keras_anime_cyclegan.paint.ink import find_ink
-from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
+from keras_anime_cyclegan.paint.regions import connected_regions, find_regions, stroke_width
 
 
 def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0):
@@ -83,6 +83,22 @@ def test_a_thin_band_the_coarse_levels_cut_into_beads_is_one_region_again():
     assert set(labels_at(regions, left_band)) == {labels_at(regions, left_band[:1])[0]}
     assert set(labels_at(regions, right_band)) == {labels_at(regions, right_band[:1])[0]}
     assert len({left, right, outside, labels_at(regions, left_band[:1])[0], labels_at(regions, right_band[:1])[0]}) == 5
+
+
+def test_thick_strokes_close_wider_gaps_and_thin_ones_close_what_they_did():
+    """A pen leaves gaps a few of its widths wide: the figure drawn in 8 px
+    strokes (7 px by `stroke_width`) with 16 px gaps leaks onto the page
+    with the fill's fixed closing; one more coarsest pixel of ink for its
+    width closes them (the eye kept). In 3 px strokes nothing changes."""
+    ink = find_ink(figure(width=8, gap=16)).mask
+    assert stroke_width(ink) == 7
+    fixed = find_regions(ink, thick_lines=False)
+    assert len(set(labels_at(fixed, [OUTSIDE, LEFT, RIGHT]))) == 1, "the case no longer leaks without the closing"
+    regions = find_regions(ink)
+    assert len(set(labels_at(regions, [OUTSIDE, LEFT, RIGHT, EYE]))) == 4
+    thin = find_ink(figure(gap=10)).mask
+    assert stroke_width(thin) == 3
+    assert np.array_equal(find_regions(thin).labels, find_regions(thin, thick_lines=False).labels)
 
 
 def test_pencil_lines_jpeg_noise_and_a_tinted_scan_are_read_against_their_own_paper():

@@ -6,7 +6,7 @@ pyramid levels, pencil lines, gaps the fill closes and one it cannot,
 dots of two colours in one region, a dot flowing through a gap into the
 next region, a dot reaching over a thinner line into an undotted area
 (the eye), a floor line cutting a strip of page off at the border, a thin
-band the coarse levels cut into beads, a dot on the open background, and a
+band the coarse levels cut into beads, thick strokes whose wide gaps close, a dot on the open background, and a
 model's colours at a smaller size than the sketch.
 """
 
@@ -38,6 +38,7 @@ CASES = {
     "dot reaching over a thinner line": dict(sketch=dict(size=512), hints=[(120, 350, (20, 200, 40))]),
     "page cut off by a floor line": dict(sketch=dict(size=400, floor=True), hints=[]),
     "thin band cut into beads": dict(sketch=dict(size=512, band=18), hints=[(69, 255, (200, 30, 30))]),
+    "thick strokes with wide gaps": dict(sketch=dict(size=512, width=8, gap=16), hints=[]),
 }
 
 

@@ -42,6 +42,8 @@ MIN_AREA = 64e-6  # a new region needs at least this fraction of the picture (64
 BACKGROUND_BORDER = 0.25  # a region touching this share of the border is background
 FRESH_LEVELS = 1  # new regions appear at the picture's own level only (see find_regions)
 NARROWING = 0.75  # join two regions meeting through paper at least this share as wide as the narrower
+THICK_LINE = 1.25  # strokes this many coarsest pixels wide close one more coarsest pixel of gaps
+STROKE_DEPTH_CAP = 128  # ink deeper than this (a fill) counts as this deep when measuring strokes
 
 
 @dataclass
@@ -66,6 +68,7 @@ def find_regions(
     min_area: float = MIN_AREA,
     fresh_levels: int = FRESH_LEVELS,
     narrowing: Optional[float] = NARROWING,
+    thick_lines: bool = True,
 ) -> Regions:
     """Regions of a picture from its ink mask (bool (H, W)), gaps closed by the multi-scale fill.
 
@@ -83,11 +86,22 @@ def find_regions(
             deepest contact pixel's taxicab distance to the ink, the
             shallower side's) and m the narrower region's deepest pixel's:
             the passage's width against the region's; None joins none.
+        thick_lines: thick strokes leave wide gaps (a pen's gap is about a
+            few of its widths): the coarsest level's ink grows by one pixel
+            for every `THICK_LINE` coarsest pixels of the strokes' width
+            (`stroke_width`), so a drawing in 11 px strokes at 1024 px
+            closes gaps about 16 px wider; strokes under 10 px there change
+            nothing. False: the fill closes the same width whatever the pen.
     """
     h, w = ink.shape
     pyramid = [ink]
     while max(pyramid[-1].shape) > 2 * coarsest:
         pyramid.append(_thicken_and_halve(pyramid[-1]))
+    factor = 2 ** (len(pyramid) - 1)
+    if thick_lines and factor > 1:
+        extra = int(stroke_width(ink) // (THICK_LINE * factor))
+        if extra:
+            pyramid[-1] = ndimage.binary_dilation(pyramid[-1], iterations=extra)
     labels, count = ndimage.label(~pyramid[-1])
     padded = np.pad(labels.astype(np.int32), 1)  # labels with a border of 0, grown in place
     for level in range(len(pyramid) - 2, -1, -1):
@@ -152,6 +166,28 @@ def _join_narrowings(
     for top in range(0, labels.shape[0], 1024):
         labels[top : top + 1024] = numbering[labels[top : top + 1024]]
     return _renumber(labels, count)
+
+
+def stroke_width(ink: np.ndarray) -> int:
+    """The strokes' typical width in pixels (0 without ink): 2m - 1, m being the
+    lower median taxicab depth of the ink's ridges (ink pixels at least as deep
+    as their 8 neighbours, inside the picture); a stroke w pixels wide has its
+    middle (w + 1) // 2 deep. A large fill has few ridge pixels, so it hardly
+    moves the median. Bands of rows, depths counted in a histogram."""
+    h = ink.shape[0]
+    counts = np.zeros(STROKE_DEPTH_CAP + 1, np.int64)
+    for top in range(0, h, 1024):
+        lo, stop = max(top - 1, 0), min(top + 1024, h)
+        depth = paper_depth(~ink, STROKE_DEPTH_CAP, lo, min(stop + 1, h))  # the ink's distance to the paper
+        peak = ndimage.maximum_filter(depth, size=3, mode="nearest")
+        core = slice(top - lo, top - lo + stop - top)
+        ridge = (depth[core] > 0) & (depth[core] >= peak[core])
+        counts += np.bincount(depth[core][ridge], minlength=STROKE_DEPTH_CAP + 1)
+    n = int(counts.sum())
+    if n == 0:
+        return 0
+    m = int(np.searchsorted(np.cumsum(counts), (n + 1) // 2))
+    return 2 * m - 1
 
 
 def paper_depth(ink: np.ndarray, cap: int, top: int = 0, stop: Optional[int] = None) -> np.ndarray:

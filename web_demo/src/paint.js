@@ -24,6 +24,8 @@ const MIN_AREA = 64e-6;
 const FRESH_LEVELS = 1;
 const BACKGROUND_BORDER = 0.25;
 const NARROWING = 0.75;
+const THICK_LINE = 1.25;
+const STROKE_DEPTH_CAP = 128;
 const REACH = 32 / 1024;
 const OPEN_FRONT = 0.1;
 const OPEN_SHARE = 0.5;
@@ -230,6 +232,13 @@ export function findRegions(mask, width, height) {
     pyramid.push(thickenAndHalve(top.mask, top.width, top.height));
   }
   const top = pyramid[pyramid.length - 1];
+  const factor = 2 ** (pyramid.length - 1);
+  if (factor > 1) {
+    // Thick strokes leave wide gaps: one more coarsest pixel of ink per
+    // THICK_LINE coarsest pixels of the strokes' width (regions.py find_regions).
+    const extra = Math.floor(strokeWidth(mask, width, height) / (THICK_LINE * factor));
+    for (let k = 0; k < extra; k++) top.mask = dilateCross(top.mask, top.width, top.height);
+  }
   let { labels, count } = label(top.mask.map((v) => 1 - v), top.width, top.height);
   for (let level = pyramid.length - 2; level >= 0; level--) {
     const { mask: m, width: w, height: h } = pyramid[level];
@@ -263,6 +272,53 @@ export function findRegions(mask, width, height) {
   let n = renumber(labels, count);
   if (n > 1) n = joinNarrowings(labels, n, mask, width, height, backgroundOf(labels, n, width, height));
   return { labels, count: n, background: backgroundOf(labels, n, width, height) };
+}
+
+// regions.py stroke_width: 2m - 1, m the lower median taxicab depth (capped)
+// of the ink's ridges (ink pixels at least as deep as their in-picture 8
+// neighbours); 0 without ink.
+export function strokeWidth(mask, width, height) {
+  const paper = mask.map((v) => (v ? 0 : 1));
+  const depth = taxicab(paper, width, 0, 0, width, height);
+  for (let i = 0; i < depth.length; i++) if (depth[i] > STROKE_DEPTH_CAP) depth[i] = STROKE_DEPTH_CAP;
+  const counts = new Float64Array(STROKE_DEPTH_CAP + 1);
+  let n = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const d = depth[y * width + x];
+      if (!d) continue;
+      let ridge = true;
+      for (let dy = -1; dy <= 1 && ridge; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx >= 0 && xx < width && depth[yy * width + xx] > d) { ridge = false; break; }
+        }
+      }
+      if (ridge) { counts[d]++; n++; }
+    }
+  }
+  if (!n) return 0;
+  let seen = 0;
+  for (let m = 0; m <= STROKE_DEPTH_CAP; m++) {
+    seen += counts[m];
+    if (seen >= Math.floor((n + 1) / 2)) return 2 * m - 1;
+  }
+  return 2 * STROKE_DEPTH_CAP - 1;
+}
+
+// One step of scipy's binary_dilation with its default cross (nothing outside the picture).
+function dilateCross(mask, width, height) {
+  const out = mask.slice();
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (mask[i]) continue;
+      if ((x > 0 && mask[i - 1]) || (x < width - 1 && mask[i + 1]) || (y > 0 && mask[i - width]) || (y < height - 1 && mask[i + width])) out[i] = 1;
+    }
+  }
+  return out;
 }
 
 // Renumbers labels 1..n in place, keeping the order of the numbers; n.
