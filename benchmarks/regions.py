@@ -324,6 +324,15 @@ def ringed(sketch: np.ndarray, dots: list, radius: float) -> np.ndarray:
     return np.asarray(im)
 
 
+def painted_labels(labels: np.ndarray, sketch: np.ndarray) -> np.ndarray:
+    """Each region in a random pale colour (the same number, the same colour; the one touching most of the
+    border white), the sketch multiplied over."""
+    table = np.random.default_rng(1).integers(90, 256, (int(labels.max()) + 1, 3)).astype(np.float32)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    table[np.bincount(border).argmax()] = 255
+    return np.round(table[labels] * (sketch.astype(np.float32) / 255)).astype(np.uint8)
+
+
 def write_sheet(rows: list, path: str, cell: int = 256) -> None:
     sheet = Image.new("RGB", (cell * len(rows[0]), cell * len(rows)), "white")
     for i, row in enumerate(rows):
@@ -358,7 +367,9 @@ def main():
     p.add_argument("--out", help="also write the JSON here")
     p.add_argument("--sheet", help="also write a contact sheet of the first 4 pictures here (PNG; needs --hints): "
                    "the sketch with its dots ringed | paint stages without the reach | the product | dot watershed | colour")
-    p.add_argument("--sheet-degradation", default="pencil", help="which degradation the sheet shows (default: pencil)")
+    p.add_argument("--sheet-degradation", default="pencil", help="which degradation the sheets show (default: pencil)")
+    p.add_argument("--regions-sheet", help="also write a contact sheet of the first 4 pictures' regions here (PNG): "
+                   "the sketch | each method's regions, one random colour each | colour")
     args = p.parse_args()
     folder = Path(args.pairs)
     names = sorted(q.stem for q in (folder / "colors").glob("*.png") if (folder / "lines" / q.name).exists())
@@ -376,7 +387,9 @@ def main():
     rows = {d: {m: {"pixels": [], "regions": [], "seconds": [], "megapixels": 0.0} for m in finders} for d in DEGRADATIONS}
     hint_rows = {d: {"hinted": [], "unhinted": [], "dots": [], "area": [], "bare": [], "page": [], "watershed": [],
                      "no_flow": [], "no_reach": [], "product": []} for d in DEGRADATIONS}
-    colorizer, ceiling, sheet_rows = None, [], []
+    colorizer, ceiling, sheet_rows, region_rows = None, [], [], []
+    if args.regions_sheet and args.sheet_degradation not in chosen:
+        raise SystemExit("regions.py: error: --regions-sheet needs --sheet-degradation among the degradations")
     if args.sheet and (not args.hints or args.sheet_degradation not in chosen):
         raise SystemExit("regions.py: error: --sheet needs --hints and --sheet-degradation among the degradations")
     if args.hints:
@@ -406,14 +419,19 @@ def main():
             sketch = degrade(lines, truth, d, rng)  # every degradation, so the chosen ones stay the same
             if d not in chosen:
                 continue
+            shown_regions = [sketch] if args.regions_sheet and d == args.sheet_degradation and len(region_rows) < 4 else None
             for m, find in finders.items():
                 t = time.perf_counter()
                 labels = find(sketch)
                 rows[d][m]["seconds"].append(time.perf_counter() - t)
+                if shown_regions is not None:
+                    shown_regions.append(painted_labels(labels, sketch))
                 rows[d][m]["megapixels"] += labels.size / 1e6
                 px, rg = agreement(labels, truth)
                 rows[d][m]["pixels"].append(px)
                 rows[d][m]["regions"].append(rg)
+            if shown_regions is not None:
+                region_rows.append(shown_regions + [colour])
             if dots:
                 g = np.asarray(colorizer.colorize(sketch).convert("RGB"))
                 hinted = [r for *_, r in dots]
@@ -493,6 +511,10 @@ def main():
                 "pictures_worse_than_bare_sketch": int((area > bare).sum()),
             }
         doc["degradations"][d] = entry
+    if region_rows:
+        write_sheet(region_rows, args.regions_sheet)
+        doc["regions_sheet"] = {"path": args.regions_sheet, "degradation": args.sheet_degradation,
+                                "columns": "sketch | " + " | ".join(finders) + " | colour"}
     if sheet_rows:
         write_sheet(sheet_rows, args.sheet)
         doc["sheet"] = {"path": args.sheet, "degradation": args.sheet_degradation,
