@@ -97,7 +97,7 @@ def find_regions(
     pyramid = [ink]
     while max(pyramid[-1].shape) > 2 * coarsest:
         pyramid.append(_thicken_and_halve(pyramid[-1]))
-    factor = 2 ** (len(pyramid) - 1)
+    factor, extra = 2 ** (len(pyramid) - 1), 0
     if thick_lines and factor > 1:
         extra = int(stroke_width(ink) // (THICK_LINE * factor))
         if extra:
@@ -121,7 +121,7 @@ def find_regions(
         return Regions(np.ones((h, w), np.int32), 1, np.array([False, False]))
     labels, count = _renumber(labels, count)
     if narrowing is not None and count > 1:
-        cap = 4 * max(h, w) // coarsest + 1  # depths beyond 4 coarsest pixels change no join
+        cap = (4 + extra) * max(h, w) // coarsest + 1  # depths beyond this change no join
         labels, count = _join_narrowings(labels, count, ink, _background(labels, count), narrowing, cap)
     return Regions(labels, count, _background(labels, count))
 
@@ -133,8 +133,9 @@ def _join_narrowings(
     nearly as wide as the narrower of the two (see `find_regions`); (labels, count).
 
     Depths are capped at `cap`: the fill never leaves a passage that deep
-    between two regions (it closes only a few coarsest pixels), so a cap
-    of 4 coarsest pixels joins nothing a wider cap would not."""
+    between two regions (it closes a gap 1 + `extra` coarsest pixels from
+    the ink on each side at most), so a cap of 4 + `extra` coarsest pixels
+    joins nothing a wider cap would not."""
     if not ink.any():
         return labels, count
     deepest = np.zeros(count + 1, np.uint16)

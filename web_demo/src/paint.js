@@ -233,10 +233,11 @@ export function findRegions(mask, width, height) {
   }
   const top = pyramid[pyramid.length - 1];
   const factor = 2 ** (pyramid.length - 1);
+  let extra = 0;
   if (factor > 1) {
     // Thick strokes leave wide gaps: one more coarsest pixel of ink per
     // THICK_LINE coarsest pixels of the strokes' width (regions.py find_regions).
-    const extra = Math.floor(strokeWidth(mask, width, height) / (THICK_LINE * factor));
+    extra = Math.floor(strokeWidth(mask, width, height) / (THICK_LINE * factor));
     for (let k = 0; k < extra; k++) top.mask = dilateCross(top.mask, top.width, top.height);
   }
   let { labels, count } = label(top.mask.map((v) => 1 - v), top.width, top.height);
@@ -270,7 +271,7 @@ export function findRegions(mask, width, height) {
     return { labels: new Int32Array(width * height).fill(1), count: 1, background: new Uint8Array(2) };
   }
   let n = renumber(labels, count);
-  if (n > 1) n = joinNarrowings(labels, n, mask, width, height, backgroundOf(labels, n, width, height));
+  if (n > 1) n = joinNarrowings(labels, n, mask, width, height, backgroundOf(labels, n, width, height), extra);
   return { labels, count: n, background: backgroundOf(labels, n, width, height) };
 }
 
@@ -353,12 +354,12 @@ function backgroundOf(labels, n, width, height) {
 // paper are one area cut into beads by the coarse levels when the passage
 // (its deepest contact pixel's taxicab depth, the shallower side's) is
 // nearly as wide as the narrower region (its deepest pixel's):
-// 2p + 1 >= NARROWING * 2m, depths capped at 4 coarsest pixels. Each group
+// 2p + 1 >= NARROWING * 2m, depths capped at 4 + extra coarsest pixels. Each group
 // takes its smallest number; the new count.
-function joinNarrowings(labels, count, mask, width, height, background) {
+function joinNarrowings(labels, count, mask, width, height, background, extra) {
   if (!mask.some((v) => v)) return count;
   const depth = taxicab(mask, width, 0, 0, width, height);
-  const cap = Math.floor((4 * Math.max(width, height)) / COARSEST) + 1; // as deep as a passage can matter
+  const cap = Math.floor(((4 + extra) * Math.max(width, height)) / COARSEST) + 1; // as deep as a passage can be
   for (let i = 0; i < depth.length; i++) if (depth[i] > cap) depth[i] = cap;
   const deepest = new Int32Array(count + 1);
   for (let i = 0; i < labels.length; i++) if (depth[i] > deepest[labels[i]]) deepest[labels[i]] = depth[i];
