@@ -174,7 +174,12 @@ def stroke_width(ink: np.ndarray) -> int:
     lower median taxicab depth of the ink's ridges (ink pixels at least as deep
     as their 8 neighbours, inside the picture); a stroke w pixels wide has its
     middle (w + 1) // 2 deep. A large fill has few ridge pixels, so it hardly
-    moves the median. Bands of rows, depths counted in a histogram."""
+    moves the median. Bands of rows, depths counted in a histogram.
+
+    `sketch.real.stroke_width` measures the same with Euclidean depths over
+    the whole picture (training data, F's outlined fills, and paint.js's
+    lines.js); this one is taxicab and banded so that an 8000 px sketch
+    stays under its memory bar and paint.js can match it exactly."""
     h = ink.shape[0]
     counts = np.zeros(STROKE_DEPTH_CAP + 1, np.int64)
     for top in range(0, h, 1024):

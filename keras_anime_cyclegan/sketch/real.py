@@ -38,7 +38,8 @@ def line_width(ink: np.ndarray) -> int:
 def stroke_width(ink: np.ndarray) -> int:
     """The strokes' typical width: from the median distance d to paper along the ink's ridges (a stroke
     2d - 1 pixels wide has its middle d pixels from the paper). Unlike
-    `line_width` (ink area over length), a few large fills do not inflate it: their ridges are short."""
+    `line_width` (ink area over length), a few large fills do not inflate it: their ridges are short.
+    (The paint stages use `paint.regions.stroke_width`, taxicab and banded for huge sketches.)"""
     distance = ndimage.distance_transform_edt(ink)
     ridge = ink & (distance >= ndimage.maximum_filter(distance, size=3))
     return max(1, int(round(2 * np.median(distance[ridge]) - 1))) if ridge.any() else 1

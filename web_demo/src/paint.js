@@ -278,7 +278,7 @@ export function findRegions(mask, width, height) {
 // regions.py stroke_width: 2m - 1, m the lower median taxicab depth (capped)
 // of the ink's ridges (ink pixels at least as deep as their in-picture 8
 // neighbours); 0 without ink.
-export function strokeWidth(mask, width, height) {
+function strokeWidth(mask, width, height) {
   const paper = mask.map((v) => (v ? 0 : 1));
   const depth = taxicab(paper, width, 0, 0, width, height);
   for (let i = 0; i < depth.length; i++) if (depth[i] > STROKE_DEPTH_CAP) depth[i] = STROKE_DEPTH_CAP;
