@@ -136,8 +136,6 @@ def _join_narrowings(
     between two regions (it closes a gap 1 + `extra` coarsest pixels from
     the ink on each side at most), so a cap of 4 + `extra` coarsest pixels
     joins nothing a wider cap would not."""
-    if not ink.any():
-        return labels, count
     deepest = np.zeros(count + 1, np.uint16)
 
     def depth(top, stop):  # the band's depths (0 on the ink), noting each region's deepest on the way

@@ -337,9 +337,7 @@ function renumber(labels, count) {
 function backgroundOf(labels, n, width, height) {
   const contact = new Int32Array(n + 1);
   let border = 0;
-  const touch = (i) => { contact[labels[i]]++; border++; };
-  for (let x = 0; x < width; x++) { touch(x); if (height > 1) touch((height - 1) * width + x); }
-  for (let y = 1; y < height - 1; y++) { touch(y * width); if (width > 1) touch(y * width + width - 1); }
+  eachBorderPixel(width, height, (i) => { contact[labels[i]]++; border++; });
   const background = new Uint8Array(n + 1);
   let most = 1;
   for (let r = 1; r <= n; r++) {
@@ -350,6 +348,12 @@ function backgroundOf(labels, n, width, height) {
   return background;
 }
 
+// Visits each pixel on the picture's border once (regions.py _border).
+function eachBorderPixel(width, height, visit) {
+  for (let x = 0; x < width; x++) { visit(x); if (height > 1) visit((height - 1) * width + x); }
+  for (let y = 1; y < height - 1; y++) { visit(y * width); if (width > 1) visit(y * width + width - 1); }
+}
+
 // paint/regions.py _join_narrowings: two figure regions meeting through open
 // paper are one area cut into beads by the coarse levels when the passage
 // (its deepest contact pixel's taxicab depth, the shallower side's) is
@@ -357,7 +361,6 @@ function backgroundOf(labels, n, width, height) {
 // 2p + 1 >= NARROWING * 2m, depths capped at 4 + extra coarsest pixels. Each group
 // takes its smallest number; the new count.
 function joinNarrowings(labels, count, mask, width, height, background, extra) {
-  if (!mask.some((v) => v)) return count;
   const depth = taxicab(mask, width, 0, 0, width, height);
   const cap = Math.floor(((4 + extra) * Math.max(width, height)) / COARSEST) + 1; // as deep as a passage can be
   for (let i = 0; i < depth.length; i++) if (depth[i] > cap) depth[i] = cap;
@@ -759,7 +762,7 @@ function reachedHints(regions, ink, width, height, hinted, flowed, settled) {
     const side = (p, q, hgt) => {
       const t = labels[p];
       const o = labels[q];
-      if (takers[t] && !(takers[o] && t > o) && !(settled[o] && !givers[o])) visit(t, keyAt(q), o, hgt);
+      if (takers[t] && !(takers[o] && t > o) && !settled[o]) visit(t, keyAt(q), o, hgt);
     };
     const both = (i, j) => {
       const hgt = Math.max(box[i], box[j]);
@@ -840,8 +843,7 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const flowed = flowedHints(regions, ink, width, height, hinted, settled);
   const reached = reachedHints(regions, ink, width, height, hinted, flowed, settled);
   const edge = new Uint8Array(count + 1); // regions on the picture's border: the page's, as the background
-  for (let x = 0; x < width; x++) { edge[labels[x]] = 1; edge[labels[(height - 1) * width + x]] = 1; }
-  for (let y = 0; y < height; y++) { edge[labels[y * width]] = 1; edge[labels[y * width + width - 1]] = 1; }
+  eachBorderPixel(width, height, (i) => { edge[labels[i]] = 1; });
   for (let r = 1; r <= count; r++) {
     let source = null;
     if (hinted.known[r]) source = hinted.colours;
