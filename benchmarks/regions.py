@@ -60,8 +60,9 @@ package's multi-scale fill on that same fixed mid-grey ink),
 fill, as a plain reading of style2paints' method has it, on the package's
 ink), `distance_watershed` (an alternative: a watershed of the paper's
 distance to the ink, basins merged where the passage between them is at
-least half as wide as the narrower one) `paint_without_join` (the package before session 39: its thin areas
-stay cut into beads, every pen's gaps closed alike), `paint_fixed_closing`
+least half as wide as the narrower one), `paint_without_join` (the package
+before session 39: its thin areas stay cut into beads, every pen's gaps
+closed alike), `paint_fixed_closing`
 (beads joined, gaps closed alike) and `paint` (the package: ink from each
 picture's own tones, the multi-scale fill with new regions at the
 picture's own level, wider gaps closed for thick strokes, beads joined
