@@ -14,7 +14,7 @@ from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import connected_regions, find_regions, stroke_width
 
 
-def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0):
+def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0, blank=False):
     """A figure on white paper: a big ring (the body) split by a vertical line,
     a small closed eye inside its left half; `gap` px openings in the ring and
     in the split line; `openings` more, 16 px each (at 512), evenly around the
@@ -22,8 +22,11 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=
     with `floor`, a line cutting off the page's bottom left corner (the strip
     it leaves touches an eighth of the border); with `band`, a second ellipse
     `band` px inside the ring (at 512): a thin band all round, which the
-    split line cuts in two; lines of `grey` level."""
+    split line cuts in two; lines of `grey` level. With `blank`, a page with
+    nothing drawn on it."""
     im = Image.new("RGB", (size, size), "white")
+    if blank:
+        return np.asarray(im).copy()
     d = ImageDraw.Draw(im)
     s = size / 512
     ink = (grey, grey, grey)
@@ -266,6 +269,25 @@ def test_a_dot_on_the_open_background_colours_the_background_only():
     sketch = figure(gap=10)
     out = paint(sketch, hints=[Hint((90, 160, 230), 10, 10, 3)]).image
     assert tuple(out[500, 500]) == (90, 160, 230) and tuple(out[350, 120]) == (255, 255, 255)
+
+
+def test_two_dots_on_the_open_background_split_the_page_between_them():
+    """A sky dot above the figure and a lawn dot below it: the page is split between them
+    (as two dots split a region), the figure takes neither."""
+    sketch = figure()
+    out = paint(sketch, hints=[Hint((90, 160, 230), 256.5, 20.5, 4), Hint((30, 160, 40), 256.5, 495.5, 4)]).image
+    sky, lawn = (90, 160, 230), (30, 160, 40)
+    assert [tuple(out[y, x]) for y, x in [(20, 20), (20, 490), (150, 20), (150, 500)]] == [sky] * 4
+    assert [tuple(out[y, x]) for y, x in [(495, 20), (495, 490), (360, 20), (360, 500)]] == [lawn] * 4
+    assert tuple(out[300, 150]) == (255, 255, 255) and tuple(out[300, 380]) == (255, 255, 255)
+
+
+def test_a_page_with_no_ink_is_split_between_its_dots():
+    """Nothing drawn: the whole page is open paper (no line anywhere to slow a dot), so two
+    dots split it half way, in Python as in the page's paint.js."""
+    sketch = figure(size=200, blank=True)
+    out = paint(sketch, hints=[Hint((220, 0, 0), 50.5, 100.5, 3), Hint((0, 0, 220), 150.5, 100.5, 3)]).image
+    assert (out[:, :95] == (220, 0, 0)).all() and (out[:, 105:] == (0, 0, 220)).all()
 
 
 def test_a_dot_in_a_figure_whose_outline_has_a_wide_gap_does_not_colour_the_page():

@@ -6,7 +6,8 @@ pyramid levels, pencil lines, gaps the fill closes and one it cannot,
 dots of two colours in one region, a dot flowing through a gap into the
 next region, a dot reaching over a thinner line into an undotted area
 (the eye), a floor line cutting a strip of page off at the border, a thin
-band the coarse levels cut into beads, thick strokes whose wide gaps close, a dot on the open background, and a
+band the coarse levels cut into beads, thick strokes whose wide gaps close, a dot on the open background,
+two dots splitting the page between them, a page with no ink at all, and a
 model's colours at a smaller size than the sketch.
 """
 
@@ -39,6 +40,8 @@ CASES = {
     "page cut off by a floor line": dict(sketch=dict(size=400, floor=True), hints=[]),
     "thin band cut into beads": dict(sketch=dict(size=512, band=18), hints=[(69, 255, (200, 30, 30))]),
     "thick strokes with wide gaps": dict(sketch=dict(size=512, width=8, gap=16), hints=[]),
+    "two dots on the open background": dict(sketch=dict(size=512), hints=[(256, 20, (90, 160, 230)), (256, 495, (30, 160, 40))]),
+    "a page with no ink, two dots": dict(sketch=dict(size=200, blank=True), hints=[(50, 100, (220, 0, 0)), (150, 100, (0, 0, 220))]),
 }
 
 

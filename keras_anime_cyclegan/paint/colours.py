@@ -26,7 +26,7 @@ from scipy import ndimage
 
 from keras_anime_cyclegan.paint.grow import grow_by_height
 from keras_anime_cyclegan.paint.ink import Ink
-from keras_anime_cyclegan.paint.regions import Regions, label_pairs
+from keras_anime_cyclegan.paint.regions import Regions, label_pairs, paper_depth
 
 REACH = 32 / 1024  # of the longer side: gaps between line ends up to twice this wide are passes
 HEIGHT_LEVELS = 8  # steps of the height map between open paper and the lines
@@ -193,7 +193,7 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink
     `OPEN_SHARE` of its part's whole edge (not a figure part whose outline
     leaks onto the page over long stretches), and that lies on open paper
     itself, is on the background, and the border's part takes its colour
-    too.
+    too; several such dots split the border's part between them.
 
     Returns (window, inside, picked, table), as `Palette.split` holds them.
     """
@@ -233,7 +233,7 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
     open_paper = height == 0  # farther than `reach` from any ink (before the dots' surroundings open up)
     # Paper around each dot counts as open, so a dot placed beside a line
     # grows as fast as one in the open.
-    around = ndimage.distance_transform_cdt(markers == 0, metric="taxicab") <= reach
+    around = paper_depth(markers > 0, reach + 1) <= reach  # (no pixel near when no dot has a pixel here)
     height[around & ~ink] = 0
     del around
     border_label = 0
@@ -273,9 +273,17 @@ def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges,
         # A dot in a figure part whose outline leaks onto the page (long gaps, a thinned or missing stretch)
         # meets the border's paper in the leaks, but most of its part's edge is still the outline.
         fronts[fronts < OPEN_SHARE * edge_length] = 0
-        best = int(np.argmax(fronts))
-        if fronts[best] >= OPEN_FRONT * side:
-            markers[markers == border_label] = best
+        on_background = np.flatnonzero(fronts >= OPEN_FRONT * side)
+        if on_background.size == 1:
+            markers[markers == border_label] = on_background[0]
+        elif on_background.size > 1:
+            # Several dots on the open background (a sky, a lawn) split the border's paper between
+            # them, grown from their parts over the same heights as the dots split a region.
+            free = markers == border_label
+            again = np.where(np.isin(markers, on_background), markers, 0).astype(markers.dtype)
+            grow_by_height(again, height, free, levels=HEIGHT_LEVELS + 1)
+            best = on_background[np.argmax(fronts[on_background])]
+            markers[free] = np.where(again[free] > 0, again[free], best)
     np.subtract(markers, 1, out=markers)
     return np.clip(markers, 0, border_label - 1 if border_label else n - 1, out=markers)
 
@@ -284,11 +292,10 @@ def pass_heights(ink: np.ndarray, reach: int) -> np.ndarray:
     """uint8 (H, W): 0 on paper farther than `reach` pixels (taxicab) from the
     ink, rising in `HEIGHT_LEVELS` steps to the ink itself: the gap between two
     line ends up to 2 * `reach` wide is a pass higher than the open paper on
-    either side."""
-    near = ndimage.distance_transform_cdt(~ink, metric="taxicab")
+    either side. A window with no ink at all is open paper everywhere (0)."""
     height = np.empty(ink.shape, np.uint8)
     for top in range(0, height.shape[0], 512):
-        band = np.minimum(near[top : top + 512], reach)
+        band = paper_depth(ink, reach, top, top + 512).astype(np.int32)  # capped at reach, also where no ink is
         height[top : top + 512] = ((reach - band) * HEIGHT_LEVELS + reach - 1) // reach
     return height
 

@@ -617,9 +617,30 @@ function hintColours(regions, ink, width, height, hints) {
       // A dot in a figure part whose outline leaks onto the page meets the border's paper in the
       // leaks, but most of its part's edge is still the outline: the front must be OPEN_SHARE of it.
       for (let k = 0; k <= borderLabel; k++) if (fronts[k] < OPEN_SHARE * edge[k]) fronts[k] = 0;
-      let best = 0;
-      for (let k = 1; k <= borderLabel; k++) if (fronts[k] > fronts[best]) best = k;
-      if (fronts[best] >= OPEN_FRONT * side) for (let i = 0; i < w * h; i++) if (markers[i] === borderLabel) markers[i] = best;
+      const onBackground = [];
+      for (let k = 1; k <= borderLabel; k++) if (fronts[k] >= OPEN_FRONT * side) onBackground.push(k);
+      if (onBackground.length === 1) {
+        for (let i = 0; i < w * h; i++) if (markers[i] === borderLabel) markers[i] = onBackground[0];
+      } else if (onBackground.length > 1) {
+        // Several dots on the open background (a sky, a lawn) split the border's paper between
+        // them, grown from their parts over the same heights as the dots split a region.
+        let best = onBackground[0];
+        for (const k of onBackground) if (fronts[k] > fronts[best]) best = k;
+        const picked = new Uint8Array(borderLabel + 1);
+        for (const k of onBackground) picked[k] = 1;
+        const free = new Uint8Array(w * h);
+        const again = new Int32Array(w * h);
+        for (let i = 0; i < w * h; i++) {
+          if (markers[i] === borderLabel) free[i] = 1;
+          else if (picked[markers[i]]) again[i] = markers[i];
+        }
+        for (let level = 0; level <= HEIGHT_LEVELS; level++) {
+          const passable = new Uint8Array(w * h);
+          for (let i = 0; i < w * h; i++) passable[i] = free[i] && heightMap[i] <= level ? 1 : 0;
+          grow(again, w, h, passable);
+        }
+        for (let i = 0; i < w * h; i++) if (free[i]) markers[i] = again[i] || best;
+      }
     }
     const pixels = [];
     for (let y = 0; y < h; y++) {
