@@ -32,7 +32,9 @@ error, with their Pearson and Spearman correlations: does a low
 confidence flag a bad colouring?
 
 Baselines in the same table: identity (output = input) for both
-directions, and XDoG as a line extractor. Medians over pairs (and means,
+directions, XDoG as a line extractor, and `truth`: the colour pictures
+scored as if G had given them (error 0, SSIM 1; their hue spread and
+colourfulness are the artists' own, what a perfect G would show). Medians over pairs (and means,
 in the JSON). Writes --out/quality.json and --out/<model>.png contact
 sheets (line art | G's own | G flat | colour | F | true lines).
 
@@ -261,6 +263,9 @@ def main(argv=None):
                 "F": line_scores(colours, true_lines),
             },
             "xdog": {"F": line_scores(xdog, true_lines)},
+            # The colour pictures scored as G's output: what a perfect G would get (its hue
+            # spread is the artists' own, the reference for any hue-spread bar).
+            "truth": {"G": colour_scores(colours, colours)},
         },
         "models": {},
         "sheets": {},

@@ -146,6 +146,9 @@ def test_kac_data_svg_pairs_and_quality_benchmark_end_to_end(svg_dir, tmp_path):
     assert doc["baselines"]["identity"]["F"]["median"]["paper_residue"] > 0.05
     # Identity has no colour: zero colourfulness and hue spread.
     assert doc["baselines"]["identity"]["G_artist_lines"]["median"]["hue_spread"] == 0
+    # The truth row scores the colour pictures themselves: no error, their own colourfulness.
+    truth = doc["baselines"]["truth"]["G"]["median"]
+    assert truth["area_colour_error"] == 0 and truth["ssim"] > 0.99 and truth["area_colourfulness_ratio"] == 1
     sheet = Image.open(report / "run.png")
     assert sheet.size == (6 * 128, 3 * 128)  # line art | G's own | G flat | colour | F | true lines
     for key in ("ssim", "area_colour_error"):
