@@ -4,7 +4,10 @@ On held-out (line art, colour) pairs (`lines/NAME.png`, `colors/NAME.png`,
 as `kac data svg-pairs` writes them; render them at 1024 for this), the
 artist's lines are degraded as real sketches are: 40 and 120 random gaps,
 lightened to pencil grey, thinned, hatching added in coloured areas, JPEG
-q=70. For each degradation and method:
+q=70, and `real`: each picture given a random mix of the real-sketch
+traits training uses (`sketch.real.real_sketch`: thinned, broken, double
+strokes, hatching, pencil, paper texture, blur, JPEG, each with its own
+chance). For each degradation and method:
 
 - `pixels_in_true_region`: the share of pixels (off the true lines, in
   true regions of at least 0.05% of the picture) whose predicted region and
@@ -63,10 +66,12 @@ distance to the ink, basins merged where the passage between them is at
 least half as wide as the narrower one), `paint_without_join` (the package
 before session 39: its thin areas stay cut into beads, every pen's gaps
 closed alike), `paint_fixed_closing`
-(beads joined, gaps closed alike) and `paint` (the package: ink from each
-picture's own tones, the multi-scale fill with new regions at the
-picture's own level, wider gaps closed for thick strokes, beads joined
-again).
+(beads joined, gaps closed alike), `paint_shading_as_lines` (the package
+before session 40: hatching strokes bound areas as lines do) and `paint`
+(the package: ink from each picture's own tones, shading strokes left
+out of the lines that bound areas (`area_lines`), the multi-scale fill
+with new regions at the picture's own level, wider gaps closed for thick
+strokes, beads joined again).
 
 Gaps are squares of paper 1-3 line widths across, placed on the lines.
 
@@ -90,7 +95,7 @@ from report import emit  # noqa: E402  (benchmarks/report.py)
 from keras_anime_cyclegan.paint import regions as R
 from keras_anime_cyclegan.sketch import real
 
-DEGRADATIONS = ["clean", "gaps_40", "gaps_120", "pencil", "thinned", "hatching", "jpeg_70"]
+DEGRADATIONS = ["clean", "gaps_40", "gaps_120", "pencil", "thinned", "hatching", "jpeg_70", "real"]
 MIN_TRUE_REGION = 5e-4
 
 
@@ -133,8 +138,12 @@ def line_ceiling(truth: np.ndarray, lines: np.ndarray) -> np.ndarray:
     return np.array([root(i) for i in range(len(parent))])[labels]
 
 
-def degrade(lines: np.ndarray, truth: np.ndarray, kind: str, rng) -> np.ndarray:
-    """One degradation of the artist's lines (`kac.sketch.real`, what training's real-sketch styles use)."""
+def degrade(lines: np.ndarray, truth: np.ndarray, kind: str, rng, colour: np.ndarray | None = None) -> np.ndarray:
+    """One degradation of the artist's lines (`kac.sketch.real`, what training's real-sketch styles use);
+    `real` is `real.real_sketch`'s random mix of them (with double strokes, paper texture and blur too),
+    which needs the `colour` picture."""
+    if kind == "real":
+        return real.real_sketch(lines, colour, rng)
     if kind.startswith("gaps_"):
         return real.gaps(lines, rng, int(kind[5:]))
     if kind == "pencil":
@@ -173,7 +182,7 @@ def agreement(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
 
 def methods():
     from keras_anime_cyclegan.paint.ink import find_ink
-    from keras_anime_cyclegan.paint.regions import connected_regions, find_regions
+    from keras_anime_cyclegan.paint.regions import area_lines, connected_regions, find_regions
 
     def fixed(sketch):
         return sketch.astype(np.int32) @ np.int32([299, 587, 114]) < 128_000
@@ -185,7 +194,8 @@ def methods():
         "distance_watershed": lambda s: distance_regions(find_ink(s).mask).labels,
         "paint_without_join": lambda s: find_regions(find_ink(s).mask, narrowing=None, thick_lines=False).labels,
         "paint_fixed_closing": lambda s: find_regions(find_ink(s).mask, thick_lines=False).labels,
-        "paint": lambda s: find_regions(find_ink(s).mask).labels,
+        "paint_shading_as_lines": lambda s: find_regions(find_ink(s).mask).labels,
+        "paint": lambda s: find_regions(area_lines(find_ink(s))).labels,
     }
 
 
@@ -412,12 +422,12 @@ def main():
             continue
         shown = None
         if args.hints:  # what the clean sketch shows as figure: off its background region
-            clean = R.find_regions(find_ink(lines).mask)
+            clean = R.find_regions(R.area_lines(find_ink(lines)))
             shown = ~clean.background[clean.labels]
         dots = place_dots(truth, colour, args.hints, dot_rng, shown) if args.hints else []
         ceiling.append(agreement(line_ceiling(truth, lines), truth))
         for d in DEGRADATIONS:
-            sketch = degrade(lines, truth, d, rng)  # every degradation, so the chosen ones stay the same
+            sketch = degrade(lines, truth, d, rng, colour)  # every degradation, so the chosen ones stay the same
             if d not in chosen:
                 continue
             shown_regions = [sketch] if args.regions_sheet and d == args.sheet_degradation and len(region_rows) < 4 else None
@@ -439,7 +449,7 @@ def main():
                 radius = 2 * max(sketch.shape) / 256
                 hints = [Hint(rgb, x + 0.5, y + 0.5, radius) for x, y, rgb, _ in dots]
                 ink = find_ink(sketch)  # once for the three paintings of this sketch
-                regions = R.find_regions(ink.mask)
+                regions = R.find_regions(R.area_lines(ink))
                 with_hints = paint(sketch, g, hints, regions=regions, ink=ink).image
                 without = paint(sketch, g, regions=regions, ink=ink).image
                 hint_rows[d]["hinted"].append(region_mean(lab_error(with_hints, colour), truth, hinted))

@@ -11,10 +11,10 @@ from keras_anime_cyclegan.inference.translator import Hinted
 from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.paint.colours import Hint, Palette, flowed_hints, hint_colours
 from keras_anime_cyclegan.paint.ink import find_ink
-from keras_anime_cyclegan.paint.regions import connected_regions, find_regions, stroke_width
+from keras_anime_cyclegan.paint.regions import area_lines, connected_regions, find_regions, stroke_width
 
 
-def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0, blank=False):
+def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0, blank=False, hatch=False, tips=0):
     """A figure on white paper: a big ring (the body) split by a vertical line,
     a small closed eye inside its left half; `gap` px openings in the ring and
     in the split line; `openings` more, 16 px each (at 512), evenly around the
@@ -23,7 +23,10 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=
     it leaves touches an eighth of the border); with `band`, a second ellipse
     `band` px inside the ring (at 512): a thin band all round, which the
     split line cuts in two; lines of `grey` level. With `blank`, a page with
-    nothing drawn on it."""
+    nothing drawn on it; with `hatch`, thin grey strokes 8 px apart (at 512)
+    over the picture's lower part, each from line to line, under the lines;
+    with `tips`, light 1 px tips that long reach into the ring's gap from
+    each side (as a pen lifts)."""
     im = Image.new("RGB", (size, size), "white")
     if blank:
         return np.asarray(im).copy()
@@ -38,9 +41,18 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=
     if band:
         d.ellipse(((60 + band) * s, (60 + band) * s, (450 - band) * s, (450 - band) * s), outline=ink, width=width)
     a = np.asarray(im).copy()
+    if hatch:
+        d = ImageDraw.Draw(im)
+        for k in range(-300, 512, 8):
+            d.line((k * s, 512 * s, (k + 300) * s, 260 * s), fill=(90, 90, 90), width=1)
+        a = np.minimum(np.asarray(im), a)  # the figure's lines over the hatching
     if gap:
         a[int(250 * s) : int(250 * s) + gap, int(55 * s) : int(70 * s)] = 255  # left side of the ring
         a[int(300 * s) : int(300 * s) + gap, int(248 * s) : int(262 * s)] = 255  # the split line
+        if tips:
+            top, x = int(250 * s), int(61 * s)
+            a[top : top + tips, x] = 100
+            a[top + gap - tips : top + gap, x] = 100
     if open_left:
         a[int(150 * s) : int(360 * s), int(40 * s) : int(110 * s)] = 255
     for k in range(openings):
@@ -128,6 +140,34 @@ def test_hatching_inside_an_area_does_not_shatter_it():
     sizes = np.bincount(regions.labels.ravel())
     assert (sizes[np.unique(cells)] >= 64).all(), "hatching left specks as regions of their own"
     assert regions.count <= 12
+
+
+def test_hatching_from_line_to_line_leaves_the_area_and_the_page_whole():
+    """Thin grey strokes 8 px apart over the picture's lower part, each from line to line (as
+    shading is hatched): taken as lines they would cut the right half and the page into strips.
+    They are thinner and lighter than the lines, so both stay whole; a thin black line (the
+    eye's) and a grey line as wide as the others still bound areas."""
+    im = Image.fromarray(figure(hatch=True))
+    ImageDraw.Draw(im).line((100, 120, 255, 120), fill=(90, 90, 90), width=3)  # a grey line across the left half
+    ink = find_ink(np.asarray(im))
+    for regions in (find_regions(area_lines(ink)), paint(np.asarray(im)).regions):
+        right = labels_at(regions, [RIGHT, (300, 300), (420, 300), (380, 380)])
+        page = labels_at(regions, [OUTSIDE, (500, 500), (480, 30), (300, 10)])
+        assert len(set(right)) == 1 and len(set(page)) == 1, (right, page)
+        assert regions.background[page[0]] and not regions.background[right[0]]
+        above, below, eye = labels_at(regions, [(100, 200), (150, 120), EYE])
+        assert len({above, below, eye, right[0]}) == 4
+    assert area_lines(ink).sum() < ink.mask.sum()  # the strokes are still ink (drawn), not lines
+
+
+def test_a_lines_light_tapering_ends_at_a_gap_stay_lines():
+    """Light 1 px tips of the ring's line reaching 5 px into a 16 px gap from each side: thin and
+    light as hatching is, but short, so they stay lines and the 6 px left between them is closed;
+    taken as shading, the gap would be 16 px again and the page would leak into the figure."""
+    regions = paint(figure(gap=16, tips=5)).regions
+    outside, left = labels_at(regions, [OUTSIDE, LEFT])
+    assert outside != left
+    assert labels_at(paint(figure(gap=16)).regions, [OUTSIDE, LEFT]) == [outside, outside]  # without the tips it leaks
 
 
 def test_paper_stays_paper_and_each_region_takes_g_s_median():

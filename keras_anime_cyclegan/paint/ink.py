@@ -38,11 +38,14 @@ class Ink:
         mask: bool (H, W), the pixels that are ink.
         paper: (3,) float32, the paper's colour (RGB 0-255): the typical
             colour of the pixels that are not ink.
+        strong: the darkness of the picture's strong strokes (the
+            `STRONG_PERCENTILE` of its marked pixels'; 0 with none).
     """
 
     darkness: np.ndarray
     mask: np.ndarray
     paper: np.ndarray
+    strong: float = 0.0
 
 
 def find_ink(sketch: np.ndarray) -> Ink:
@@ -60,6 +63,7 @@ def find_ink(sketch: np.ndarray) -> Ink:
         darkness[rows] = np.floor(dark * np.float32(255) + np.float32(0.5))
     counts = sum(np.bincount(darkness[top : top + BAND].ravel(), minlength=256) for top in range(0, h, BAND))
     counts[: NOISE_FLOOR + 1] = 0
+    strong = 0.0
     if counts.sum() == 0:
         mask = np.zeros((h, w), bool)
     else:
@@ -71,7 +75,7 @@ def find_ink(sketch: np.ndarray) -> Ink:
     paper_pixels = sample[~sample_mask] if not sample_mask.all() else sample.reshape(-1, rgb.shape[-1])
     paper = np.percentile(paper_pixels, 75, axis=0).astype(np.float32)
     paper = np.broadcast_to(paper, (3,)).copy()
-    return Ink(darkness, mask, np.maximum(paper, np.float32(1)))
+    return Ink(darkness, mask, np.maximum(paper, np.float32(1)), float(strong))
 
 
 def _percentile_of_counts(counts: np.ndarray, q: float) -> float:

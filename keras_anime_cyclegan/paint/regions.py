@@ -13,6 +13,10 @@ when it has at least `MIN_AREA` of the picture's pixels; the cells of
 hatching and specks of noise do not. Then the pixels left over (the
 lines themselves, specks) take the label of a labelled neighbour.
 
+The fill is given `area_lines`: the ink less its shading strokes (thin,
+light hatching drawn from line to line, which as lines would cut its area
+into strips).
+
 Last, a thin area the coarse levels cut into beads (a neck, a leg, a band
 along an outline, narrower in places than the thickened lines) is made
 whole again: two figure regions that meet through open paper (no line
@@ -44,6 +48,8 @@ FRESH_LEVELS = 1  # new regions appear at the picture's own level only (see find
 NARROWING = 0.75  # join two regions meeting through paper at least this share as wide as the narrower
 THICK_LINE = 1.25  # strokes this many coarsest pixels wide close one more coarsest pixel of gaps
 STROKE_DEPTH_CAP = 128  # ink deeper than this (a fill) counts as this deep when measuring strokes
+SHADING_LENGTH = 4  # ... and at least this many typical line widths long
+SHADING_DARKNESS = 0.75  # a stroke never this dark (of the strong strokes' darkness), and thinner than the lines, is shading
 
 
 @dataclass
@@ -126,6 +132,87 @@ def find_regions(
     return Regions(labels, count, _background(labels, count))
 
 
+def area_lines(ink) -> np.ndarray:
+    """The ink that bounds areas (bool (H, W)): `ink.mask` (a `paint.ink.Ink`)
+    less its shading strokes, for `find_regions`.
+
+    Artists hatch and shade inside one area with strokes thinner and lighter
+    than the lines that bound areas; taken as lines, each stroke would cut
+    its area (or the page) into strips. A pixel of ink is shading when no
+    pixel within one step (3 x 3) is ink as dark as `SHADING_DARKNESS` of
+    the sketch's strong strokes (`Ink.strong`) or as deep in the ink as the
+    middle of its typical dark line (`stroke_width`'s median, over the
+    ridges of the ink that lie in dark ink): thin and
+    light at once; and only in strokes (8-connected pieces of such pixels)
+    at least `SHADING_LENGTH` typical line widths long: a line's tapering
+    end, or a sliver a gap leaves along a line, stays a line. The shading
+    strokes stay ink everywhere else (drawn, and a little harder for a dot
+    to grow across). A sketch whose lines are all of one darkness, or all
+    under 3 px wide, has none: there, shading cannot be told from lines by
+    their look.
+    """
+    mask = ink.mask
+    h = mask.shape[0]
+    full = np.empty_like(mask)  # ink within a step of dark ink
+    wide = np.empty(mask.shape, np.uint8)  # the deepest ink within a step (capped at 255)
+    counts = np.zeros(STROKE_DEPTH_CAP + 1, np.int64)
+    for top in range(0, h, 1024):
+        stop = min(top + 1024, h)
+        lo, hi = max(top - 1, 0), min(stop + 1, h)
+        core = slice(top - lo, top - lo + stop - top)
+        dark = _max3(ink.darkness[lo:hi])[core]
+        full[top:stop] = mask[top:stop] & (dark >= SHADING_DARKNESS * ink.strong)
+        depth = paper_depth(~mask, STROKE_DEPTH_CAP, lo, hi)
+        peak = _max3(depth)
+        np.minimum(peak[core], 255, out=wide[top:stop], casting="unsafe")
+        counts += _ridge_counts(depth[core], peak[core], full[top:stop])
+    m = (_median_width(counts) + 1) // 2  # the typical dark line's middle, this deep in the ink
+    if m < 2:
+        return mask
+    soft = mask & ~full & (wide < m)
+    del full, wide
+    # Only strokes: a short piece (a line's tapering end, a sliver along a gap) stays a line.
+    pieces, n = ndimage.label(soft, structure=np.ones((3, 3), bool))
+    del soft
+    if n == 0:
+        return mask
+    long_enough = np.zeros(n + 1, bool)
+    for k, box in enumerate(ndimage.find_objects(pieces), start=1):
+        long_enough[k] = max(box[0].stop - box[0].start, box[1].stop - box[1].start) >= SHADING_LENGTH * (2 * m - 1)
+    lines = mask.copy()
+    for top in range(0, h, 1024):
+        lines[top : top + 1024] &= ~long_enough[pieces[top : top + 1024]]
+    return lines
+
+
+def _max3(a: np.ndarray) -> np.ndarray:
+    """The 3 x 3 maximum of each pixel (pixels outside the array ignored), in four passes of numpy."""
+    rows = a.copy()
+    np.maximum(rows[1:], a[:-1], out=rows[1:])
+    np.maximum(rows[:-1], a[1:], out=rows[:-1])
+    out = rows.copy()
+    np.maximum(out[:, 1:], rows[:, :-1], out=out[:, 1:])
+    np.maximum(out[:, :-1], rows[:, 1:], out=out[:, :-1])
+    return out
+
+
+def _ridge_counts(depth: np.ndarray, peak: np.ndarray, where: Optional[np.ndarray] = None) -> np.ndarray:
+    """Histogram of the ink's ridge depths (ink pixels at least as deep as their 3 x 3 `peak`), only `where`."""
+    ridge = (depth > 0) & (depth >= peak)
+    if where is not None:
+        ridge &= where
+    return np.bincount(depth[ridge], minlength=STROKE_DEPTH_CAP + 1)
+
+
+def _median_width(counts: np.ndarray) -> int:
+    """2m - 1 for m the lower median of the ridge depths counted (0 when none)."""
+    n = int(counts.sum())
+    if n == 0:
+        return 0
+    m = int(np.searchsorted(np.cumsum(counts), (n + 1) // 2))
+    return 2 * m - 1
+
+
 def _join_narrowings(
     labels: np.ndarray, count: int, ink: np.ndarray, background: np.ndarray, narrowing: float, cap: int
 ):
@@ -183,15 +270,9 @@ def stroke_width(ink: np.ndarray) -> int:
     for top in range(0, h, 1024):
         lo, stop = max(top - 1, 0), min(top + 1024, h)
         depth = paper_depth(~ink, STROKE_DEPTH_CAP, lo, min(stop + 1, h))  # the ink's distance to the paper
-        peak = ndimage.maximum_filter(depth, size=3, mode="nearest")
         core = slice(top - lo, top - lo + stop - top)
-        ridge = (depth[core] > 0) & (depth[core] >= peak[core])
-        counts += np.bincount(depth[core][ridge], minlength=STROKE_DEPTH_CAP + 1)
-    n = int(counts.sum())
-    if n == 0:
-        return 0
-    m = int(np.searchsorted(np.cumsum(counts), (n + 1) // 2))
-    return 2 * m - 1
+        counts += _ridge_counts(depth[core], _max3(depth)[core])
+    return _median_width(counts)
 
 
 def paper_depth(ink: np.ndarray, cap: int, top: int = 0, stop: Optional[int] = None) -> np.ndarray:

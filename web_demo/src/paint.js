@@ -26,6 +26,8 @@ const BACKGROUND_BORDER = 0.25;
 const NARROWING = 0.75;
 const THICK_LINE = 1.25;
 const STROKE_DEPTH_CAP = 128;
+const SHADING_DARKNESS = 0.75;
+const SHADING_LENGTH = 4;
 const REACH = 32 / 1024;
 const OPEN_FRONT = 0.1;
 const OPEN_SHARE = 0.5;
@@ -133,8 +135,10 @@ export function findInk(sketch, width, height) {
   }
   for (let v = 0; v <= NOISE_FLOOR; v++) counts[v] = 0;
   const mask = new Uint8Array(n);
+  let strong = 0;
   if (counts.some((c) => c > 0)) {
-    const threshold = Math.max(INK_FRACTION * percentileOfCounts(counts, STRONG_PERCENTILE), NOISE_FLOOR + 1);
+    strong = percentileOfCounts(counts, STRONG_PERCENTILE);
+    const threshold = Math.max(INK_FRACTION * strong, NOISE_FLOOR + 1);
     for (let i = 0; i < n; i++) mask[i] = darkness[i] >= threshold ? 1 : 0;
   }
   let count = 0;
@@ -151,7 +155,68 @@ export function findInk(sketch, width, height) {
     }
     return Math.max(f32(percentile(values, 75)), 1);
   });
-  return { darkness, mask, paper };
+  return { darkness, mask, paper, strong };
+}
+
+// regions.py area_lines: the ink less its shading strokes (hatching), the
+// pixels with no ink within a step (3 x 3) as dark as SHADING_DARKNESS of the
+// strong strokes or as deep as the middle of the typical dark line (the
+// median ridge depth of the ink, over the ridges in dark ink), in
+// strokes at least SHADING_LENGTH typical line widths long.
+export function areaLines(ink, width, height) {
+  const { mask, darkness, strong } = ink;
+  const n = width * height;
+  const maxAround = (values, y, x) => {
+    let v = 0;
+    for (let yy = Math.max(y - 1, 0); yy <= Math.min(y + 1, height - 1); yy++) {
+      for (let xx = Math.max(x - 1, 0); xx <= Math.min(x + 1, width - 1); xx++) v = Math.max(v, values[yy * width + xx]);
+    }
+    return v;
+  };
+  const full = new Uint8Array(n);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (mask[i] && maxAround(darkness, y, x) >= SHADING_DARKNESS * strong) full[i] = 1;
+    }
+  }
+  const depth = inkDepth(mask, width, height);
+  const m = Math.floor((ridgeWidth(depth, width, height, full) + 1) / 2);
+  if (m < 2) return mask;
+  const soft = new Uint8Array(n);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (mask[i] && !full[i] && maxAround(depth, y, x) < m) soft[i] = 1;
+    }
+  }
+  // Only strokes (8-connected pieces at least SHADING_LENGTH line widths long) are shading.
+  const lines = mask.slice();
+  const seen = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  const piece = [];
+  for (let start = 0; start < n; start++) {
+    if (!soft[start] || seen[start]) continue;
+    let top = 0;
+    stack[top++] = start;
+    seen[start] = 1;
+    piece.length = 0;
+    let y0 = height, y1 = -1, x0 = width, x1 = -1;
+    while (top) {
+      const i = stack[--top];
+      piece.push(i);
+      const y = Math.floor(i / width), x = i % width;
+      y0 = Math.min(y0, y); y1 = Math.max(y1, y); x0 = Math.min(x0, x); x1 = Math.max(x1, x);
+      for (let yy = Math.max(y - 1, 0); yy <= Math.min(y + 1, height - 1); yy++) {
+        for (let xx = Math.max(x - 1, 0); xx <= Math.min(x + 1, width - 1); xx++) {
+          const j = yy * width + xx;
+          if (soft[j] && !seen[j]) { seen[j] = 1; stack[top++] = j; }
+        }
+      }
+    }
+    if (Math.max(y1 - y0 + 1, x1 - x0 + 1) >= SHADING_LENGTH * (2 * m - 1)) for (const i of piece) lines[i] = 0;
+  }
+  return lines;
 }
 
 // 4-connected components of the pixels where open[i], numbered 1.. in raster order.
@@ -279,15 +344,25 @@ export function findRegions(mask, width, height) {
 // of the ink's ridges (ink pixels at least as deep as their in-picture 8
 // neighbours); 0 without ink.
 function strokeWidth(mask, width, height) {
-  const paper = mask.map((v) => (v ? 0 : 1));
-  const depth = taxicab(paper, width, 0, 0, width, height);
+  return ridgeWidth(inkDepth(mask, width, height), width, height, null);
+}
+
+// Each ink pixel's taxicab steps to the paper, capped at STROKE_DEPTH_CAP (0 on paper).
+function inkDepth(mask, width, height) {
+  const depth = taxicab(mask.map((v) => (v ? 0 : 1)), width, 0, 0, width, height);
   for (let i = 0; i < depth.length; i++) if (depth[i] > STROKE_DEPTH_CAP) depth[i] = STROKE_DEPTH_CAP;
+  return depth;
+}
+
+// 2m - 1 for m the lower median depth of the ink's ridges (pixels at least as
+// deep as their in-picture 8 neighbours), counted only where include[i] when given.
+function ridgeWidth(depth, width, height, include) {
   const counts = new Float64Array(STROKE_DEPTH_CAP + 1);
   let n = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const d = depth[y * width + x];
-      if (!d) continue;
+      if (!d || (include && !include[y * width + x])) continue;
       let ridge = true;
       for (let dy = -1; dy <= 1 && ridge; dy++) {
         const yy = y + dy;
@@ -852,7 +927,7 @@ function reachedHints(regions, ink, width, height, hinted, flowed, settled) {
 export function paint(sketch, width, height, coloured, cw, ch, hints = [], references = []) {
   const n = width * height;
   const ink = findInk(sketch, width, height);
-  const regions = findRegions(ink.mask, width, height);
+  const regions = findRegions(areaLines(ink, width, height), width, height);
   const { count, labels, background } = regions;
   const table = new Float64Array(3 * (count + 1));
   for (let r = 0; r <= count; r++) for (let c = 0; c < 3; c++) table[3 * r + c] = ink.paper[c];
