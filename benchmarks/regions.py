@@ -369,6 +369,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--pairs", required=True, help="folder with lines/ and colors/ (render at 1024: kac data svg-pairs --size 1024)")
     p.add_argument("--limit", type=int, default=0, help="first N pairs (0: all)")
+    p.add_argument("--pictures", default="", help="comma-separated positions (0-based, in name order) of the pairs "
+                   "to score instead (each keeps the degradations it has in a full run)")
     p.add_argument("--hints", type=int, default=10, help="dots per picture for the hint figures (0: none)")
     p.add_argument("--model", default="pretrained", help="the colouriser giving unhinted colours ('pretrained' or a path)")
     p.add_argument("--seed", type=int, default=0)
@@ -385,6 +387,11 @@ def main():
     folder = Path(args.pairs)
     names = sorted(q.stem for q in (folder / "colors").glob("*.png") if (folder / "lines" / q.name).exists())
     names = names[: args.limit] if args.limit else names
+    positions = list(range(len(names)))
+    if args.pictures:
+        positions = [int(v) for v in args.pictures.split(",")]
+        if any(not 0 <= v < len(names) for v in positions):
+            raise SystemExit(f"regions.py: error: --pictures: positions run from 0 to {len(names) - 1}")
     if not names:
         raise SystemExit(f"regions.py: error: {folder}: no pairs in lines/ and colors/")
     finders = methods()
@@ -412,7 +419,7 @@ def main():
     from keras_anime_cyclegan.paint.ink import find_ink
     from keras_anime_cyclegan.utils.metrics import area_colour_error
 
-    for k, name in enumerate(names):
+    for k, name in ((k, names[k]) for k in positions):
         rng = np.random.default_rng([args.seed, k])  # the degradations: the same whatever --hints is
         dot_rng = np.random.default_rng([args.seed, k, 1])
         lines = np.asarray(Image.open(folder / "lines" / f"{name}.png").convert("RGB"))
@@ -471,7 +478,7 @@ def main():
                 at = np.array([[y, x] for x, y, *_ in dots])
                 hint_rows[d]["dots"].extend(lab_error(with_hints[at[:, 0], at[:, 1]], colour[at[:, 0], at[:, 1]]).tolist())
         print(f"{k + 1}/{len(names)} {name}", flush=True, file=__import__("sys").stderr)
-    doc = {"pairs": len(names), "folder": str(folder), "hints": args.hints, "degradations": {},
+    doc = {"pairs": len(positions), "folder": str(folder), "hints": args.hints, "degradations": {},
            "line_ceiling": {"pixels_in_true_region": round(float(np.mean([c[0] for c in ceiling])), 4),
                             "regions_right": round(float(np.mean([c[1] for c in ceiling])), 4)}}
     closed = np.array([c[0] >= 0.995 for c in ceiling])
