@@ -14,7 +14,7 @@ from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import area_lines, connected_regions, find_regions, stroke_width
 
 
-def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0, blank=False, hatch=False, tips=0):
+def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0, blank=False, hatch=False, tips=0, strip=False):
     """A figure on white paper: a big ring (the body) split by a vertical line,
     a small closed eye inside its left half; `gap` px openings in the ring and
     in the split line; `openings` more, 16 px each (at 512), evenly around the
@@ -26,9 +26,17 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=
     nothing drawn on it; with `hatch`, thin grey strokes 8 px apart (at 512)
     over the picture's lower part, each from line to line, under the lines;
     with `tips`, light 1 px tips that long reach into the ring's gap from
-    each side (as a pen lifts)."""
+    each side (as a pen lifts). With `strip`, instead a square split in three
+    by two lines 32 px apart (at 512): a narrow strip between two wide areas,
+    touching the page only at its two ends."""
     im = Image.new("RGB", (size, size), "white")
     if blank:
+        return np.asarray(im).copy()
+    if strip:
+        s, d = size / 512, ImageDraw.Draw(im)
+        d.rectangle((60 * s, 60 * s, 450 * s, 450 * s), outline=(grey,) * 3, width=width)
+        for x in (240, 272):
+            d.line((x * s, 60 * s, x * s, 450 * s), fill=(grey,) * 3, width=width)
         return np.asarray(im).copy()
     d = ImageDraw.Draw(im)
     s = size / 512
@@ -270,6 +278,15 @@ def test_a_dot_neither_flows_nor_reaches_through_an_area_a_reference_coloured():
         out = paint(s, g, hints=dot, sources=[reference], regions=regions, ink=ink).image
         assert tuple(out[150, 100]) == green and tuple(out[150, 300]) == red
         assert tuple(out[150, 470]) == (200, 150, 60), f"gaps={gaps}"
+
+
+def test_an_undotted_strip_between_two_dotted_areas_takes_their_colour_over_lines_as_dark_as_the_outline():
+    """Black 3 px lines everywhere, so the strip meets the page (at its two ends) and the dotted
+    areas (along both sides) over lines equally dark: the longer shared line decides, and the
+    strip takes the dots' colour (the page used to win such ties)."""
+    blue = (40, 60, 220)
+    out = paint(figure(strip=True), hints=[Hint(blue, 150.5, 250.5, 4), Hint(blue, 360.5, 250.5, 4)]).image
+    assert tuple(out[250, 256]) == blue and tuple(out[20, 20]) == (255, 255, 255)
 
 
 def test_the_page_cut_off_by_a_floor_line_stays_paper_unless_a_dot_colours_it():

@@ -9,7 +9,8 @@ next region, a dot reaching over a thinner line into an undotted area
 band the coarse levels cut into beads, thick strokes whose wide gaps close, a dot on the open background,
 two dots splitting the page between them, a page with no ink at all,
 hatching that must not cut its area into strips, a line's light tips in a
-gap that must stay lines, and a
+gap that must stay lines, an undotted strip whose lines tie with the
+outline's, and a
 model's colours at a smaller size than the sketch.
 """
 
@@ -46,6 +47,7 @@ CASES = {
     "a page with no ink, two dots": dict(sketch=dict(size=200, blank=True), hints=[(50, 100, (220, 0, 0)), (150, 100, (0, 0, 220))]),
     "hatching from line to line": dict(sketch=dict(size=512, hatch=True), hints=[(300, 420, (30, 120, 200))]),
     "light tips in a gap": dict(sketch=dict(size=512, gap=16, tips=5), hints=[(120, 350, (20, 200, 40))]),
+    "strip between two dotted areas": dict(sketch=dict(size=512, strip=True), hints=[(150, 250, (40, 60, 220)), (360, 250, (40, 60, 220))]),
 }
 
 

@@ -367,9 +367,11 @@ def reached_hints(
     darkness summed over the 3x3 pixels around it (the larger of its two
     pixels), and of a join the lowest of its meetings: faint, thin, broken
     lines are crossed before dark, thick ones, as water fills basins in
-    a watershed. Joins are taken lowest first (ties: the smaller pair of
-    node numbers; a Kruskal forest), merging groups of regions while at most
-    one colour is in a group; a group holding none is left too.
+    a watershed. Joins are taken lowest first (of joins as low, the one
+    with more meetings that low first: thick black lines all reach the
+    sums' top, and then the longer shared line decides; last, the smaller
+    pair of node numbers; a Kruskal forest), merging groups of regions while
+    at most one colour is in a group; a group holding none is left too.
 
     This is what the issue's dot watershed (a watershed of the blurred ink
     from the dots and the picture's border) does pixel by pixel, on the
@@ -414,13 +416,19 @@ def reached_hints(
     colour_keys = np.unique(key[key > -2])
     other = np.where(key > -2, n + 1 + np.searchsorted(colour_keys, key), o)
     lo, hi = np.minimum(t, other), np.maximum(t, other)
-    # A join's height: its lowest meeting.
+    # A join's height: its lowest meeting; its length: how many of its meetings are that low.
     order = np.lexsort((hgt, hi, lo))
     lo, hi, hgt = lo[order], hi[order], hgt[order]
     first = np.ones(lo.size, bool)
-    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
-    lo, hi, hgt = lo[first], hi[first], hgt[first]
-    order = np.lexsort((hi, lo, hgt))
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1]) | (hgt[1:] != hgt[:-1])
+    start = np.flatnonzero(first)
+    length = np.diff(np.append(start, lo.size))
+    lo, hi, hgt = lo[start], hi[start], hgt[start]
+    lowest = np.ones(lo.size, bool)
+    lowest[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    lo, hi, hgt, length = lo[lowest], hi[lowest], hgt[lowest], length[lowest]
+    # Lowest first; of joins as low (thick black lines all saturate the 3x3 sums), the longest first.
+    order = np.lexsort((hi, lo, -length, hgt))
     parent = np.arange(n + 2 + colour_keys.size)
     colour = np.full(parent.size, -1, np.int64)  # a group's colour node
     colour[n + 1 :] = np.arange(n + 1, parent.size)

@@ -877,17 +877,19 @@ function reachedHints(regions, ink, width, height, hinted, flowed, settled) {
   eachMeeting((t, k) => { if (k > -2) met.add(k); });
   const keys = [...met].sort((a, b) => a - b);
   const node = new Map(keys.map((k, j) => [k, count + 1 + j]));
-  const joins = new Map(); // lo * size + hi -> [lo, hi, lowest height]
+  const joins = new Map(); // lo * size + hi -> [lo, hi, lowest height, meetings that low]
   eachMeeting((t, k, o, hgt) => {
     const other = k > -2 ? node.get(k) : o;
     const lo = Math.min(t, other);
     const hi = Math.max(t, other);
     const id = lo * (count + 2 + keys.length) + hi;
     const was = joins.get(id);
-    if (was === undefined) joins.set(id, [lo, hi, hgt]);
-    else if (hgt < was[2]) was[2] = hgt;
+    if (was === undefined) joins.set(id, [lo, hi, hgt, 1]);
+    else if (hgt < was[2]) { was[2] = hgt; was[3] = 1; }
+    else if (hgt === was[2]) was[3]++;
   });
-  const order = [...joins.values()].sort((a, b) => a[2] - b[2] || a[0] - b[0] || a[1] - b[1]);
+  // Lowest first; of joins as low (thick black lines all saturate the 3x3 sums), the longest first.
+  const order = [...joins.values()].sort((a, b) => a[2] - b[2] || b[3] - a[3] || a[0] - b[0] || a[1] - b[1]);
   const size = count + 2 + keys.length;
   const parent = new Int32Array(size);
   const colourNode = new Int32Array(size).fill(-1);
