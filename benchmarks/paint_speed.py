@@ -27,7 +27,7 @@ def main():
     from keras_anime_cyclegan.paint import paint
     from keras_anime_cyclegan.paint.colours import Hint
     from keras_anime_cyclegan.paint.ink import find_ink
-    from keras_anime_cyclegan.paint.regions import area_lines, find_regions
+    from keras_anime_cyclegan.paint.regions import sketch_regions
 
     rng = np.random.default_rng(0)
     g = rng.integers(0, 256, (1024, 1024, 3), dtype=np.uint8)
@@ -42,7 +42,7 @@ def main():
             t0 = time.perf_counter()
             ink = find_ink(sketch)
             t1 = time.perf_counter()
-            regions = find_regions(area_lines(ink))  # the shading strokes left out, as the painter does
+            regions = sketch_regions(ink)  # the shading strokes left out, as the painter does
             t2 = time.perf_counter()
             paint(sketch, g, hints, regions=regions, ink=ink)
             t3 = time.perf_counter()

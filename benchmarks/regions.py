@@ -456,7 +456,7 @@ def main():
                 radius = 2 * max(sketch.shape) / 256
                 hints = [Hint(rgb, x + 0.5, y + 0.5, radius) for x, y, rgb, _ in dots]
                 ink = find_ink(sketch)  # once for the three paintings of this sketch
-                regions = R.find_regions(R.area_lines(ink))
+                regions = R.sketch_regions(ink)
                 with_hints = paint(sketch, g, hints, regions=regions, ink=ink).image
                 without = paint(sketch, g, regions=regions, ink=ink).image
                 hint_rows[d]["hinted"].append(region_mean(lab_error(with_hints, colour), truth, hinted))

@@ -168,6 +168,17 @@ def test_hatching_from_line_to_line_leaves_the_area_and_the_page_whole():
     assert area_lines(ink).sum() < ink.mask.sum()  # the strokes are still ink (drawn), not lines
 
 
+def test_two_dots_split_a_hatched_area_across_its_strokes_not_along_them():
+    """A red dot above the hatching and a blue one in it, in the right half: the hatching is no
+    wall to a dot's growth, so blue takes the hatched part around it, not only the strip between
+    two strokes that it landed in (the strips used to alternate red and blue)."""
+    red, blue = (220, 0, 0), (0, 0, 220)
+    out = paint(figure(hatch=True), hints=[Hint(red, 350.5, 150.5, 4), Hint(blue, 350.5, 400.5, 4)]).image
+    hatched = out[330:430, 280:400].reshape(-1, 3)
+    assert (hatched == red).all(-1).mean() == 0 and (hatched == blue).all(-1).mean() > 0.6
+    assert (out[120:200, 300:400] == red).all(-1).mean() > 0.95
+
+
 def test_a_lines_light_tapering_ends_at_a_gap_stay_lines():
     """Light 1 px tips of the ring's line reaching 5 px into a 16 px gap from each side: thin and
     light as hatching is, but short, so they stay lines and the 6 px left between them is closed;

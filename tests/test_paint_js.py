@@ -8,7 +8,7 @@ next region, a dot reaching over a thinner line into an undotted area
 (the eye), a floor line cutting a strip of page off at the border, a thin
 band the coarse levels cut into beads, thick strokes whose wide gaps close, a dot on the open background,
 two dots splitting the page between them, a page with no ink at all,
-hatching that must not cut its area into strips, a line's light tips in a
+hatching that must not cut its area into strips nor wall a dot in, a line's light tips in a
 gap that must stay lines, an undotted strip whose lines tie with the
 outline's, and a
 model's colours at a smaller size than the sketch.
@@ -46,6 +46,7 @@ CASES = {
     "two dots on the open background": dict(sketch=dict(size=512), hints=[(256, 20, (90, 160, 230)), (256, 495, (30, 160, 40))]),
     "a page with no ink, two dots": dict(sketch=dict(size=200, blank=True), hints=[(50, 100, (220, 0, 0)), (150, 100, (0, 0, 220))]),
     "hatching from line to line": dict(sketch=dict(size=512, hatch=True), hints=[(300, 420, (30, 120, 200))]),
+    "two dots across hatching": dict(sketch=dict(size=512, hatch=True), hints=[(350, 150, (220, 0, 0)), (350, 400, (0, 0, 220))]),
     "light tips in a gap": dict(sketch=dict(size=512, gap=16, tips=5), hints=[(120, 350, (20, 200, 40))]),
     "strip between two dotted areas": dict(sketch=dict(size=512, strip=True), hints=[(150, 250, (40, 60, 220)), (360, 250, (40, 60, 220))]),
 }

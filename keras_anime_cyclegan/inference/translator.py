@@ -30,7 +30,7 @@ from keras_anime_cyclegan.inference.tiling import TilePlan, padded_length, refle
 from keras_anime_cyclegan.paint import paint
 from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.reference import reference_palette
-from keras_anime_cyclegan.paint.regions import area_lines, find_regions
+from keras_anime_cyclegan.paint.regions import sketch_regions
 from keras_anime_cyclegan.paint.composite import line_layer, shading_layer
 from keras_anime_cyclegan.sketch.real import outline_fills
 from keras_anime_cyclegan.utils.images import to_float, to_uint8
@@ -378,7 +378,7 @@ class Colorizer(ImageTranslator):
         # Regions, lines and hints at the picture's own size; colours from G at its size.
         hints = paint_hints(job.hinted.hints, job.size, job.model_size, job.hinted.source)
         ink = find_ink(job.picture)
-        regions = find_regions(area_lines(ink))
+        regions = sketch_regions(ink)
         sources, match = [], None
         if job.references:
             palette, confidence = reference_palette(regions, ink, job.references)

@@ -138,7 +138,7 @@ def hint_colours(regions: Regions, ink: Ink, hints: list[Hint]) -> Palette:
         open_ = bool(regions.background[region])
         if len(distinct) > 1 or open_:
             palette.split[region] = _split(
-                region, group, colours, labels, ink, objects[region - 1], ink.paper if open_ else None
+                region, group, colours, labels, ink, objects[region - 1], ink.paper if open_ else None, regions.shading
             )
     return palette
 
@@ -176,11 +176,12 @@ def _footprint(hint: Hint, labels: np.ndarray, ink: np.ndarray):
     return ys, xs, region
 
 
-def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink, window, paper) -> tuple:
+def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink, window, paper, shading=()) -> tuple:
     """Per-pixel colours of a region its hints disagree on, or of the open background.
 
     Each hint grows inside the region over a height map that rises near the
-    ink (`pass_heights`, `grow_by_height`), so fronts fill open paper first
+    lines (`pass_heights`, `grow_by_height`; `shading` strokes are no
+    lines: a dot's colour spreads across hatching), so fronts fill open paper first
     and meet in the passes between line ends, as LazyBrush's strokes do; the
     paper around each dot counts as open, so a dot beside a line grows as
     fast as one in the open. In the open background (`paper`
@@ -201,7 +202,7 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink
     rows, cols = window
     edges = (rows.start == 0, rows.stop == h, cols.start == 0, cols.stop == w)  # top, bottom, left, right
     inside = labels[window] == region
-    near_ink = ink.mask[window]
+    near_ink = _lines_in(ink.mask, np.asarray(shading, np.int64), window)
     seeds = [(ys - rows.start, xs - cols.start) for _, ys, xs, _ in group]
     extent = max(inside.shape)
     f = -(-extent // SPLIT_SIDE)
@@ -219,6 +220,18 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink
         picked = Coarse(picked, f)
         inside = full_inside
     return window, inside, picked, table
+
+
+def _lines_in(mask: np.ndarray, shading: np.ndarray, window) -> np.ndarray:
+    """The ink that bounds areas in `window` (slices of `mask`): `mask` less the shading strokes."""
+    if shading.size == 0:
+        return mask[window]
+    lines = mask[window].copy()
+    (rows, cols), w = window, mask.shape[1]
+    ys, xs = np.divmod(shading, w)
+    at = (ys >= rows.start) & (ys < rows.stop) & (xs >= cols.start) & (xs < cols.stop)
+    lines[ys[at] - rows.start, xs[at] - cols.start] = False
+    return lines
 
 
 def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges, side: float) -> np.ndarray:

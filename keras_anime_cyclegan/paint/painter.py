@@ -10,7 +10,7 @@ import numpy as np
 from keras_anime_cyclegan.paint.colours import Hint, Palette, flowed_hints, hint_colours, model_colours, reached_hints
 from keras_anime_cyclegan.paint.composite import flats, multiply_lines
 from keras_anime_cyclegan.paint.ink import Ink, find_ink
-from keras_anime_cyclegan.paint.regions import Regions, area_lines, at_border, find_regions
+from keras_anime_cyclegan.paint.regions import Regions, at_border, sketch_regions
 
 
 @dataclass
@@ -63,7 +63,7 @@ def paint(
             is then None): a huge picture needs one copy of itself less.
     """
     ink = ink if ink is not None else find_ink(sketch)
-    regions = regions if regions is not None else find_regions(area_lines(ink))
+    regions = regions if regions is not None else sketch_regions(ink)
     hinted = hint_colours(regions, ink, hints or [])
     sources = list(sources or [])
     settled = np.logical_or.reduce([s.known for s in sources]) if sources else None

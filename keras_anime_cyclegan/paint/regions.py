@@ -32,7 +32,7 @@ around a figure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -61,11 +61,28 @@ class Regions:
         count: the number of regions.
         background: bool (count + 1,), True for the regions that are the
             open paper around the figure (index 0 unused).
+        shading: int64, the flat indices of the ink pixels that are shading
+            strokes (`area_lines`): drawn, but bounding no area, so no wall
+            to a dot's colour either (`sketch_regions` fills it in).
     """
 
     labels: np.ndarray
     count: int
     background: np.ndarray
+    shading: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+
+
+def sketch_regions(ink) -> Regions:
+    """The regions of a sketch's ink (a `paint.ink.Ink`): `find_regions` of
+    its `area_lines`, with the shading strokes left out noted in `Regions.shading`."""
+    lines = area_lines(ink)
+    regions = find_regions(lines)
+    if lines is not ink.mask:
+        w = lines.shape[1]
+        regions.shading = np.concatenate(
+            [np.flatnonzero(ink.mask[top : top + 1024] & ~lines[top : top + 1024]) + top * w for top in range(0, lines.shape[0], 1024)]
+        ).astype(np.int64)
+    return regions
 
 
 def find_regions(

@@ -635,7 +635,8 @@ function hintColours(regions, ink, width, height, hints) {
     const h = y1 - y0 + 1;
     const inside = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) inside[y * w + x] = labels[(y0 + y) * width + x0 + x] === region ? 1 : 0;
-    const near = taxicab(ink.mask, width, x0, y0, w, h);
+    const walls = regions.lines || ink.mask; // the lines: shading strokes are no walls to a dot
+    const near = taxicab(walls, width, x0, y0, w, h);
     const local = group.map((g) => g.colour);
     const markers = new Int32Array(w * h);
     group.forEach((g, k) => {
@@ -661,7 +662,7 @@ function hintColours(regions, ink, width, height, hints) {
     const dotMask = new Uint8Array(w * h);
     group.forEach((g) => { for (const i of g.pixels) dotMask[(Math.floor(i / width) - y0) * w + (i % width) - x0] = 1; });
     const fromDots = taxicab(dotMask, w, 0, 0, w, h);
-    for (let i = 0; i < w * h; i++) if (fromDots[i] <= reach && !ink.mask[(y0 + Math.floor(i / w)) * width + x0 + (i % w)]) heightMap[i] = 0;
+    for (let i = 0; i < w * h; i++) if (fromDots[i] <= reach && !walls[(y0 + Math.floor(i / w)) * width + x0 + (i % w)]) heightMap[i] = 0;
     for (let level = 0; level <= HEIGHT_LEVELS; level++) {
       const passable = new Uint8Array(w * h);
       for (let i = 0; i < w * h; i++) passable[i] = inside[i] && heightMap[i] <= level ? 1 : 0;
@@ -929,7 +930,9 @@ function reachedHints(regions, ink, width, height, hinted, flowed, settled) {
 export function paint(sketch, width, height, coloured, cw, ch, hints = [], references = []) {
   const n = width * height;
   const ink = findInk(sketch, width, height);
-  const regions = findRegions(areaLines(ink, width, height), width, height);
+  const lines = areaLines(ink, width, height);
+  const regions = findRegions(lines, width, height);
+  regions.lines = lines; // the ink that bounds areas (regions.py Regions.shading: the rest)
   const { count, labels, background } = regions;
   const table = new Float64Array(3 * (count + 1));
   for (let r = 0; r <= count; r++) for (let c = 0; c < 3; c++) table[3 * r + c] = ink.paper[c];
