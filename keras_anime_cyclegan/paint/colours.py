@@ -381,9 +381,11 @@ def reached_hints(
     pixels), and of a join the lowest of its meetings: faint, thin, broken
     lines are crossed before dark, thick ones, as water fills basins in
     a watershed. Joins are taken lowest first (of joins as low, the one
-    with more meetings that low first: thick black lines all reach the
-    sums' top, and then the longer shared line decides; last, the smaller
-    pair of node numbers; a Kruskal forest), merging groups of regions while
+    with more meetings that low first, counted in powers of two: thick
+    black lines all reach the sums' top, and then a clearly longer shared
+    line decides, while a few pixels more or less, which come and go with
+    the picture's size, do not; last, the smaller pair of node numbers,
+    the paper's first; a Kruskal forest), merging groups of regions while
     at most one colour is in a group; a group holding none is left too.
 
     This is what the issue's dot watershed (a watershed of the blurred ink
@@ -440,8 +442,10 @@ def reached_hints(
     lowest = np.ones(lo.size, bool)
     lowest[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
     lo, hi, hgt, length = lo[lowest], hi[lowest], hgt[lowest], length[lowest]
-    # Lowest first; of joins as low (thick black lines all saturate the 3x3 sums), the longest first.
-    order = np.lexsort((hi, lo, -length, hgt))
+    # Lowest first; of joins as low (thick black lines all saturate the 3x3 sums), the longer first,
+    # lengths compared in powers of two: a few pixels more or less, which come and go with the
+    # picture's size, decide nothing.
+    order = np.lexsort((hi, lo, -np.floor(np.log2(length)), hgt))
     parent = np.arange(n + 2 + colour_keys.size)
     colour = np.full(parent.size, -1, np.int64)  # a group's colour node
     colour[n + 1 :] = np.arange(n + 1, parent.size)

@@ -889,8 +889,10 @@ function reachedHints(regions, ink, width, height, hinted, flowed, settled) {
     else if (hgt < was[2]) { was[2] = hgt; was[3] = 1; }
     else if (hgt === was[2]) was[3]++;
   });
-  // Lowest first; of joins as low (thick black lines all saturate the 3x3 sums), the longest first.
-  const order = [...joins.values()].sort((a, b) => a[2] - b[2] || b[3] - a[3] || a[0] - b[0] || a[1] - b[1]);
+  // Lowest first; of joins as low (thick black lines all saturate the 3x3 sums), the longer first,
+  // lengths compared in powers of two (a few pixels, which come and go with the picture's size, decide nothing).
+  const bits = (v) => Math.floor(Math.log2(v));
+  const order = [...joins.values()].sort((a, b) => a[2] - b[2] || bits(b[3]) - bits(a[3]) || a[0] - b[0] || a[1] - b[1]);
   const size = count + 2 + keys.length;
   const parent = new Int32Array(size);
   const colourNode = new Int32Array(size).fill(-1);
