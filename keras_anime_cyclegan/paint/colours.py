@@ -176,7 +176,7 @@ def _footprint(hint: Hint, labels: np.ndarray, ink: np.ndarray):
     return ys, xs, region
 
 
-def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink, window, paper, shading=()) -> tuple:
+def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink, window, paper, shading: np.ndarray) -> tuple:
     """Per-pixel colours of a region its hints disagree on, or of the open background.
 
     Each hint grows inside the region over a height map that rises near the
@@ -202,7 +202,7 @@ def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink
     rows, cols = window
     edges = (rows.start == 0, rows.stop == h, cols.start == 0, cols.stop == w)  # top, bottom, left, right
     inside = labels[window] == region
-    near_ink = _lines_in(ink.mask, np.asarray(shading, np.int64), window)
+    near_ink = _lines_in(ink.mask, shading, window)
     seeds = [(ys - rows.start, xs - cols.start) for _, ys, xs, _ in group]
     extent = max(inside.shape)
     f = -(-extent // SPLIT_SIDE)

@@ -171,7 +171,7 @@ def area_lines(ink) -> np.ndarray:
     mask = ink.mask
     h = mask.shape[0]
     full = np.empty_like(mask)  # ink within a step of dark ink
-    wide = np.empty(mask.shape, np.uint8)  # the deepest ink within a step (capped at 255)
+    wide = np.empty(mask.shape, np.uint8)  # the deepest ink within a step (at most STROKE_DEPTH_CAP)
     counts = np.zeros(STROKE_DEPTH_CAP + 1, np.int64)
     for top in range(0, h, 1024):
         stop = min(top + 1024, h)
@@ -181,7 +181,7 @@ def area_lines(ink) -> np.ndarray:
         full[top:stop] = mask[top:stop] & (dark >= SHADING_DARKNESS * ink.strong)
         depth = paper_depth(~mask, STROKE_DEPTH_CAP, lo, hi)
         peak = _max3(depth)
-        np.minimum(peak[core], 255, out=wide[top:stop], casting="unsafe")
+        wide[top:stop] = peak[core]
         counts += _ridge_counts(depth[core], peak[core], full[top:stop])
     m = (_median_width(counts) + 1) // 2  # the typical dark line's middle, this deep in the ink
     if m < 2:

@@ -663,11 +663,15 @@ function hintColours(regions, ink, width, height, hints) {
     group.forEach((g) => { for (const i of g.pixels) dotMask[(Math.floor(i / width) - y0) * w + (i % width) - x0] = 1; });
     const fromDots = taxicab(dotMask, w, 0, 0, w, h);
     for (let i = 0; i < w * h; i++) if (fromDots[i] <= reach && !walls[(y0 + Math.floor(i / w)) * width + x0 + (i % w)]) heightMap[i] = 0;
-    for (let level = 0; level <= HEIGHT_LEVELS; level++) {
-      const passable = new Uint8Array(w * h);
-      for (let i = 0; i < w * h; i++) passable[i] = inside[i] && heightMap[i] <= level ? 1 : 0;
-      grow(markers, w, h, passable);
-    }
+    // grow.py grow_by_height: labels grow level by level of the height map, within `allowed`.
+    const growByHeight = (labels, allowed) => {
+      for (let level = 0; level <= HEIGHT_LEVELS; level++) {
+        const passable = new Uint8Array(w * h);
+        for (let i = 0; i < w * h; i++) passable[i] = allowed[i] && heightMap[i] <= level ? 1 : 0;
+        grow(labels, w, h, passable);
+      }
+    };
+    growByHeight(markers, inside);
     if (borderLabel) {
       const fronts = new Float64Array(borderLabel + 1);
       // Fronts on open paper only: a figure's dot meets the border in its outline's gaps, near the ink.
@@ -710,11 +714,7 @@ function hintColours(regions, ink, width, height, hints) {
           if (markers[i] === borderLabel) free[i] = 1;
           else if (picked[markers[i]]) again[i] = markers[i];
         }
-        for (let level = 0; level <= HEIGHT_LEVELS; level++) {
-          const passable = new Uint8Array(w * h);
-          for (let i = 0; i < w * h; i++) passable[i] = free[i] && heightMap[i] <= level ? 1 : 0;
-          grow(again, w, h, passable);
-        }
+        growByHeight(again, free);
         for (let i = 0; i < w * h; i++) if (free[i]) markers[i] = again[i] || best;
       }
     }
