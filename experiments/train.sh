@@ -22,6 +22,13 @@ if grep -q 'data/clipart-colours' "$config" && [ ! -d data/clipart-colours/color
     # The colour pictures the pair set rejected for their lines (about 5 minutes on 2 cores).
     $PY -m keras_anime_cyclegan data svg-colours --pairs data/clipart --out data/clipart-colours --exclude-license GPL
 fi
+if [ ! -f "$run/checkpoints/last.npz" ] && [ -f "$run/log.csv" ]; then
+    # A run whose checkpoint left the tree (experiments/README.md, "Archived checkpoints"): git history keeps it.
+    commit=$(git log -1 --format=%h --diff-filter=AM -- "$run/checkpoints/last.npz")
+    echo "train.sh: error: $run has trained (log.csv) but its checkpoint is archived; restore it with" \
+        "git checkout $commit -- $run/checkpoints/last.npz" >&2
+    exit 1
+fi
 if [ -f "$run/checkpoints/last.npz" ]; then
     exec $PY -m keras_anime_cyclegan train --out "$run" --resume "$@"
 fi
