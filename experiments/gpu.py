@@ -5,8 +5,8 @@ training pictures travel packed and the wheels the machine lacks travel with
 them. Three steps:
 
     .venv/bin/python experiments/gpu.py pack              # here: .gpu/ (ignored), about 30 MB
-    bash experiments/gpu_train.sh real-chroma 480         # there (the device tool's command, carry .gpu)
-    .venv/bin/python experiments/gpu.py collect real-chroma /work/.device/...   # here: the files it sent back
+    bash experiments/gpu_train.sh 360 real-chroma real-mode-b32   # there (the device tool's command, carry .gpu)
+    .venv/bin/python experiments/gpu.py collect real-chroma FILES_AT   # here, per run: the files it sent back
 
 `pack` writes `.gpu/data.tar.xz` (data/clipart's pairs and data/clipart-
 colours' pictures, each colour picture with more than 256 colours reduced
@@ -16,15 +16,18 @@ uncompressed PNGs in one xz stream, which packs them about 20% smaller than
 PNG's own deflate) and `.gpu/whl/` (Keras and the two small wheels it needs
 that the machine's Python 3.12 lacks). It prints what would travel.
 
-`train` (run by gpu_train.sh there) unpacks the data, starts the run from
-`experiments/RUN.json` warm from the `--from` run's checkpoint
-(`warm_start.py`), or resumes it when its checkpoint is there, trains until
-`--seconds` are spent, and copies the run's config, log, checkpoint and
-last sample grid to $OUT. A run stopped by the clock keeps its last
-completed epoch, so a run's epochs should be short on a GPU (100 steps).
+`train` (run by gpu_train.sh there) unpacks the data and trains each RUN
+in its own process, side by side on the one GPU (equal device time for an
+equal-time comparison; each process's NumPy input pipeline takes 8 of the
+machine's 16 cores): a new run starts from `experiments/RUN.json` warm
+from the `--from` run's checkpoint (`warm_start.py`), a run with a
+checkpoint resumes. When `--seconds` are spent each is stopped, keeping
+its last completed epoch (so GPU runs use short epochs: 100 steps), and
+its config, log, checkpoint and console log go to $OUT/RUN/ (the device
+tool sends back at most 8 files: two runs).
 
-`collect` copies those files into `experiments/RUN/`, ready to commit; the
-next call resumes from them.
+`collect` copies a run's files into `experiments/RUN/`, ready to commit;
+the next call resumes from them.
 """
 
 from __future__ import annotations
@@ -109,25 +112,29 @@ def pack(args) -> None:
 
 
 def train(args) -> None:
-    run = ROOT / "experiments" / args.run
     out = Path(os.environ.get("OUT", ROOT / "out" / "gpu"))
-    out.mkdir(parents=True, exist_ok=True)
     if not all((ROOT / folder).is_dir() for folder in DATA):  # never over a checkout's own renders
         unpack(PACK / "data.tar.xz", ROOT)
-    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(
-        p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p)}
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONUNBUFFERED": "1",
+           "XLA_PYTHON_CLIENT_PREALLOCATE": "false",  # runs side by side share the card
+           "PYTHONPATH": os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p)}
     if shutil.which("nvidia-smi"):
         subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"], check=False)
-    if (run / "checkpoints" / "last.npz").exists():
-        command = [sys.executable, "-m", "keras_anime_cyclegan", "train", "--out", str(run), "--resume", *args.extra]
-    else:
-        command = [sys.executable, str(ROOT / "experiments" / "warm_start.py"), args.run, "--from", args.source]
-    print(" ".join(command), flush=True)
-    started = time.monotonic()
-    with open(out / "train.log", "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    processes = {}
+    for name in args.runs:
+        run = ROOT / "experiments" / name
+        if (run / "checkpoints" / "last.npz").exists():
+            command = [sys.executable, "-m", "keras_anime_cyclegan", "train", "--out", str(run), "--resume", *args.extra]
+        else:
+            command = [sys.executable, str(ROOT / "experiments" / "warm_start.py"), name, "--from", args.source]
+        print(" ".join(command), flush=True)
+        (out / name).mkdir(parents=True, exist_ok=True)
+        log = open(out / name / "train.log", "w")
+        processes[name] = (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log)
+    deadline = time.monotonic() + args.seconds
+    for name, (process, log) in processes.items():
         try:
-            code = process.wait(timeout=args.seconds)
+            code = process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGINT)  # the last completed epoch's checkpoint is on disk
             try:
@@ -135,28 +142,24 @@ def train(args) -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 code = process.wait()
-            print(f"stopped by the clock after {time.monotonic() - started:.0f} s", flush=True)
-    for name in RUN_FILES:
-        if (run / name).exists():
-            shutil.copy(run / name, out / Path(name).name)
-    grids = sorted((run / "samples").glob("epoch_*.png"))
-    if grids:
-        shutil.copy(grids[-1], out / grids[-1].name)
-    print(f"exit {code}; sent back: {', '.join(sorted(p.name for p in out.iterdir()))}", flush=True)
+            print(f"{name}: stopped by the clock", flush=True)
+        log.close()
+        run = ROOT / "experiments" / name
+        for file in RUN_FILES:
+            if (run / file).exists():
+                shutil.copy(run / file, out / name / Path(file).name)
+        print(f"{name}: exit {code}; sent back: {', '.join(sorted(p.name for p in (out / name).iterdir()))}", flush=True)
 
 
 def collect(args) -> None:
     run = ROOT / "experiments" / args.run
-    source = Path(args.files)
+    source = Path(args.files) / args.run
     missing = [n for n in RUN_FILES if not (source / Path(n).name).exists()]
     if missing:
         raise SystemExit(f"gpu.py: error: {source} lacks {', '.join(missing)} (did the run complete an epoch? see its train.log)")
     for name in RUN_FILES:
         (run / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source / Path(name).name, run / name)
-    for grid in source.glob("epoch_*.png"):
-        (run / "samples").mkdir(exist_ok=True)
-        shutil.copy(grid, run / "samples" / grid.name)
     print(f"{run.relative_to(ROOT)}: {', '.join(RUN_FILES)} updated: commit them")
 
 
@@ -164,11 +167,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     verbs = parser.add_subparsers(dest="verb", required=True)
     verbs.add_parser("pack", help="here: pack the training pictures and wheels into .gpu/")
-    t = verbs.add_parser("train", help="there: train RUN for --seconds, files to $OUT; other flags go to `kac train --resume`")
-    t.add_argument("run")
-    t.add_argument("--seconds", type=float, default=480)
+    t = verbs.add_parser("train", help="there: train the RUNs side by side for --seconds, files to $OUT/RUN; "
+                         "other flags go to each resumed run's `kac train --resume`")
+    t.add_argument("runs", nargs="+", metavar="RUN")
+    t.add_argument("--seconds", type=float, required=True)
     t.add_argument("--from", dest="source", default="real-spread48", help="the run a new run starts warm from")
-    c = verbs.add_parser("collect", help="here: copy a call's files into experiments/RUN")
+    c = verbs.add_parser("collect", help="here: copy a call's files (FILES/RUN/) into experiments/RUN")
     c.add_argument("run")
     c.add_argument("files", help="the folder the device tool put the call's files in (files_at)")
     args, extra = parser.parse_known_args(argv)
