@@ -132,17 +132,18 @@ def train(args) -> None:
         log = open(out / name / "train.log", "w")
         processes[name] = (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log)
     deadline = time.monotonic() + args.seconds
+    while time.monotonic() < deadline and any(p.poll() is None for p, _ in processes.values()):
+        time.sleep(1)
+    for name, (process, _) in processes.items():
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # each keeps its last completed epoch's checkpoint
+            print(f"{name}: stopped by the clock", flush=True)
     for name, (process, log) in processes.items():
         try:
-            code = process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            code = process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGINT)  # the last completed epoch's checkpoint is on disk
-            try:
-                code = process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                code = process.wait()
-            print(f"{name}: stopped by the clock", flush=True)
+            process.kill()
+            code = process.wait()
         log.close()
         run = ROOT / "experiments" / name
         for file in RUN_FILES:

@@ -57,7 +57,10 @@ def main():
             for name in NETWORKS:
                 copy_weights(old_networks[name], getattr(self.model, name), name)
 
-    train(config, run_dir, callbacks=[WarmStart()])
+    try:
+        train(config, run_dir, callbacks=[WarmStart()])
+    except KeyboardInterrupt:  # gpu.py's clock, or Ctrl-C: the last completed epoch's checkpoint stays
+        raise SystemExit("warm_start.py: interrupted; experiments/train.sh resumes the run") from None
 
 
 def copy_weights(old, new, label: str) -> None:
