@@ -14,7 +14,8 @@ from keras_anime_cyclegan.paint.ink import find_ink
 from keras_anime_cyclegan.paint.regions import area_lines, connected_regions, find_regions, stroke_width
 
 
-def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0, blank=False, hatch=False, tips=0, strip=False):
+def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0, blank=False, hatch=False, tips=0, strip=False,
+           to_edges=None):
     """A figure on white paper: a big ring (the body) split by a vertical line,
     a small closed eye inside its left half; `gap` px openings in the ring and
     in the split line; `openings` more, 16 px each (at 512), evenly around the
@@ -28,7 +29,10 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=
     with `tips`, light 1 px tips that long reach into the ring's gap from
     each side (as a pen lifts). With `strip`, instead a square split in three
     by two lines 32 px apart (at 512): a narrow strip between two wide areas,
-    touching the page only at its two ends."""
+    touching the page only at its two ends. With `to_edges`, the split line
+    goes on above and below the ring to that many px from the picture's top
+    and bottom edges (0: into them), cutting the page in a left and a right
+    half but for those passages."""
     im = Image.new("RGB", (size, size), "white")
     if blank:
         return np.asarray(im).copy()
@@ -46,6 +50,9 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=
     d.ellipse((150 * s, 200 * s, 180 * s, 218 * s), outline=ink, width=max(1, width - 1))
     if floor:
         d.line((0, 380 * s, 170 * s, 512 * s), fill=ink, width=width)
+    if to_edges is not None:
+        d.line((255 * s, to_edges, 255 * s, 62 * s), fill=ink, width=width)
+        d.line((255 * s, 448 * s, 255 * s, size - 1 - to_edges), fill=ink, width=width)
     if band:
         d.ellipse(((60 + band) * s, (60 + band) * s, (450 - band) * s, (450 - band) * s), outline=ink, width=width)
     a = np.asarray(im).copy()
@@ -348,6 +355,27 @@ def test_two_dots_on_the_open_background_split_the_page_between_them():
     assert [tuple(out[y, x]) for y, x in [(20, 20), (20, 490), (150, 20), (150, 500)]] == [sky] * 4
     assert [tuple(out[y, x]) for y, x in [(495, 20), (495, 490), (360, 20), (360, 500)]] == [lawn] * 4
     assert tuple(out[300, 150]) == (255, 255, 255) and tuple(out[300, 380]) == (255, 255, 255)
+
+
+def test_a_dot_on_the_page_colours_the_page_beyond_a_figure_that_nearly_touches_its_edges():
+    """A figure reaching to 2 px of the picture's top and bottom edges: the fill closes those
+    passages and cuts the page in two background regions, one page to the eye, so a sky dot on
+    one side colours both (flowing through the passages, as dots flow through a gap); where
+    the line is drawn into the edges, the other side is another area and stays paper."""
+    sky = (90, 160, 230)
+    sketch = figure(to_edges=2)
+    painting = paint(sketch, hints=[Hint(sky, 20.5, 256.5, 4)])
+    left, right = labels_at(painting.regions, [(256, 20), (256, 490)])
+    assert left != right and painting.regions.background[left] and painting.regions.background[right]
+    out = painting.image
+    assert [tuple(out[y, x]) for y, x in [(256, 20), (20, 20), (256, 490), (20, 490), (490, 490)]] == [sky] * 5
+    assert tuple(out[350, 120]) == (255, 255, 255) and tuple(out[350, 380]) == (255, 255, 255)  # the figure not
+    out = paint(figure(to_edges=0), hints=[Hint(sky, 20.5, 256.5, 4)]).image
+    assert tuple(out[256, 20]) == sky and tuple(out[256, 490]) == (255, 255, 255) and tuple(out[20, 490]) == (255, 255, 255)
+    # A dot beside the figure's outline is not on the open page (its own side keeps the border's
+    # paper), so it has no page colour to pass on.
+    out = paint(sketch, hints=[Hint(sky, 50.5, 256.5, 4)]).image
+    assert tuple(out[256, 50]) == sky and tuple(out[20, 20]) == (255, 255, 255) and tuple(out[20, 490]) == (255, 255, 255)
 
 
 def test_a_page_with_no_ink_is_split_between_its_dots():

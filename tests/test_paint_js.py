@@ -49,6 +49,8 @@ CASES = {
     "two dots across hatching": dict(sketch=dict(size=512, hatch=True), hints=[(350, 150, (220, 0, 0)), (350, 400, (0, 0, 220))]),
     "light tips in a gap": dict(sketch=dict(size=512, gap=16, tips=5), hints=[(120, 350, (20, 200, 40))]),
     "strip between two dotted areas": dict(sketch=dict(size=512, strip=True), hints=[(150, 250, (40, 60, 220)), (360, 250, (40, 60, 220))]),
+    "the page cut in two near its edges": dict(sketch=dict(size=512, to_edges=2), hints=[(20, 256, (90, 160, 230)), (350, 120, (200, 30, 30))]),
+    "a dot beside the figure, the page cut in two": dict(sketch=dict(size=512, to_edges=2), hints=[(50, 256, (90, 160, 230))]),
 }
 
 

@@ -320,15 +320,22 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette, settled: Optional[
 
     Two regions meet through open paper only where the fill closed a gap
     between line ends (a drawn line keeps its paper apart), so a colour
-    never crosses a drawn line. The open background neither gives nor takes
-    (paper stays paper; a dot on the sky does not flow into a figure). The
-    flow goes as far as the gaps lead, one ring of regions at a time.
-    `settled` (bool per region): regions an earlier source (a reference
-    picture) coloured; the flow neither enters nor passes through them.
+    never crosses a drawn line. Figure and background never pass colours
+    to each other (paper stays paper; a dot on the sky does not flow into a
+    figure), but the background's pieces do among themselves: a figure
+    reaching within a few pixels of the picture's edge (a comb, a hat)
+    closes the page's paper there and cuts the page in two background
+    regions, one page to the eye, so an undotted piece takes the colour the
+    dotted one has where they meet (its paper, where the dot sat in a nook
+    of the page and left the border's part paper). The flow goes as far as
+    the gaps lead, one ring of regions at a time. `settled` (bool per
+    region): regions an earlier source (a reference picture) coloured; the
+    flow neither enters nor passes through them.
     """
     n = regions.count
     palette = Palette.empty(n)
-    givers = hinted.known & ~regions.background
+    givers = hinted.known.copy()
+    givers[0] = False
     if not givers.any():
         return palette
     a, b, ya, xa = _open_contacts(regions.labels, ink.mask)
@@ -347,10 +354,11 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette, settled: Optional[
         if at.size:
             key[at] = _rgb_key(table[_picked_at(picked, gy[at] - window[0].start, gx[at] - window[1].start)].astype(np.float32))
     known = givers.copy()
-    blocked = regions.background | (settled if settled is not None else False)
+    blocked = settled if settled is not None else np.zeros(n + 1, bool)
+    page = regions.background
     colour_of = np.full(n + 1, -1, np.int64)  # a region the flow reached: its colour's key
     while True:
-        live = known[giving] & ~known[takers] & ~blocked[takers]
+        live = known[giving] & ~known[takers] & ~blocked[takers] & (page[takers] == page[giving])
         if not live.any():
             break
         k = np.where(givers[giving[live]], key[live], colour_of[giving[live]])

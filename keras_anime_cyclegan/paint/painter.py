@@ -52,7 +52,9 @@ def paint(
         hints: `Hint`s in the sketch's pixels; they win over every other source.
             A figure region no hint landed in takes the colour of a hinted
             one it meets through a gap between line ends (never across a
-            drawn line), after `sources`; then one that meets dotted
+            drawn line), after `sources` (and a piece of the background
+            the fill cut off near the picture's edge, the colour of the
+            dotted piece it meets); then one that meets dotted
             regions over lower lines than it meets the open background
             takes their colour (`reached_hints`); then `coloured`.
         sources: further palettes (a reference picture's), asked after the

@@ -740,16 +740,19 @@ function rgbKey(c) {
 // flowed_hints): each figure region no hint landed in, that meets a hinted
 // one (or one the flow already reached) through open paper, takes the
 // colour it meets over the longest stretch (ties: the smaller RGB key).
-// Regions meet on paper only where the fill closed a gap; the background
-// neither gives nor takes, and the regions in settled (a reference coloured
-// them) neither take nor pass the colour on.
+// Regions meet on paper only where the fill closed a gap; figure and
+// background pass no colours to each other, but the background's pieces (a
+// figure reaching to a few pixels of the picture's edge cuts the page in two)
+// do among themselves: the colour the dotted piece has where they meet.
+// The regions in settled (a reference coloured them) neither take nor pass
+// the colour on.
 function flowedHints(regions, ink, width, height, hinted, settled) {
   const { labels, count, background } = regions;
   const known = new Uint8Array(count + 1);
   const colours = new Float64Array(3 * (count + 1));
   const givers = new Uint8Array(count + 1);
   let any = false;
-  for (let r = 1; r <= count; r++) if (hinted.known[r] && !background[r]) { givers[r] = 1; any = true; }
+  for (let r = 1; r <= count; r++) if (hinted.known[r]) { givers[r] = 1; any = true; }
   if (!any) return { known, colours };
   const splitKey = new Int32Array(width * height).fill(-1); // a split giver's colour, pixel by pixel
   for (const { region, pixels } of hinted.split) if (givers[region]) for (const [i, rgb] of pixels) splitKey[i] = rgbKey(rgb);
@@ -781,7 +784,8 @@ function flowedHints(regions, ink, width, height, hinted, settled) {
     for (let c = 0; c < takers.length; c++) {
       const t = takers[c];
       const g = giving[c];
-      if (!reached[g] || reached[t] || background[t] || settled[t]) continue;
+      // Figure and background pass no colours to each other; the background's pieces do among themselves.
+      if (!reached[g] || reached[t] || background[t] !== background[g] || settled[t]) continue;
       const k = givers[g] ? keys[c] : colourOf[g];
       if (!votes.has(t)) votes.set(t, new Map());
       const m = votes.get(t);
