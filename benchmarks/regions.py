@@ -7,7 +7,9 @@ lightened to pencil grey, thinned, hatching added in coloured areas, JPEG
 q=70, and `real`: each picture given a random mix of the real-sketch
 traits training uses (`sketch.real.real_sketch`: thinned, broken, double
 strokes, hatching, pencil, paper texture, blur, JPEG, each with its own
-chance). For each degradation and method:
+chance), and `shadow`: the page photographed under uneven light
+(`sketch.real.shadow`: 20-45% darker from one side to the other). For
+each degradation and method:
 
 - `pixels_in_true_region`: the share of pixels (off the true lines, in
   true regions of at least 0.05% of the picture) whose predicted region and
@@ -95,7 +97,7 @@ from report import emit  # noqa: E402  (benchmarks/report.py)
 from keras_anime_cyclegan.paint import regions as R
 from keras_anime_cyclegan.sketch import real
 
-DEGRADATIONS = ["clean", "gaps_40", "gaps_120", "pencil", "thinned", "hatching", "jpeg_70", "real"]
+DEGRADATIONS = ["clean", "gaps_40", "gaps_120", "pencil", "thinned", "hatching", "jpeg_70", "real", "shadow"]
 MIN_TRUE_REGION = 5e-4
 
 
@@ -154,6 +156,8 @@ def degrade(lines: np.ndarray, truth: np.ndarray, kind: str, rng, colour: np.nda
         return real.hatching(lines, truth, rng)
     if kind == "jpeg_70":
         return real.jpeg(lines, rng, quality=70)
+    if kind == "shadow":
+        return real.shadow(lines, rng)
     return lines.copy()
 
 
@@ -301,7 +305,7 @@ def paint_earlier(sketch: np.ndarray, g: np.ndarray, hints: list, ink, regions, 
     model.known &= ~regions.background
     hinted = hint_colours(regions, ink, hints)
     palettes = [hinted] + ([flowed_hints(regions, ink, hinted)] if flow else []) + [model]
-    return multiply_lines(flats(regions, ink, palettes), sketch, ink.paper)
+    return multiply_lines(flats(regions, ink, palettes), sketch, ink)
 
 
 def dot_watershed(sketch: np.ndarray, dots: list, radius: float) -> np.ndarray:

@@ -15,7 +15,7 @@ from keras_anime_cyclegan.paint.regions import area_lines, connected_regions, fi
 
 
 def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=False, band=0, blank=False, hatch=False, tips=0, strip=False,
-           to_edges=None):
+           to_edges=None, shadow=0.0):
     """A figure on white paper: a big ring (the body) split by a vertical line,
     a small closed eye inside its left half; `gap` px openings in the ring and
     in the split line; `openings` more, 16 px each (at 512), evenly around the
@@ -32,7 +32,8 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=
     touching the page only at its two ends. With `to_edges`, the split line
     goes on above and below the ring to that many px from the picture's top
     and bottom edges (0: into them), cutting the page in a left and a right
-    half but for those passages."""
+    half but for those passages. With `shadow`, the page as a phone photographs
+    it: lit fully at its left edge, `shadow` darker at its right (a linear fall)."""
     im = Image.new("RGB", (size, size), "white")
     if blank:
         return np.asarray(im).copy()
@@ -74,6 +75,9 @@ def figure(size=512, grey=0, width=3, gap=0, openings=0, open_left=False, floor=
         t = 2 * np.pi * k / openings
         y, x = int((255 + 195 * np.sin(t)) * s), int((255 + 195 * np.cos(t)) * s)
         a[max(0, y - int(8 * s)) : y + int(8 * s), max(0, x - int(8 * s)) : x + int(8 * s)] = 255
+    if shadow:
+        light = 1 - shadow * np.arange(size, dtype=np.float32) / (size - 1)
+        a = np.round(a * light[None, :, None]).astype(np.uint8)
     return a
 
 
@@ -376,6 +380,31 @@ def test_a_dot_on_the_page_colours_the_page_beyond_a_figure_that_nearly_touches_
     # paper), so it has no page colour to pass on.
     out = paint(sketch, hints=[Hint(sky, 50.5, 256.5, 4)]).image
     assert tuple(out[256, 50]) == sky and tuple(out[20, 20]) == (255, 255, 255) and tuple(out[20, 490]) == (255, 255, 255)
+
+
+def test_a_phone_photo_s_shadow_darkens_neither_the_colours_nor_the_page():
+    """Grey lines on a page lit fully at the left, 40% darker at the right (a phone held over
+    it): the ink is read against the paper around it, and the compositing divides the shadow out
+    too, so the page comes out one paper colour, a dotted area one colour across the shadow, and
+    a line in the shadow as dark against its paper as it was drawn."""
+    red = (200, 40, 40)
+    sketch = figure(grey=120, shadow=0.4)
+    painting = paint(sketch, hints=[Hint(red, 380.5, 300.5, 4)])
+    out = painting.image.astype(int)
+    lit, shaded = out[20, 20], out[20, 490]  # the page at both ends of the shadow
+    # The shadow is gone to within the paper level's lag: the level is the brightest tone within
+    # 1.5 blocks (48 px), so along a fall of 0.4 over 511 px it reads up to 255 * 0.4 * 48 / 511
+    # = 9.6 levels high, and the paper's colour, read through it, as much low (245, not 255).
+    # Before: 255 at the lit end, 153 at the shaded one.
+    lag = 255 * 0.4 * 48 / 511
+    assert np.abs(lit - shaded).max() <= lag and lit.min() >= 255 - lag - 1
+    assert np.abs(out[300, 270] - red).max() <= 3 and np.abs(out[300, 420] - red).max() <= 3  # was 10% darker
+    # The ring's right side (x = 447-449), in the shadow: its middle against the paper just outside,
+    # in the lines multiplied over the flats as in the sketch (the two 20 px apart, where the
+    # shadow falls 1.6%; 8-bit rounding of a 78 and a 162 adds under 1%).
+    shade = out[255, [448, 468], 0] / painting.flats[255, [448, 468], 0]
+    drawn = sketch[255, 448, 0] / sketch[255, 468, 0]
+    assert abs(shade[0] / shade[1] - drawn) <= 0.03 and drawn < 0.55
 
 
 def test_a_page_with_no_ink_is_split_between_its_dots():

@@ -51,6 +51,7 @@ CASES = {
     "strip between two dotted areas": dict(sketch=dict(size=512, strip=True), hints=[(150, 250, (40, 60, 220)), (360, 250, (40, 60, 220))]),
     "the page cut in two near its edges": dict(sketch=dict(size=512, to_edges=2), hints=[(20, 256, (90, 160, 230)), (350, 120, (200, 30, 30))]),
     "a dot beside the figure, the page cut in two": dict(sketch=dict(size=512, to_edges=2), hints=[(50, 256, (90, 160, 230))]),
+    "a phone photo's shadow": dict(sketch=dict(size=400, shadow=0.4, grey=90), hints=[(300, 230, (200, 40, 40))]),
 }
 
 

@@ -163,6 +163,11 @@ def test_each_real_sketch_trait_does_what_it_says(line_art):
     assert len(np.unique(soft)) > len(np.unique(lines)), "blurred edges take intermediate greys"
     compressed = real.jpeg(lines, rng(0), quality=60)
     assert compressed.shape == lines.shape and 0 < np.abs(compressed.astype(int) - lines).mean() < 10
+    photo = real.shadow(lines, rng(0))
+    paper = photo[(lines == 255).all(axis=-1)].astype(float).mean(axis=-1)  # the page's white pixels
+    assert photo.shape == lines.shape and paper.max() >= 254 and 255 * 0.55 - 1 <= paper.min() <= 255 * 0.8 + 1, \
+        "a phone's shadow: the page 20-45% darker at one side"
+    assert (photo[ink] <= lines[ink]).all(), "the lines darken with their paper, never lighten"
 
 
 def test_real_sketch_is_seeded_and_varied(line_art):

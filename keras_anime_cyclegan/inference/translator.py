@@ -396,7 +396,7 @@ class Colorizer(ImageTranslator):
         layers = Layers(
             image,
             Image.fromarray(painting.flats),
-            Image.fromarray(line_layer(job.picture, painting.ink.paper), "RGBA"),
+            Image.fromarray(line_layer(job.picture, painting.ink), "RGBA"),
             Image.fromarray(shading_layer(g, painting.flats)),
         )
         return _matched(layers, match, job)

@@ -1,10 +1,14 @@
 """Compositing: flat colours under the lines, as a colourist's layers.
 
 The flats (one colour per region, or per pixel where hints split one) are
-multiplied by the sketch divided by its paper colour, so the lines stay
-exactly as drawn and the paper itself adds no tint. The background keeps
-the paper as it is unless a source coloured it. Works in bands of rows, so
-a huge picture never holds more than its own size in floats.
+multiplied by the sketch divided by its paper, so the lines stay exactly as
+drawn against their paper and the paper itself adds no tint: its colour,
+and where a phone photo's shadow darkens part of the page, the paper's
+local level (`Ink.light`, read from the paper's brightest tones block by
+block), so a shadow darkens neither the colours nor the page. The
+background keeps the paper's colour and grain unless a source coloured it.
+Works in bands of rows, so a huge picture never holds more than its own
+size in floats.
 """
 
 from __future__ import annotations
@@ -45,26 +49,28 @@ def flats(regions: Regions, ink: Ink, palettes: list[Palette]) -> np.ndarray:
     return out
 
 
-def multiply_lines(flat: np.ndarray, sketch: np.ndarray, paper: np.ndarray, out=None) -> np.ndarray:
-    """uint8 (H, W, 3): `flat` times `sketch` / `paper` (lines as drawn, paper
-    neutral). `out` may be `flat` itself (in place, band by band)."""
+def multiply_lines(flat: np.ndarray, sketch: np.ndarray, ink: Ink, out=None) -> np.ndarray:
+    """uint8 (H, W, 3): `flat` times `sketch` / its paper (lines as drawn, paper
+    neutral, shadows lifted). `out` may be `flat` itself (in place, band by band)."""
     out = np.empty_like(flat) if out is None else out
-    for rows, shade in _shades(sketch, paper):
+    for rows, shade in _shades(sketch, ink):
         out[rows] = np.clip(np.round(flat[rows].astype(np.float32) * shade), 0, 255).astype(np.uint8)
     return out
 
 
-def _shades(sketch: np.ndarray, paper: np.ndarray):
+def _shades(sketch: np.ndarray, ink: Ink):
     """(rows, shade) for each band of rows: float32 (rows, W, 3), the sketch
-    divided by its paper colour, at most 1 (a grey sketch counts in every channel)."""
-    scale = (1.0 / paper).astype(np.float32)
+    divided by its paper colour and by how lit its paper is there, at most 1
+    (a grey sketch counts in every channel)."""
+    scale = (1.0 / ink.paper).astype(np.float32)
     for top in range(0, sketch.shape[0], BAND):
         rows = slice(top, top + BAND)
         band = sketch[rows] if sketch.ndim == 3 else sketch[rows][..., None]
-        yield rows, np.broadcast_to(np.minimum(band.astype(np.float32) * scale, 1.0), band.shape[:2] + (3,))
+        shade = np.minimum(band.astype(np.float32) * scale / ink.light(rows)[..., None], np.float32(1))
+        yield rows, np.broadcast_to(shade, band.shape[:2] + (3,))
 
 
-def line_layer(sketch: np.ndarray, paper: np.ndarray) -> np.ndarray:
+def line_layer(sketch: np.ndarray, ink: Ink) -> np.ndarray:
     """uint8 (H, W, 4): the lines on transparency, for a multiply (or normal) layer over the flats.
 
     Over a base colour B, a layer of colour L and opacity a in multiply mode
@@ -74,7 +80,7 @@ def line_layer(sketch: np.ndarray, paper: np.ndarray) -> np.ndarray:
     the layer recomposes the flat result exactly (up to 8-bit rounding).
     """
     out = np.zeros(sketch.shape[:2] + (4,), np.uint8)
-    for rows, shade in _shades(sketch, paper):
+    for rows, shade in _shades(sketch, ink):
         alpha = 1.0 - shade.min(axis=-1, keepdims=True)
         colour = 1.0 - (1.0 - shade) / np.maximum(alpha, 1e-6)
         out[rows, :, :3] = np.clip(np.round(colour * 255), 0, 255)

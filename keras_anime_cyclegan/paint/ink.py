@@ -16,6 +16,7 @@ the page's JavaScript (web_demo/src/paint.js) finds the same ink.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from scipy import ndimage
@@ -40,12 +41,28 @@ class Ink:
             colour of the pixels that are not ink.
         strong: the darkness of the picture's strong strokes (the
             `STRONG_PERCENTILE` of its marked pixels'; 0 with none).
+        blocks: float32 (bh, bw), the paper's brightness per `PAPER_BLOCK`
+            block (`light` spreads it to the pixels); None: an even page.
+        page: the brightness of the page's lit paper (the 90th percentile
+            of the blocks').
     """
 
     darkness: np.ndarray
     mask: np.ndarray
     paper: np.ndarray
     strong: float = 0.0
+    blocks: Optional[np.ndarray] = None
+    page: float = 255.0
+
+    def light(self, rows: slice) -> np.ndarray:
+        """float32 (rows, W): how lit the paper is at each pixel of `rows`, as a
+        fraction of the page's lit paper (at most 1): a phone photo's shadow
+        is under 1, which the compositing divides out (`paint.composite`)."""
+        h, w = self.mask.shape
+        if self.blocks is None:
+            return np.ones((len(range(h)[rows]), w), np.float32)
+        ys, xs = _bilinear_axis(h, self.blocks.shape[0]), _bilinear_axis(w, self.blocks.shape[1])
+        return _light(self.blocks, self.page, ys, xs, rows)
 
 
 def find_ink(sketch: np.ndarray) -> Ink:
@@ -53,7 +70,7 @@ def find_ink(sketch: np.ndarray) -> Ink:
     rgb = sketch if sketch.ndim == 3 else sketch[..., None]
     h, w = rgb.shape[:2]
     tone = rgb.min(axis=-1)  # the darkest channel: colour lines are ink too
-    blocks = _paper_blocks(tone)
+    blocks, page = _paper_blocks(tone)
     ys, xs = _bilinear_axis(h, blocks.shape[0]), _bilinear_axis(w, blocks.shape[1])
     darkness = np.empty((h, w), np.uint8)
     for top in range(0, h, BAND):
@@ -69,13 +86,21 @@ def find_ink(sketch: np.ndarray) -> Ink:
     else:
         strong = _percentile_of_counts(counts, STRONG_PERCENTILE)
         mask = darkness >= max(INK_FRACTION * strong, NOISE_FLOOR + 1)
-    # The paper's colour from about 200,000 pixels (every k-th row and column).
+    # The paper's colour from about 200,000 pixels (every k-th row and column),
+    # each as lit as the page's lit paper (a photo's shadow is not the paper's colour).
     k = max(1, int(np.sqrt(h * w / 200_000)))
-    sample, sample_mask = rgb[::k, ::k], mask[::k, ::k]
+    lit = _light(blocks, page, ys, xs, slice(0, h, k))[:, ::k]
+    sample, sample_mask = rgb[::k, ::k].astype(np.float32) / lit[..., None], mask[::k, ::k]
     paper_pixels = sample[~sample_mask] if not sample_mask.all() else sample.reshape(-1, rgb.shape[-1])
     paper = np.percentile(paper_pixels, 75, axis=0).astype(np.float32)
-    paper = np.broadcast_to(paper, (3,)).copy()
-    return Ink(darkness, mask, np.maximum(paper, np.float32(1)), float(strong))
+    paper = np.broadcast_to(np.minimum(paper, np.float32(255)), (3,)).copy()
+    return Ink(darkness, mask, np.maximum(paper, np.float32(1)), float(strong), blocks, page)
+
+
+def _light(blocks: np.ndarray, page: float, ys, xs, rows: slice) -> np.ndarray:
+    """float32 (rows, W): the paper's level there (the blocks resized bilinearly) over the page's, at most 1."""
+    level = np.maximum(_bilinear(blocks, ys, xs, rows), np.float32(1))
+    return np.minimum(level / np.float32(page), np.float32(1))
 
 
 def _percentile_of_counts(counts: np.ndarray, q: float) -> float:
@@ -90,9 +115,10 @@ def _percentile_of_counts(counts: np.ndarray, q: float) -> float:
 
 
 def _paper_blocks(tone: np.ndarray) -> np.ndarray:
-    """The paper's brightness per `PAPER_BLOCK` block (float32): the brightest
-    tone of each block, spread to its 8 neighbours (so a block filled with ink
-    takes its neighbours' paper), kept no darker than `DARKEST_PAPER` of the page's."""
+    """(blocks, page): the paper's brightness per `PAPER_BLOCK` block (float32):
+    the brightest tone of each block, spread to its 8 neighbours (so a block
+    filled with ink takes its neighbours' paper), kept no darker than
+    `DARKEST_PAPER` of the page's (`page`: the blocks' 90th percentile)."""
     h, w = tone.shape
     b = PAPER_BLOCK
     bh, bw = -(-h // b), -(-w // b)
@@ -100,7 +126,7 @@ def _paper_blocks(tone: np.ndarray) -> np.ndarray:
     blocks = padded.reshape(bh, b, bw, b).max(axis=(1, 3))
     blocks = ndimage.grey_dilation(blocks, size=(3, 3), mode="nearest").astype(np.float32)
     page = float(np.percentile(blocks, 90))
-    return np.maximum(blocks, np.float32(DARKEST_PAPER * page))
+    return np.maximum(blocks, np.float32(DARKEST_PAPER * page)), page
 
 
 def _bilinear_axis(n: int, m: int):

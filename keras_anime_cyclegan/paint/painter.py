@@ -77,5 +77,5 @@ def paint(
         palettes.append(g)
     flat = flats(regions, ink, palettes)
     if not keep_flats:
-        return Painting(multiply_lines(flat, sketch, ink.paper, out=flat), None, ink, regions)
-    return Painting(multiply_lines(flat, sketch, ink.paper), flat, ink, regions)
+        return Painting(multiply_lines(flat, sketch, ink, out=flat), None, ink, regions)
+    return Painting(multiply_lines(flat, sketch, ink), flat, ink, regions)

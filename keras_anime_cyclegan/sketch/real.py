@@ -112,6 +112,19 @@ def paper(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(lines * texture[..., None] * tint, 0, 255).round().astype(np.uint8)
 
 
+def shadow(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A phone photo's uneven light: the page darkens linearly by 20-45% from one side to the
+    other, in a random direction (not part of `real_sketch`'s mix, whose draws stay as they were)."""
+    h, w = lines.shape[:2]
+    depth, angle = rng.uniform(0.2, 0.45), rng.uniform(0, 2 * np.pi)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    ramp = x * np.cos(angle) + y * np.sin(angle)
+    ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1.0)
+    light = 1.0 - depth * ramp
+    out = lines.astype(np.float32) * (light[..., None] if lines.ndim == 3 else light)
+    return np.clip(out, 0, 255).round().astype(np.uint8)
+
+
 def blur(lines: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A slight Gaussian blur (0.4-1.0 px), as from a phone photo."""
     sigma = rng.uniform(0.4, 1.0)

@@ -98,7 +98,7 @@ function paperLevel(tone, width, height) {
       level[y * width + x] = Math.max(v, 1);
     }
   }
-  return level;
+  return { level, page };
 }
 
 // numpy.percentile (linear) of the values 0-255 counted in `counts`.
@@ -120,12 +120,12 @@ function percentileOfCounts(counts, q) {
   return vLo + (vHi - vLo) * (pos - lo);
 }
 
-// sketch: RGBA bytes. Returns {darkness (Uint8), mask (Uint8 0/1), paper [r, g, b]}.
+// sketch: RGBA bytes. Returns {darkness (Uint8), mask (Uint8 0/1), paper [r, g, b], strong, light (Float32, per pixel)}.
 export function findInk(sketch, width, height) {
   const n = width * height;
   const tone = new Uint8Array(n);
   for (let i = 0; i < n; i++) tone[i] = Math.min(sketch[4 * i], sketch[4 * i + 1], sketch[4 * i + 2]);
-  const level = paperLevel(tone, width, height);
+  const { level, page } = paperLevel(tone, width, height);
   const darkness = new Uint8Array(n);
   const counts = new Float64Array(256);
   for (let i = 0; i < n; i++) {
@@ -141,6 +141,11 @@ export function findInk(sketch, width, height) {
     const threshold = Math.max(INK_FRACTION * strong, NOISE_FLOOR + 1);
     for (let i = 0; i < n; i++) mask[i] = darkness[i] >= threshold ? 1 : 0;
   }
+  // How lit the paper is at each pixel, as a fraction of the page's lit paper (at most 1):
+  // the paper's colour is read as if lit like the page, and the compositing divides a
+  // phone photo's shadow out (ink.py Ink.light).
+  const light = new Float32Array(n);
+  for (let i = 0; i < n; i++) light[i] = Math.min(f32(level[i] / f32(page)), 1);
   let count = 0;
   for (let i = 0; i < n; i++) if (!mask[i]) count++;
   const usePaper = count > 0;
@@ -151,11 +156,11 @@ export function findInk(sketch, width, height) {
     let k = 0;
     for (let i = 0; i < n; i++) {
       if (usePaper && mask[i]) continue;
-      if (k++ % step === 0) values.push(sketch[4 * i + c]);
+      if (k++ % step === 0) values.push(f32(sketch[4 * i + c] / light[i]));
     }
-    return Math.max(f32(percentile(values, 75)), 1);
+    return Math.max(f32(Math.min(percentile(values, 75), 255)), 1);
   });
-  return { darkness, mask, paper, strong };
+  return { darkness, mask, paper, strong, light };
 }
 
 // regions.py area_lines: the ink less its shading strokes (hatching), the
@@ -978,12 +983,12 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const scale = ink.paper.map((p) => f32(1 / p));
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < 3; c++) {
-      const shade = Math.min(f32(sketch[4 * i + c] * scale[c]), 1);
+      const shade = Math.min(f32(f32(sketch[4 * i + c] * scale[c]) / ink.light[i]), 1);
       out[4 * i + c] = Math.round(f32(flat[3 * i + c] * shade));
     }
     out[4 * i + 3] = 255;
   }
-  return { image: out, flats: flat, paper: ink.paper, match };
+  return { image: out, flats: flat, paper: ink.paper, light: ink.light, match };
 }
 
 // The layers a colourist keeps (paint/composite.py): the flats (RGBA), the
@@ -997,7 +1002,7 @@ export function layers(sketch, width, height, painting, coloured, cw, ch) {
   const shading = new Uint8ClampedArray(4 * n);
   const scale = painting.paper.map((p) => f32(1 / p));
   for (let i = 0; i < n; i++) {
-    const shade = [0, 1, 2].map((c) => Math.min(f32(sketch[4 * i + c] * scale[c]), 1));
+    const shade = [0, 1, 2].map((c) => Math.min(f32(f32(sketch[4 * i + c] * scale[c]) / painting.light[i]), 1));
     const alpha = 1 - Math.min(...shade);
     const y = Math.min(Math.floor(((Math.floor(i / width) + 0.5) * ch) / height), ch - 1);
     const x = Math.min(Math.floor((((i % width) + 0.5) * cw) / width), cw - 1);
