@@ -63,11 +63,14 @@ def _shades(sketch: np.ndarray, ink: Ink):
     divided by its paper colour and by how lit its paper is there, at most 1
     (a grey sketch counts in every channel)."""
     scale = (1.0 / ink.paper).astype(np.float32)
+    even = ink.blocks is None or float(ink.blocks.min()) >= ink.page  # lit evenly: light 1 everywhere
     for top in range(0, sketch.shape[0], BAND):
         rows = slice(top, top + BAND)
         band = sketch[rows] if sketch.ndim == 3 else sketch[rows][..., None]
-        shade = np.minimum(band.astype(np.float32) * scale / ink.light(rows)[..., None], np.float32(1))
-        yield rows, np.broadcast_to(shade, band.shape[:2] + (3,))
+        shade = band.astype(np.float32) * scale
+        if not even:
+            shade /= ink.light(rows)[..., None]
+        yield rows, np.broadcast_to(np.minimum(shade, np.float32(1)), band.shape[:2] + (3,))
 
 
 def line_layer(sketch: np.ndarray, ink: Ink) -> np.ndarray:
