@@ -100,7 +100,7 @@ def find_ink(sketch: np.ndarray) -> Ink:
 def _light(blocks: np.ndarray, page: float, ys, xs, rows: slice) -> np.ndarray:
     """float32 (rows, W): the paper's level there (the blocks resized bilinearly) over the page's, at most 1."""
     level = np.maximum(_bilinear(blocks, ys, xs, rows), np.float32(1))
-    return np.minimum(level / np.float32(page), np.float32(1))
+    return np.minimum(level / np.float32(max(page, 1.0)), np.float32(1))  # an all-black page: 1
 
 
 def _percentile_of_counts(counts: np.ndarray, q: float) -> float:

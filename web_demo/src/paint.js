@@ -145,7 +145,8 @@ export function findInk(sketch, width, height) {
   // the paper's colour is read as if lit like the page, and the compositing divides a
   // phone photo's shadow out (ink.py Ink.light).
   const light = new Float32Array(n);
-  for (let i = 0; i < n; i++) light[i] = Math.min(f32(level[i] / f32(page)), 1);
+  const lit = f32(Math.max(page, 1)); // an all-black page: 1
+  for (let i = 0; i < n; i++) light[i] = Math.min(f32(level[i] / lit), 1);
   let count = 0;
   for (let i = 0; i < n; i++) if (!mask[i]) count++;
   const usePaper = count > 0;
