@@ -149,7 +149,9 @@ def train(args) -> None:
         for file in RUN_FILES:
             if (run / file).exists():
                 shutil.copy(run / file, out / name / Path(file).name)
-        print(f"{name}: exit {code}; sent back: {', '.join(sorted(p.name for p in (out / name).iterdir()))}", flush=True)
+        epochs = max(0, len((run / "log.csv").read_text().splitlines()) - 1) if (run / "log.csv").exists() else 0
+        print(f"{name}: exit {code}; {epochs} epochs in its log; sent back: "
+              f"{', '.join(sorted(p.name for p in (out / name).iterdir()))}", flush=True)
 
 
 def collect(args) -> None:
