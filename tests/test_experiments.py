@@ -22,7 +22,7 @@ def test_training_pictures_travel_to_the_gpu_machine_exactly_or_within_rounding(
     """`gpu.py pack` squeezes the pictures under the device tool's 64 MiB: line art and pictures of at most
     256 colours come back pixel for pixel; a flat-coloured picture whose antialiased edges give it more
     colours comes back with 256 (median cut): the flat areas exact, so its mean change stays under 1/255
-    (on the clip-art pairs it is 0.2/255; a smooth edges, which no training picture is, would be 3.6)."""
+    (on the clip-art pairs it is 0.2/255; a smooth gradient, which no training picture is, would be 3.6)."""
     gpu = _gpu_script()
     rng = np.random.default_rng(0)
     source, dest = tmp_path / "here", tmp_path / "there"

@@ -334,8 +334,7 @@ def flowed_hints(regions: Regions, ink: Ink, hinted: Palette, settled: Optional[
     """
     n = regions.count
     palette = Palette.empty(n)
-    givers = hinted.known.copy()
-    givers[0] = False
+    givers = hinted.known
     if not givers.any():
         return palette
     a, b, ya, xa = _open_contacts(regions.labels, ink.mask)

@@ -70,7 +70,11 @@ function paperLevel(tone, width, height) {
   }
   const page = percentile(blocks, 90);
   const floor = f32(DARKEST_PAPER * page);
-  for (let i = 0; i < blocks.length; i++) blocks[i] = Math.max(blocks[i], floor);
+  let even = true; // every block as bright as the page's: lit evenly, no light to divide out
+  for (let i = 0; i < blocks.length; i++) {
+    blocks[i] = Math.max(blocks[i], floor);
+    if (blocks[i] < page) even = false;
+  }
   const axis = (n, m) => {
     const lo = new Int32Array(n);
     const hi = new Int32Array(n);
@@ -98,7 +102,7 @@ function paperLevel(tone, width, height) {
       level[y * width + x] = Math.max(v, 1);
     }
   }
-  return { level, page };
+  return { level, page, even };
 }
 
 // numpy.percentile (linear) of the values 0-255 counted in `counts`.
@@ -120,12 +124,12 @@ function percentileOfCounts(counts, q) {
   return vLo + (vHi - vLo) * (pos - lo);
 }
 
-// sketch: RGBA bytes. Returns {darkness (Uint8), mask (Uint8 0/1), paper [r, g, b], strong, light (Float32, per pixel)}.
+// sketch: RGBA bytes. Returns {darkness (Uint8), mask (Uint8 0/1), paper [r, g, b], strong, light (Float32 per pixel; null: lit evenly)}.
 export function findInk(sketch, width, height) {
   const n = width * height;
   const tone = new Uint8Array(n);
   for (let i = 0; i < n; i++) tone[i] = Math.min(sketch[4 * i], sketch[4 * i + 1], sketch[4 * i + 2]);
-  const { level, page } = paperLevel(tone, width, height);
+  const { level, page, even } = paperLevel(tone, width, height);
   const darkness = new Uint8Array(n);
   const counts = new Float64Array(256);
   for (let i = 0; i < n; i++) {
@@ -143,10 +147,12 @@ export function findInk(sketch, width, height) {
   }
   // How lit the paper is at each pixel, as a fraction of the page's lit paper (at most 1):
   // the paper's colour is read as if lit like the page, and the compositing divides a
-  // phone photo's shadow out (ink.py Ink.light).
-  const light = new Float32Array(n);
-  const lit = f32(Math.max(page, 1)); // an all-black page: 1
-  for (let i = 0; i < n; i++) light[i] = Math.min(f32(level[i] / lit), 1);
+  // phone photo's shadow out (ink.py Ink.light); null on an evenly lit page (1 everywhere).
+  const light = even ? null : new Float32Array(n);
+  if (light) {
+    const lit = f32(Math.max(page, 1)); // an all-black page: 1
+    for (let i = 0; i < n; i++) light[i] = Math.min(f32(level[i] / lit), 1);
+  }
   let count = 0;
   for (let i = 0; i < n; i++) if (!mask[i]) count++;
   const usePaper = count > 0;
@@ -157,7 +163,7 @@ export function findInk(sketch, width, height) {
     let k = 0;
     for (let i = 0; i < n; i++) {
       if (usePaper && mask[i]) continue;
-      if (k++ % step === 0) values.push(f32(sketch[4 * i + c] / light[i]));
+      if (k++ % step === 0) values.push(light ? f32(sketch[4 * i + c] / light[i]) : sketch[4 * i + c]);
     }
     return Math.max(f32(Math.min(percentile(values, 75), 255)), 1);
   });
@@ -984,7 +990,7 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const scale = ink.paper.map((p) => f32(1 / p));
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < 3; c++) {
-      const shade = Math.min(f32(f32(sketch[4 * i + c] * scale[c]) / ink.light[i]), 1);
+      const shade = Math.min(f32(f32(sketch[4 * i + c] * scale[c]) / (ink.light ? ink.light[i] : 1)), 1);
       out[4 * i + c] = Math.round(f32(flat[3 * i + c] * shade));
     }
     out[4 * i + 3] = 255;
@@ -1003,7 +1009,8 @@ export function layers(sketch, width, height, painting, coloured, cw, ch) {
   const shading = new Uint8ClampedArray(4 * n);
   const scale = painting.paper.map((p) => f32(1 / p));
   for (let i = 0; i < n; i++) {
-    const shade = [0, 1, 2].map((c) => Math.min(f32(f32(sketch[4 * i + c] * scale[c]) / painting.light[i]), 1));
+    const lit = painting.light ? painting.light[i] : 1;
+    const shade = [0, 1, 2].map((c) => Math.min(f32(f32(sketch[4 * i + c] * scale[c]) / lit), 1));
     const alpha = 1 - Math.min(...shade);
     const y = Math.min(Math.floor(((Math.floor(i / width) + 0.5) * ch) / height), ch - 1);
     const x = Math.min(Math.floor((((i % width) + 0.5) * cw) / width), cw - 1);
