@@ -56,6 +56,8 @@ CASES = {
     "a figure open to the page, painted by the model": dict(sketch=dict(size=512, open_left=True), hints=[], g="figure"),
     "the model's figure and a haze, a dot on the page": dict(sketch=dict(size=512, open_left=True), hints=[(480, 30, (90, 160, 230))],
                                                          g="figure"),
+    "a dot on the model's figure open to the page": dict(sketch=dict(size=512, open_left=True), hints=[(120, 350, (30, 150, 60))],
+                                                        g="figure"),
 }
 
 

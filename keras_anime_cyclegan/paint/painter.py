@@ -10,6 +10,7 @@ import numpy as np
 from keras_anime_cyclegan.paint.colours import (
     Hint,
     Palette,
+    find_figures,
     flowed_hints,
     hint_colours,
     model_colours,
@@ -58,7 +59,8 @@ def paint(
             horizon line, as a watershed seeds the border with paper) stay
             paper unless a hint, its flow or its reach colours them, or
             `coloured` painted a figure there whose outline the fill could
-            not close (`colours.model_figures`).
+            not close (`colours.find_figures`; in the open background they
+            grow beside the hints too, unless a dot lies on one).
         hints: `Hint`s in the sketch's pixels; they win over every other source.
             A figure region no hint landed in takes the colour of a hinted
             one it meets through a gap between line ends (never across a
@@ -76,17 +78,17 @@ def paint(
     """
     ink = ink if ink is not None else find_ink(sketch)
     regions = regions if regions is not None else sketch_regions(ink)
-    hinted = hint_colours(regions, ink, hints or [])
+    pages = regions.background | at_border(regions)
+    figures = find_figures(regions, ink, coloured, pages) if coloured is not None else None
+    hinted = hint_colours(regions, ink, hints or [], figures)
     sources = list(sources or [])
     settled = np.logical_or.reduce([s.known for s in sources]) if sources else None
     flowed = flowed_hints(regions, ink, hinted, settled)
     palettes = [hinted] + sources + [flowed, reached_hints(regions, ink, hinted, flowed, settled)]
     if coloured is not None:
         g = model_colours(regions, ink, coloured)
-        pages = regions.background | at_border(regions)
         g.known &= ~pages
-        palettes.append(g)
-        palettes.append(model_figures(regions, ink, coloured, pages))
+        palettes += [g, model_figures(regions, ink, figures)]
     flat = flats(regions, ink, palettes)
     if not keep_flats:
         return Painting(multiply_lines(flat, sketch, ink, out=flat), None, ink, regions)
