@@ -429,6 +429,12 @@ def test_a_figure_whose_outline_the_fill_cannot_close_takes_the_model_s_colour_a
     assert tuple(out[20, 20]) == sky and tuple(out[255, 30]) == sky and tuple(out[350, 120]) == red
     out = paint(sketch, painted_figure(), [Hint(green, 120.5, 350.5, 4)]).image
     assert tuple(out[350, 120]) == green and tuple(out[200, 200]) == green and tuple(out[20, 20]) == white
+    # A model given a dot spreads it through the paper, out of the opening and onto the page: an
+    # area in a dot's colour is that spread, no figure of the model's, so the page stays paper there.
+    leaky = painted_figure(blotch=(255, 30, 45))
+    leaky[np.all(leaky == (220, 150, 70), axis=-1)] = red
+    out = paint(sketch, leaky, [Hint(red, 120.5, 350.5, 4)]).image
+    assert tuple(out[350, 120]) == red and tuple(out[255, 10]) == white and tuple(out[220, 20]) == white
 
 
 def test_a_phone_photo_s_shadow_darkens_neither_the_colours_nor_the_page():

@@ -58,6 +58,8 @@ CASES = {
                                                          g="figure"),
     "a dot on the model's figure open to the page": dict(sketch=dict(size=512, open_left=True), hints=[(120, 350, (30, 150, 60))],
                                                         g="figure"),
+    "the model spreads a dot onto the page": dict(sketch=dict(size=512, open_left=True), hints=[(120, 350, (200, 60, 60))],
+                                                  g="leak"),
 }
 
 
@@ -72,8 +74,11 @@ def test_paint_js_equals_python(name, tmp_path):
     sketch = figure(**case["sketch"])
     h, w = sketch.shape[:2]
     rng = np.random.default_rng(0)
-    if case.get("g") == "figure":  # the model paints the figure (in noisy colours) and a haze on the page
-        g = np.clip(painted_figure(h // 2, blotch=(470, 470, 40)) + rng.normal(0, 8, (h // 2, w // 2, 3)), 0, 255).astype(np.uint8)
+    if case.get("g") in ("figure", "leak"):  # the model paints the figure (in noisy colours) and a haze on the page
+        g = painted_figure(h // 2, blotch=(470, 470, 40) if case["g"] == "figure" else (255, 30, 45))
+        if case["g"] == "leak":  # ... or spreads the dot out of the opening, onto the page
+            g[np.all(g == (220, 150, 70), axis=-1)] = (200, 60, 60)
+        g = np.clip(g + rng.normal(0, 8, g.shape), 0, 255).astype(np.uint8)
     else:
         g = np.clip(rng.normal(0, 30, (h // 2, w // 2, 3)) + [200, 150, 90], 0, 255).astype(np.uint8)
     radius = 2 * max(h, w) / 256

@@ -140,7 +140,9 @@ class Figures:
         return set(np.unique(found[found > 0]).tolist())
 
 
-def find_figures(regions: Regions, ink: Ink, coloured: np.ndarray, pages: np.ndarray) -> Figures:
+def find_figures(
+    regions: Regions, ink: Ink, coloured: np.ndarray, pages: np.ndarray, hints: Optional[list[Hint]] = None
+) -> Figures:
     """Figures a model painted inside the page, where the fill could not close their outlines.
 
     An outline whose gaps are wider than the fill closes (a pencil stroke
@@ -156,8 +158,11 @@ def find_figures(regions: Regions, ink: Ink, coloured: np.ndarray, pages: np.nda
     lines around it), the area is a figure; its open paper (farther than
     the reach from any ink) will seed its region's split, in the area's
     median colour (`model_figures`, and `hint_colours` where dots split the
-    same page). Works at the model's size (labels sampled there, as
-    `model_colours` does).
+    same page). An area in the colour of one of the `hints` (within
+    `FIGURE_CONTRAST`) is no figure: a model given the dots spreads them
+    through the paper, and out of an outline's gaps onto the page, which
+    is the hint stages' to judge. Works at the model's size (labels sampled
+    there, as `model_colours` does).
     """
     labels = regions.labels
     h, w = labels.shape
@@ -183,6 +188,7 @@ def find_figures(regions: Regions, ink: Ink, coloured: np.ndarray, pages: np.nda
     near_ink = paper_depth(ink_small, 3) <= 2  # (3 where no ink is that near, or none at all)
     reach = max(1, int(np.floor(REACH * max(ch, cw) + 0.5)))
     open_paper = paper_depth(ink_small, reach) >= reach
+    spread = [np.asarray(hint.colour, np.float32) for hint in hints or []]
     kept = np.zeros(count + 1, bool)
     seeds = []
     for k, box in enumerate(ndimage.find_objects(parts), start=1):
@@ -202,6 +208,8 @@ def find_figures(regions: Regions, ink: Ink, coloured: np.ndarray, pages: np.nda
         py, px = py + y0, px + x0
         region = int(np.bincount(small[py, px]).argmax())
         colour = np.floor(np.median(rgb[py, px], axis=0) + 0.5).astype(np.float32)
+        if any(((colour - dot) ** 2).sum() <= FIGURE_CONTRAST**2 for dot in spread):
+            continue
         ys, xs = rows[py], cols[px]
         keep = (labels[ys, xs] == region) & ~ink.mask[ys, xs]
         seeds.append((k, region, ys[keep], xs[keep], colour))

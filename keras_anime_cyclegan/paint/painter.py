@@ -79,7 +79,7 @@ def paint(
     ink = ink if ink is not None else find_ink(sketch)
     regions = regions if regions is not None else sketch_regions(ink)
     pages = regions.background | at_border(regions)
-    figures = find_figures(regions, ink, coloured, pages) if coloured is not None else None
+    figures = find_figures(regions, ink, coloured, pages, hints) if coloured is not None else None
     hinted = hint_colours(regions, ink, hints or [], figures)
     sources = list(sources or [])
     settled = np.logical_or.reduce([s.known for s in sources]) if sources else None

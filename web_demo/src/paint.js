@@ -560,10 +560,11 @@ function modelColours(regions, ink, width, height, coloured, cw, ch) {
 // of the picture's edge), opened (a 4-neighbour erosion, then dilation),
 // parts of at least FIGURE_SHARE of the picture with at least
 // FIGURE_ENCLOSED of their edge within 2 px of ink (the picture's edge
-// counts against). Returns {parts (cw x ch: each kept figure's number),
+// counts against), in no hint's colour (within FIGURE_CONTRAST: a model
+// given the dots spreads them). Returns {parts (cw x ch: each kept figure's number),
 // cw, ch, seeds: [{part, region, pixels (its open paper in the sketch's
 // pixels), colour (its median)}]}.
-function findFigures(regions, ink, width, height, coloured, cw, ch, pages) {
+function findFigures(regions, ink, width, height, coloured, cw, ch, pages, hints = []) {
   const { labels } = regions;
   const m = cw * ch;
   const none = { parts: new Int32Array(m), cw, ch, seeds: [] };
@@ -659,6 +660,8 @@ function findFigures(regions, ink, width, height, coloured, cw, ch, pages) {
     const seen = new Uint32Array(768);
     for (const i of open) for (let c = 0; c < 3; c++) seen[256 * c + coloured[4 * i + c]]++;
     const colour = [0, 1, 2].map((c) => Math.floor(histogramMedian(seen, 256 * c, open.length) + 0.5));
+    if (hints.some((hint) => (colour[0] - hint.colour[0]) ** 2 + (colour[1] - hint.colour[1]) ** 2 +
+        (colour[2] - hint.colour[2]) ** 2 <= FIGURE_CONTRAST ** 2)) continue;
     const pixels = [];
     for (const i of open) {
       const x = i % cw;
@@ -1135,7 +1138,7 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const edge = new Uint8Array(count + 1); // regions on the picture's border: the page's, as the background
   eachBorderPixel(width, height, (i) => { edge[labels[i]] = 1; });
   const pages = background.map((b, r) => (b || edge[r] ? 1 : 0));
-  const found = coloured ? findFigures(regions, ink, width, height, coloured, cw, ch, pages) : null;
+  const found = coloured ? findFigures(regions, ink, width, height, coloured, cw, ch, pages, hints) : null;
   const hinted = hintColours(regions, ink, width, height, hints, found);
   const ref = references.length ? referencePalette(regions, ink.mask, width, height, references) : null;
   const settled = new Uint8Array(count + 1); // regions the reference coloured and no dot did
