@@ -402,8 +402,8 @@ def test_a_figure_whose_outline_the_fill_cannot_close_takes_the_model_s_colour_a
     half (it sees the whole sketch): the area it paints, along the ink but for the opening,
     becomes a figure in its colour, ending at the lines and, in the opening, where it meets
     the page's paper grown from the picture's edge. A haze the model leaves on the open page
-    has no lines around it and stays paper; so does a page with no ink at all. With dots in the
-    page's region, the figure grows beside them unless a dot lies on it."""
+    has no lines around it and stays paper; so does a page with no ink at all. With dots, the
+    model's colours are its spread of them, and its figures are not read."""
     red, blue, white = (200, 60, 60), (60, 60, 200), (255, 255, 255)
     sketch = figure(open_left=True)
     painting = paint(sketch, painted_figure(blotch=(20, 490, 40)))
@@ -421,20 +421,17 @@ def test_a_figure_whose_outline_the_fill_cannot_close_takes_the_model_s_colour_a
     assert tuple(paint(sketch, plain).image[350, 120]) == white
     blank = figure(blank=True)
     assert np.all(paint(blank, painted_figure()).image == 255)
-    # A sky dot colours the page, not the figure open to it (before: the whole region, the half
-    # too); a dot on the figure colours all of it as the model found it (before: the part of the
-    # half nearer the dot than the opening), and the page stays paper.
-    sky, green = (90, 160, 230), (30, 150, 60)
-    out = paint(sketch, painted_figure(), [Hint(sky, 20.5, 20.5, 4)]).image
-    assert tuple(out[20, 20]) == sky and tuple(out[255, 30]) == sky and tuple(out[350, 120]) == red
-    out = paint(sketch, painted_figure(), [Hint(green, 120.5, 350.5, 4)]).image
-    assert tuple(out[350, 120]) == green and tuple(out[200, 200]) == green and tuple(out[20, 20]) == white
-    # A model given a dot spreads it through the paper, out of the opening and onto the page: an
-    # area in a dot's colour is that spread, no figure of the model's, so the page stays paper there.
+    # A model given a dot spreads it through the paper, out of the opening and onto the page, where
+    # it would read as a figure: with dots the model's figures are not read (the dot's own split
+    # against the border's paper decides, as before), so the page beyond the opening stays paper.
     leaky = painted_figure(blotch=(255, 30, 45))
     leaky[np.all(leaky == (220, 150, 70), axis=-1)] = red
+    out = paint(sketch, leaky).image
+    assert tuple(out[255, 10]) == red  # without the dot, the model's colours are all there is
     out = paint(sketch, leaky, [Hint(red, 120.5, 350.5, 4)]).image
     assert tuple(out[350, 120]) == red and tuple(out[255, 10]) == white and tuple(out[220, 20]) == white
+    out = paint(sketch, painted_figure(), [Hint(blue, 380.5, 300.5, 4)]).image  # a dot anywhere
+    assert tuple(out[350, 380]) == blue and tuple(out[350, 120]) == white
 
 
 def test_a_phone_photo_s_shadow_darkens_neither_the_colours_nor_the_page():

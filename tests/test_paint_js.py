@@ -11,8 +11,8 @@ two dots splitting the page between them, a page with no ink at all,
 hatching that must not cut its area into strips nor wall a dot in, a line's light tips in a
 gap that must stay lines, an undotted strip whose lines tie with the
 outline's, a figure whose outline the fill cannot close that the model
-paints (and a haze it leaves on the page), and a model's colours at a
-smaller size than the sketch.
+paints (and a haze it leaves on the page; with dots, not read), and a
+model's colours at a smaller size than the sketch.
 """
 
 import json
@@ -56,10 +56,10 @@ CASES = {
     "a figure open to the page, painted by the model": dict(sketch=dict(size=512, open_left=True), hints=[], g="figure"),
     "the model's figure and a haze, a dot on the page": dict(sketch=dict(size=512, open_left=True), hints=[(480, 30, (90, 160, 230))],
                                                          g="figure"),
-    "a dot on the model's figure open to the page": dict(sketch=dict(size=512, open_left=True), hints=[(120, 350, (30, 150, 60))],
-                                                        g="figure"),
     "the model spreads a dot onto the page": dict(sketch=dict(size=512, open_left=True), hints=[(120, 350, (200, 60, 60))],
                                                   g="leak"),
+    "a dot in the closed half, the model's figure in the open one": dict(sketch=dict(size=512, open_left=True),
+                                                                         hints=[(380, 300, (60, 60, 200))], g="figure"),
 }
 
 

@@ -5,9 +5,8 @@ first to know a region's colour gives it: hints first (the artist's word),
 then anything else (a reference picture), then the hints' flow through
 the gaps between line ends (`flowed_hints`), then their reach over drawn
 lines (`reached_hints`), then G's colours (the page's regions excepted),
-then the figures G painted inside the page (`find_figures`,
-`model_figures`: an outline whose gaps the fill cannot close), then the
-paper for the background. A new source is one more function returning a
+then the figures G painted inside the page (`model_figures`: an outline
+whose gaps the fill cannot close), then the paper for the background. A new source is one more function returning a
 `Palette`; nothing else changes.
 
 Hints are the one source that can split a region: dots of different
@@ -119,55 +118,35 @@ FIGURE_SHARE = 0.005  # of the model's picture: the smallest figure it may paint
 FIGURE_ENCLOSED = 0.5  # the share of such a figure's edge that must lie along the ink (within 2 px)
 
 
-@dataclass
-class Figures:
-    """The figures a model painted inside the page (`find_figures`).
-
-    Attributes:
-        parts: int32 (h, w) at the model's size: each figure's area (its
-            number), 0 elsewhere.
-        seeds: [(part, region, ys, xs, colour)]: each figure's open paper in
-            the sketch's pixels, in its page region, and its colour.
-    """
-
-    parts: np.ndarray
-    seeds: list
-
-    def hit(self, ys: np.ndarray, xs: np.ndarray, shape: tuple) -> set:
-        """The parts under the sketch's pixels (ys, xs) of a sketch of `shape` (H, W)."""
-        (h, w), (ch, cw) = shape, self.parts.shape
-        found = self.parts[np.minimum(ys * ch // h, ch - 1), np.minimum(xs * cw // w, cw - 1)]
-        return set(np.unique(found[found > 0]).tolist())
-
-
-def find_figures(
-    regions: Regions, ink: Ink, coloured: np.ndarray, pages: np.ndarray, hints: Optional[list[Hint]] = None
-) -> Figures:
-    """Figures a model painted inside the page, where the fill could not close their outlines.
+def model_figures(regions: Regions, ink: Ink, coloured: np.ndarray, pages: np.ndarray) -> Palette:
+    """Figures a model painted inside the page, in its colours; the rest of the page stays paper.
 
     An outline whose gaps are wider than the fill closes (a pencil stroke
     that stops short, a broken scan) leaves its figure in one region with
     the page (`pages`: the background and the regions on the picture's
-    border), which stays paper. But the model, which sees the whole
-    sketch, paints the figure: where its colours stand out from its own
-    paper (at least `FIGURE_CONTRAST` from the median of its colours on the
-    page's part of the picture's edge), over at least `FIGURE_SHARE` of the
-    picture (after an opening, so stray pixels and thin fringes along the
-    lines count for nothing), and most of that area's edge lies along the
-    ink (`FIGURE_ENCLOSED`; a haze the model leaves on open paper has no
-    lines around it), the area is a figure; its open paper (farther than
-    the reach from any ink) will seed its region's split, in the area's
-    median colour (`model_figures`, and `hint_colours` where dots split the
-    same page). An area in the colour of one of the `hints` (within
-    `FIGURE_CONTRAST`) is no figure: a model given the dots spreads them
-    through the paper, and out of an outline's gaps onto the page, which
-    is the hint stages' to judge. Works at the model's size (labels sampled
-    there, as `model_colours` does).
+    border), and the page stays paper. But the model, which sees the
+    whole sketch, paints the figure: where its colours stand out from its
+    own paper (at least `FIGURE_CONTRAST` from the median of its colours on
+    the page's part of the picture's edge), over at least `FIGURE_SHARE` of
+    the picture (after an opening, so stray pixels and thin fringes along
+    the lines count for nothing), and most of that area's edge lies along
+    the ink (`FIGURE_ENCLOSED`; a haze the model leaves on open paper has
+    no lines around it), the area is a figure. Its open paper (farther than
+    the reach from any ink) seeds the region's split in the area's median
+    colour, against the picture's border growing as paper (`_split`): the
+    fronts meet in the outline's gaps, and along drawn lines the figure
+    ends at the lines, at the sketch's own resolution. Such a figure never
+    takes the page over, as a dot on the open background does. Works at
+    the model's size (labels sampled there, as `model_colours` does). The
+    painter asks it only without hints: a model given dots spreads them
+    through the paper, and out of such an outline's gaps onto the page,
+    where they would read as figures.
     """
     labels = regions.labels
     h, w = labels.shape
     ch, cw = coloured.shape[:2]
-    none = Figures(np.zeros((ch, cw), np.int32), [])
+    n = regions.count
+    palette = Palette.empty(n)
     rows = np.minimum(((np.arange(ch) + 0.5) * h / ch).astype(np.intp), h - 1)
     cols = np.minimum(((np.arange(cw) + 0.5) * w / cw).astype(np.intp), w - 1)
     small = labels[np.ix_(rows, cols)]
@@ -177,20 +156,19 @@ def find_figures(
     edge[[0, -1]] = True
     edge[:, [0, -1]] = True
     if not (page & edge).any():
-        return none
+        return palette
     rgb = coloured[..., :3].astype(np.int32)
     paper = np.median(rgb[page & edge], axis=0)
     far = ((rgb - paper) ** 2).sum(-1) > FIGURE_CONTRAST**2
     parts, count = ndimage.label(ndimage.binary_opening(page & far))
     if not count:
-        return none
+        return palette
     sizes = np.bincount(parts.ravel(), minlength=count + 1)
     near_ink = paper_depth(ink_small, 3) <= 2  # (3 where no ink is that near, or none at all)
     reach = max(1, int(np.floor(REACH * max(ch, cw) + 0.5)))
     open_paper = paper_depth(ink_small, reach) >= reach
-    spread = [np.asarray(hint.colour, np.float32) for hint in hints or []]
-    kept = np.zeros(count + 1, bool)
-    seeds = []
+    groups: dict[int, list] = {}
+    colours = []
     for k, box in enumerate(ndimage.find_objects(parts), start=1):
         if sizes[k] < FIGURE_SHARE * ch * cw:
             continue
@@ -207,47 +185,22 @@ def find_figures(
             continue
         py, px = py + y0, px + x0
         region = int(np.bincount(small[py, px]).argmax())
-        colour = np.floor(np.median(rgb[py, px], axis=0) + 0.5).astype(np.float32)
-        if any(((colour - dot) ** 2).sum() <= FIGURE_CONTRAST**2 for dot in spread):
-            continue
+        colours.append(np.floor(np.median(rgb[py, px], axis=0) + 0.5).astype(np.float32))
         ys, xs = rows[py], cols[px]
         keep = (labels[ys, xs] == region) & ~ink.mask[ys, xs]
-        seeds.append((k, region, ys[keep], xs[keep], colour))
-        kept[k] = True
-    return Figures(np.where(kept[parts], parts, 0).astype(np.int32), seeds)
-
-
-def model_figures(regions: Regions, ink: Ink, figures: Figures) -> Palette:
-    """The page's regions with figures in them (`find_figures`), split pixel
-    by pixel: each figure grows from its open paper in its colour, against
-    the picture's border growing as paper (`_split`), so it ends at the
-    drawn lines and, in its outline's gaps, where it meets the page; the
-    rest of the region stays paper. A figure never takes the page over, as
-    a dot on the open background does."""
-    palette = Palette.empty(regions.count)
-    groups: dict[int, list] = {}
-    colours = []
-    for _, region, ys, xs, colour in figures.seeds:
-        colours.append(colour)
-        groups.setdefault(region, []).append((region, ys, xs, len(colours) - 1))
-    objects = ndimage.find_objects(regions.labels)
+        groups.setdefault(region, []).append((region, ys[keep], xs[keep], len(colours) - 1))
+    objects = ndimage.find_objects(labels)
     for region, group in groups.items():
         palette.known[region] = True
         palette.colours[region] = ink.paper
         palette.split[region] = _split(
-            region, group, colours, regions.labels, ink, objects[region - 1], ink.paper, regions.shading, takers=0
+            region, group, colours, labels, ink, objects[region - 1], ink.paper, regions.shading, takeover=False
         )
     return palette
 
 
-def hint_colours(regions: Regions, ink: Ink, hints: list[Hint], figures: Optional[Figures] = None) -> Palette:
-    """The regions the hints land in, in the hints' colours (split between colours where they differ).
-
-    In the open background the model's `figures` (`find_figures`) grow
-    beside the dots, in their own colours, or in a dot's where one lies on
-    them (dots of two colours on one split it by themselves): a sky dot
-    colours the page, not a figure open to it, and a dot on such a figure
-    colours the figure as the model found it."""
+def hint_colours(regions: Regions, ink: Ink, hints: list[Hint]) -> Palette:
+    """The regions the hints land in, in the hints' colours (split between colours where they differ)."""
     n = regions.count
     palette = Palette.empty(n)
     if not hints:
@@ -264,11 +217,6 @@ def hint_colours(regions: Regions, ink: Ink, hints: list[Hint], figures: Optiona
     by_region: dict[int, list] = {}
     for seed in seeds:
         by_region.setdefault(seed[0], []).append(seed)
-    dotted: dict[int, set] = {}  # the figures dots lie on: their colours
-    if figures is not None and figures.seeds:
-        for _, ys, xs, k in seeds:
-            for part in figures.hit(ys, xs, labels.shape):
-                dotted.setdefault(part, set()).add(tuple(colours[k].tolist()))
     objects = ndimage.find_objects(labels)
     for region, group in by_region.items():
         distinct = {tuple(colours[s[3]]) for s in group}
@@ -276,16 +224,8 @@ def hint_colours(regions: Regions, ink: Ink, hints: list[Hint], figures: Optiona
         palette.colours[region] = colours[group[0][3]]
         open_ = bool(regions.background[region])
         if len(distinct) > 1 or open_:
-            dots = len(group)
-            if open_ and figures is not None:
-                for part, where, ys, xs, colour in figures.seeds:
-                    on = dotted.get(part, set())
-                    if where == region and len(on) <= 1:  # dots of two colours on it: theirs to split
-                        colours.append(np.asarray(next(iter(on)), np.float32) if on else colour)
-                        group = group + [(region, ys, xs, len(colours) - 1)]
             palette.split[region] = _split(
-                region, group, colours, labels, ink, objects[region - 1], ink.paper if open_ else None,
-                regions.shading, takers=dots,
+                region, group, colours, labels, ink, objects[region - 1], ink.paper if open_ else None, regions.shading
             )
     return palette
 
@@ -325,7 +265,7 @@ def _footprint(hint: Hint, labels: np.ndarray, ink: np.ndarray):
 
 def _split(
     region: int, group: list, colours: list, labels: np.ndarray, ink: Ink, window, paper, shading: np.ndarray,
-    takers: Optional[int] = None,
+    takeover: bool = True,
 ) -> tuple:
     """Per-pixel colours of a region its hints disagree on, or of the open background.
 
@@ -344,9 +284,8 @@ def _split(
     `OPEN_SHARE` of its part's whole edge (not a figure part whose outline
     leaks onto the page over long stretches), and that lies on open paper
     itself, is on the background, and the border's part takes its colour
-    too; several such dots split the border's part between them. Only the
-    first `takers` seeds (None: all) may be on the background: a model's
-    figures, after the dots, never are.
+    too; several such dots split the border's part between them. With
+    `takeover` False (a model's figures) no seed is on the background.
 
     Returns (window, inside, picked, table), as `Palette.split` holds them.
     """
@@ -366,7 +305,7 @@ def _split(
         near_ink = np.pad(near_ink, pad).reshape(sh, f, sw, f).any(axis=(1, 3))
         seeds = [(ys // f, xs // f) for ys, xs in seeds]
     edges = edges if paper is not None else None
-    picked = _grow_hints(inside, near_ink, seeds, len(group), edges, max(h, w) / f, takers)
+    picked = _grow_hints(inside, near_ink, seeds, len(group), edges, max(h, w) / f, takeover)
     local = [colours[k] for _, _, _, k in group] + ([np.asarray(paper, np.float32)] if paper is not None else [])
     table = np.round(np.asarray(local, np.float32)).astype(np.uint8)
     if f > 1:
@@ -388,12 +327,12 @@ def _lines_in(mask: np.ndarray, shading: np.ndarray, window) -> np.ndarray:
 
 
 def _grow_hints(
-    inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges, side: float, takers: Optional[int] = None
+    inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges, side: float, takeover: bool = True
 ) -> np.ndarray:
     """Index (int16, 0-based) of the hint whose part each pixel of `inside` is
     in; with `edges` (top, bottom, left, right: which sides are the
-    picture's border), index n is the border's paper, which a seed on the
-    open background among the first `takers` (None: all) takes (`_split`)."""
+    picture's border), index n is the border's paper; with `takeover`, a
+    dot on the open background takes the border's part (see `_split`)."""
     reach = max(2, int(np.floor(REACH * side + 0.5)))  # rounded half up, as the page rounds
     height = pass_heights(ink, reach)
     markers = np.zeros(inside.shape, np.int16)
@@ -416,8 +355,7 @@ def _grow_hints(
         edge[:, -1] |= right
         markers[edge & inside & (markers == 0)] = border_label
     grow_by_height(markers, height, inside, levels=HEIGHT_LEVELS + 1)
-    takers = n if takers is None else takers
-    if border_label and takers:
+    if border_label and takeover:
         fronts = np.zeros(border_label + 1, np.int64)
         edge_length = np.zeros(border_label + 1, np.int64)  # each part's whole edge, for OPEN_SHARE below
         # Count where the parts meet on open paper: a dot inside a figure meets the border's part in the
@@ -437,7 +375,7 @@ def _grow_hints(
         # Only a dot placed on open paper itself can be on the background: one inside a thin part
         # (a stem, a strand) opens its surroundings through the part's gaps onto the page.
         on_open = np.zeros(border_label + 1, bool)
-        for i, (ys, xs) in enumerate(seeds[:takers]):
+        for i, (ys, xs) in enumerate(seeds):
             on_open[i + 1] = ys.size > 0 and open_paper[ys, xs].mean() > 0.5
         fronts[~on_open] = 0
         # A dot in a figure part whose outline leaks onto the page (long gaps, a thinned or missing stretch)

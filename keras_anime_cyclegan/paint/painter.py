@@ -10,7 +10,6 @@ import numpy as np
 from keras_anime_cyclegan.paint.colours import (
     Hint,
     Palette,
-    find_figures,
     flowed_hints,
     hint_colours,
     model_colours,
@@ -59,8 +58,9 @@ def paint(
             horizon line, as a watershed seeds the border with paper) stay
             paper unless a hint, its flow or its reach colours them, or
             `coloured` painted a figure there whose outline the fill could
-            not close (`colours.find_figures`; in the open background they
-            grow beside the hints too, unless a dot lies on one).
+            not close (`colours.model_figures`; without hints only: a
+            model given dots spreads them through the paper, out of such
+            an outline's gaps and onto the page).
         hints: `Hint`s in the sketch's pixels; they win over every other source.
             A figure region no hint landed in takes the colour of a hinted
             one it meets through a gap between line ends (never across a
@@ -78,17 +78,18 @@ def paint(
     """
     ink = ink if ink is not None else find_ink(sketch)
     regions = regions if regions is not None else sketch_regions(ink)
-    pages = regions.background | at_border(regions)
-    figures = find_figures(regions, ink, coloured, pages, hints) if coloured is not None else None
-    hinted = hint_colours(regions, ink, hints or [], figures)
+    hinted = hint_colours(regions, ink, hints or [])
     sources = list(sources or [])
     settled = np.logical_or.reduce([s.known for s in sources]) if sources else None
     flowed = flowed_hints(regions, ink, hinted, settled)
     palettes = [hinted] + sources + [flowed, reached_hints(regions, ink, hinted, flowed, settled)]
     if coloured is not None:
         g = model_colours(regions, ink, coloured)
+        pages = regions.background | at_border(regions)
         g.known &= ~pages
-        palettes += [g, model_figures(regions, ink, figures)]
+        palettes.append(g)
+        if not hints:  # a model given dots spreads them: its own figures are read without dots only
+            palettes.append(model_figures(regions, ink, coloured, pages))
     flat = flats(regions, ink, palettes)
     if not keep_flats:
         return Painting(multiply_lines(flat, sketch, ink, out=flat), None, ink, regions)

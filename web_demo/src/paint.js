@@ -553,21 +553,20 @@ function modelColours(regions, ink, width, height, coloured, cw, ch) {
   return colours;
 }
 
-// colours.py find_figures: the figures the model painted inside the page's
+// colours.py model_figures: the figures the model painted inside the page's
 // regions (pages[r]: an outline whose gaps the fill cannot close leaves its
 // figure one region with the page). At the model's size: where its colours
 // stand FIGURE_CONTRAST from its own paper (the median on the page's part
 // of the picture's edge), opened (a 4-neighbour erosion, then dilation),
 // parts of at least FIGURE_SHARE of the picture with at least
 // FIGURE_ENCLOSED of their edge within 2 px of ink (the picture's edge
-// counts against), in no hint's colour (within FIGURE_CONTRAST: a model
-// given the dots spreads them). Returns {parts (cw x ch: each kept figure's number),
-// cw, ch, seeds: [{part, region, pixels (its open paper in the sketch's
-// pixels), colour (its median)}]}.
-function findFigures(regions, ink, width, height, coloured, cw, ch, pages, hints = []) {
-  const { labels } = regions;
+// counts against) seed the region's split from their open paper, in their
+// median colour, against the border's paper; they never take the page over.
+function modelFigures(regions, ink, width, height, coloured, cw, ch, pages) {
+  const { labels, count } = regions;
+  const known = new Uint8Array(count + 1);
+  const split = [];
   const m = cw * ch;
-  const none = { parts: new Int32Array(m), cw, ch, seeds: [] };
   const rows = Int32Array.from({ length: ch }, (_, i) => Math.min(Math.floor(((i + 0.5) * height) / ch), height - 1));
   const cols = Int32Array.from({ length: cw }, (_, i) => Math.min(Math.floor(((i + 0.5) * width) / cw), width - 1));
   const small = new Int32Array(m);
@@ -590,7 +589,7 @@ function findFigures(regions, ink, width, height, coloured, cw, ch, pages, hints
       }
     }
   }
-  if (!ring) return none;
+  if (!ring) return { known, split };
   const paper = [0, 1, 2].map((c) => histogramMedian(hist, 256 * c, ring));
   const far = new Uint8Array(m);
   for (let i = 0; i < m; i++) {
@@ -615,7 +614,7 @@ function findFigures(regions, ink, width, height, coloured, cw, ch, pages, hints
     }
   }
   const { labels: parts, count: n } = label(opened, cw, ch);
-  if (!n) return none;
+  if (!n) return { known, split };
   const size = new Int32Array(n + 1);
   const box = Int32Array.from({ length: 4 * (n + 1) }, (_, k) => (k % 4 < 2 ? 1 << 30 : -1)); // y0, x0, y1, x1
   for (let i = 0; i < m; i++) {
@@ -629,20 +628,19 @@ function findFigures(regions, ink, width, height, coloured, cw, ch, pages, hints
   }
   const distance = taxicab(inkSmall, cw, 0, 0, cw, ch); // (w + h + 1 where the grid has no ink)
   const reach = Math.max(1, Math.round(REACH * Math.max(cw, ch)));
-  const kept = new Uint8Array(n + 1);
-  const seeds = [];
+  const groups = new Map();
   for (let k = 1; k <= n; k++) {
     if (size[k] < FIGURE_SHARE * ch * cw) continue;
     const y0 = Math.max(box[4 * k] - 1, 0), y1 = Math.min(box[4 * k + 2] + 1, ch - 1);
     const x0 = Math.max(box[4 * k + 1] - 1, 0), x1 = Math.min(box[4 * k + 3] + 1, cw - 1);
     let rim = 0, rimNearInk = 0, onEdge = 0;
-    const open = [];
+    const seeds = [];
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         const i = y * cw + x;
         if (parts[i] === k) {
           onEdge += edge[i];
-          if (distance[i] >= reach) open.push(i);
+          if (distance[i] >= reach) seeds.push(i);
           continue;
         }
         if ((x > 0 && parts[i - 1] === k) || (x < cw - 1 && parts[i + 1] === k) ||
@@ -652,44 +650,26 @@ function findFigures(regions, ink, width, height, coloured, cw, ch, pages, hints
         }
       }
     }
-    if (rimNearInk < FIGURE_ENCLOSED * (rim + onEdge) || !open.length) continue;
+    if (rimNearInk < FIGURE_ENCLOSED * (rim + onEdge) || !seeds.length) continue;
     const votes = new Map();
-    for (const i of open) votes.set(small[i], (votes.get(small[i]) || 0) + 1);
+    for (const i of seeds) votes.set(small[i], (votes.get(small[i]) || 0) + 1);
     let region = 0, most = -1;
     for (const [r, v] of votes) if (v > most || (v === most && r < region)) { region = r; most = v; }
     const seen = new Uint32Array(768);
-    for (const i of open) for (let c = 0; c < 3; c++) seen[256 * c + coloured[4 * i + c]]++;
-    const colour = [0, 1, 2].map((c) => Math.floor(histogramMedian(seen, 256 * c, open.length) + 0.5));
-    if (hints.some((hint) => (colour[0] - hint.colour[0]) ** 2 + (colour[1] - hint.colour[1]) ** 2 +
-        (colour[2] - hint.colour[2]) ** 2 <= FIGURE_CONTRAST ** 2)) continue;
+    for (const i of seeds) for (let c = 0; c < 3; c++) seen[256 * c + coloured[4 * i + c]]++;
+    const colour = [0, 1, 2].map((c) => Math.floor(histogramMedian(seen, 256 * c, seeds.length) + 0.5));
     const pixels = [];
-    for (const i of open) {
+    for (const i of seeds) {
       const x = i % cw;
       const j = rows[(i - x) / cw] * width + cols[x];
       if (labels[j] === region && !ink.mask[j]) pixels.push(j);
     }
-    seeds.push({ part: k, region, pixels, colour });
-    kept[k] = 1;
-  }
-  const keptParts = new Int32Array(m);
-  for (let i = 0; i < m; i++) if (kept[parts[i]]) keptParts[i] = parts[i];
-  return { parts: keptParts, cw, ch, seeds };
-}
-
-// colours.py model_figures: the page's regions with the model's figures in
-// them, split: each figure grows from its open paper in its colour against
-// the border's paper; none takes the page over. Returns {known, split}.
-function modelFigures(regions, ink, width, height, figures) {
-  const known = new Uint8Array(regions.count + 1);
-  const split = [];
-  const groups = new Map();
-  for (const { region, pixels, colour } of figures.seeds) {
     if (!groups.has(region)) groups.set(region, []);
     groups.get(region).push({ pixels, colour });
   }
   for (const [region, group] of groups) {
     known[region] = 1;
-    split.push(splitRegion(regions, ink, width, height, region, group, true, 0));
+    split.push(splitRegion(regions, ink, width, height, region, group, true, false));
   }
   return { known, split };
 }
@@ -761,7 +741,7 @@ export function taxicab(mask, width, x0, y0, w, h) {
 
 // Hints: per-region colours, and per-pixel colours where dots of different
 // colours share a region or a dot lands in the open background.
-function hintColours(regions, ink, width, height, hints, figures = null) {
+function hintColours(regions, ink, width, height, hints) {
   const { labels, count, background } = regions;
   const known = new Uint8Array(count + 1);
   const colours = new Float64Array(3 * (count + 1));
@@ -773,48 +753,21 @@ function hintColours(regions, ink, width, height, hints, figures = null) {
     if (!groups.has(region)) groups.set(region, []);
     groups.get(region).push({ pixels, colour: hint.colour });
   }
-  // The model's figures in the open background grow beside the dots, in a
-  // dot's colour where one lies on them (dots of two colours: theirs to split).
-  const dotted = new Map();
-  if (figures && figures.seeds.length) {
-    for (const group of groups.values()) {
-      for (const { pixels, colour } of group) {
-        for (const i of pixels) {
-          const x = i % width;
-          const y = (i - x) / width;
-          const part = figures.parts[Math.min(Math.floor((y * figures.ch) / height), figures.ch - 1) * figures.cw +
-            Math.min(Math.floor((x * figures.cw) / width), figures.cw - 1)];
-          if (!part) continue;
-          if (!dotted.has(part)) dotted.set(part, new Map());
-          dotted.get(part).set(colour.join(","), colour);
-        }
-      }
-    }
-  }
   for (const [region, group] of groups) {
     known[region] = 1;
     for (let c = 0; c < 3; c++) colours[3 * region + c] = group[0].colour[c];
     const open = background[region] === 1;
     if (new Set(group.map((g) => g.colour.join(","))).size === 1 && !open) continue;
-    const seeds = group.slice();
-    if (open && figures) {
-      for (const { part, region: where, pixels, colour } of figures.seeds) {
-        const on = dotted.get(part);
-        if (where !== region || (on && on.size > 1)) continue;
-        seeds.push({ pixels, colour: on ? on.values().next().value : colour });
-      }
-    }
-    split.push(splitRegion(regions, ink, width, height, region, seeds, open, group.length));
+    split.push(splitRegion(regions, ink, width, height, region, group, open, true));
   }
   return { known, colours, split };
 }
 
 // colours.py _split: the seeds of `group` ([{pixels, colour}]) grow inside
 // the region over the pass heights; in the `open` page the picture's border
-// grows as paper, and a seed on the open background among the first
-// `takers` takes the border's part over (the model's figures, after the
-// dots, never do). Returns {region, pixels: [[index, rgb]]}.
-function splitRegion(regions, ink, width, height, region, group, open, takers) {
+// grows as paper, and (with `takeover`) a seed on the open background takes
+// the border's part over. Returns {region, pixels: [[index, rgb]]}.
+function splitRegion(regions, ink, width, height, region, group, open, takeover) {
   const { labels } = regions;
   const side = Math.max(width, height);
   const reach = Math.max(2, Math.round(REACH * side));
@@ -866,7 +819,7 @@ function splitRegion(regions, ink, width, height, region, group, open, takers) {
     }
   };
   growByHeight(markers, inside);
-  if (borderLabel && takers) {
+  if (borderLabel && takeover) {
     const fronts = new Float64Array(borderLabel + 1);
     // Fronts on open paper only: a figure's dot meets the border in its outline's gaps, near the ink.
     const paperAt = (y, x) => openPaper[y * w + x] === 1;
@@ -886,7 +839,7 @@ function splitRegion(regions, ink, width, height, region, group, open, takers) {
     group.forEach((g, k) => {
       let open = 0;
       for (const i of g.pixels) open += openPaper[(Math.floor(i / width) - y0) * w + (i % width) - x0];
-      if (k >= takers || !(g.pixels.length && open / g.pixels.length > 0.5)) fronts[k + 1] = 0;
+      if (!(g.pixels.length && open / g.pixels.length > 0.5)) fronts[k + 1] = 0;
     });
     // A dot in a figure part whose outline leaks onto the page meets the border's paper in the
     // leaks, but most of its part's edge is still the outline: the front must be OPEN_SHARE of it.
@@ -1135,17 +1088,17 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const table = new Float64Array(3 * (count + 1));
   for (let r = 0; r <= count; r++) for (let c = 0; c < 3; c++) table[3 * r + c] = ink.paper[c];
   const model = coloured ? modelColours(regions, ink, width, height, coloured, cw, ch) : null;
-  const edge = new Uint8Array(count + 1); // regions on the picture's border: the page's, as the background
-  eachBorderPixel(width, height, (i) => { edge[labels[i]] = 1; });
-  const pages = background.map((b, r) => (b || edge[r] ? 1 : 0));
-  const found = coloured ? findFigures(regions, ink, width, height, coloured, cw, ch, pages, hints) : null;
-  const hinted = hintColours(regions, ink, width, height, hints, found);
+  const hinted = hintColours(regions, ink, width, height, hints);
   const ref = references.length ? referencePalette(regions, ink.mask, width, height, references) : null;
   const settled = new Uint8Array(count + 1); // regions the reference coloured and no dot did
   if (ref) for (let r = 1; r <= count; r++) settled[r] = ref.known[r] && !hinted.known[r] ? 1 : 0;
   const flowed = flowedHints(regions, ink, width, height, hinted, settled);
   const reached = reachedHints(regions, ink, width, height, hinted, flowed, settled);
-  const figures = found ? modelFigures(regions, ink, width, height, found) : null;
+  const edge = new Uint8Array(count + 1); // regions on the picture's border: the page's, as the background
+  eachBorderPixel(width, height, (i) => { edge[labels[i]] = 1; });
+  const pages = background.map((b, r) => (b || edge[r] ? 1 : 0));
+  // The model's own figures in the page, read without dots only (given dots, it spreads them).
+  const figures = coloured && !hints.length ? modelFigures(regions, ink, width, height, coloured, cw, ch, pages) : null;
   const unsourced = new Uint8Array(count + 1); // regions no source coloured: the model's figures may
   for (let r = 1; r <= count; r++) {
     let source = null;
