@@ -137,7 +137,7 @@ def judge(args, model, channels, heads, bins):
     from keras_anime_cyclegan.utils import metrics as M
     from quality import load_pairs
 
-    names, lines, colours = load_pairs(ROOT / args.pairs, 256, args.limit)
+    names, lines, colours = load_pairs(ROOT / args.pairs, 256, args.limit)  # (an absolute path stays itself)
     real = [real_sketch(l, c, np.random.default_rng([0, k])) for k, (l, c) in enumerate(zip(lines, colours))]
     result = {}
     for label, sketches in (("artist_lines", lines), ("real_sketches", real)):
@@ -187,6 +187,9 @@ def main():
     p.add_argument("--sheet", help="also write a contact sheet (PNG) of the first 8 pictures, real sketches, flats")
     p.add_argument("--out")
     args = p.parse_args()
+    # The run's data folders are relative to the repository root, where `collect` works; the outputs are the caller's.
+    args.out, args.sheet = (str(Path(v).resolve()) if v else v for v in (args.out, args.sheet))
+    args.pairs = str(Path(args.pairs).resolve()) if Path(args.pairs).exists() else args.pairs
 
     from keras_anime_cyclegan.models.layers import chroma_bin_centres
 
