@@ -382,58 +382,6 @@ def test_a_dot_on_the_page_colours_the_page_beyond_a_figure_that_nearly_touches_
     assert tuple(out[256, 50]) == sky and tuple(out[20, 20]) == (255, 255, 255) and tuple(out[20, 490]) == (255, 255, 255)
 
 
-def painted_figure(size=256, blotch=None):
-    """A model's colouring of `figure()` at `size`: the ring's left half red, its right half
-    blue, the page near white; with `blotch` ((y, x, r) at 512), an orange haze there."""
-    yy, xx = (np.mgrid[:size, :size] + 0.5) * 512 / size
-    g = np.full((size, size, 3), 248, np.uint8)
-    ring = (yy - 255) ** 2 + (xx - 255) ** 2 < 193**2
-    g[ring & (xx < 255)] = (200, 60, 60)
-    g[ring & (xx > 255)] = (60, 60, 200)
-    if blotch:
-        y, x, r = blotch
-        g[(yy - y) ** 2 + (xx - x) ** 2 < r**2] = (220, 150, 70)
-    return g
-
-
-def test_a_figure_whose_outline_the_fill_cannot_close_takes_the_model_s_colour_and_the_page_stays_paper():
-    """The ring's left arc is missing over 210 px: far wider than the fill closes, so the
-    figure's left half is one region with the page, which stays paper. The model paints that
-    half (it sees the whole sketch): the area it paints, along the ink but for the opening,
-    becomes a figure in its colour, ending at the lines and, in the opening, where it meets
-    the page's paper grown from the picture's edge. A haze the model leaves on the open page
-    has no lines around it and stays paper; so does a page with no ink at all. With dots, the
-    model's colours are its spread of them, and its figures are not read."""
-    red, blue, white = (200, 60, 60), (60, 60, 200), (255, 255, 255)
-    sketch = figure(open_left=True)
-    painting = paint(sketch, painted_figure(blotch=(20, 490, 40)))
-    left, outside = labels_at(painting.regions, [LEFT, OUTSIDE])
-    assert left == outside and painting.regions.background[left]  # the fill cannot close the opening
-    out = painting.image
-    assert tuple(out[350, 120]) == red and tuple(out[255, 80]) == red  # the half, up to the opening
-    assert tuple(out[350, 380]) == blue  # the closed right half: its own region, as before
-    assert tuple(out[255, 30]) == white and tuple(out[20, 20]) == white  # the page beside the opening
-    assert tuple(out[20, 490]) == white  # the haze on the open page
-    assert tuple(out[490, 256]) == white and tuple(out[30, 256]) == white  # the page above and below the ring
-    # Only the model's figure: where the model paints the half as paper, the half stays paper.
-    plain = painted_figure()
-    plain[np.all(plain == red, axis=-1)] = 248
-    assert tuple(paint(sketch, plain).image[350, 120]) == white
-    blank = figure(blank=True)
-    assert np.all(paint(blank, painted_figure()).image == 255)
-    # A model given a dot spreads it through the paper, out of the opening and onto the page, where
-    # it would read as a figure: with dots the model's figures are not read (the dot's own split
-    # against the border's paper decides, as before), so the page beyond the opening stays paper.
-    leaky = painted_figure(blotch=(255, 30, 45))
-    leaky[np.all(leaky == (220, 150, 70), axis=-1)] = red
-    out = paint(sketch, leaky).image
-    assert tuple(out[255, 10]) == red  # without the dot, the model's colours are all there is
-    out = paint(sketch, leaky, [Hint(red, 120.5, 350.5, 4)]).image
-    assert tuple(out[350, 120]) == red and tuple(out[255, 10]) == white and tuple(out[220, 20]) == white
-    out = paint(sketch, painted_figure(), [Hint(blue, 380.5, 300.5, 4)]).image  # a dot anywhere
-    assert tuple(out[350, 380]) == blue and tuple(out[350, 120]) == white
-
-
 def test_a_phone_photo_s_shadow_darkens_neither_the_colours_nor_the_page():
     """Grey lines on a page lit fully at the left, 40% darker at the right (a phone held over
     it): the ink is read against the paper around it, and the compositing divides the shadow out

@@ -4,9 +4,8 @@ A source turns regions into a `Palette`: a colour for some regions. The painter 
 first to know a region's colour gives it: hints first (the artist's word),
 then anything else (a reference picture), then the hints' flow through
 the gaps between line ends (`flowed_hints`), then their reach over drawn
-lines (`reached_hints`), then G's colours (the page's regions excepted),
-then the figures G painted inside the page (`model_figures`: an outline
-whose gaps the fill cannot close), then the paper for the background. A new source is one more function returning a
+lines (`reached_hints`), then G's colours, then the paper for the
+background. A new source is one more function returning a
 `Palette`; nothing else changes.
 
 Hints are the one source that can split a region: dots of different
@@ -113,92 +112,6 @@ def model_colours(regions: Regions, ink: Ink, coloured: np.ndarray) -> Palette:
     return palette
 
 
-FIGURE_CONTRAST = 60  # RGB distance (of 441) from the model's own paper: the model painted something there
-FIGURE_SHARE = 0.005  # of the model's picture: the smallest figure it may paint inside the page
-FIGURE_ENCLOSED = 0.5  # the share of such a figure's edge that must lie along the ink (within 2 px)
-
-
-def model_figures(regions: Regions, ink: Ink, coloured: np.ndarray, pages: np.ndarray) -> Palette:
-    """Figures a model painted inside the page, in its colours; the rest of the page stays paper.
-
-    An outline whose gaps are wider than the fill closes (a pencil stroke
-    that stops short, a broken scan) leaves its figure in one region with
-    the page (`pages`: the background and the regions on the picture's
-    border), and the page stays paper. But the model, which sees the
-    whole sketch, paints the figure: where its colours stand out from its
-    own paper (at least `FIGURE_CONTRAST` from the median of its colours on
-    the page's part of the picture's edge), over at least `FIGURE_SHARE` of
-    the picture (after an opening, so stray pixels and thin fringes along
-    the lines count for nothing), and most of that area's edge lies along
-    the ink (`FIGURE_ENCLOSED`; a haze the model leaves on open paper has
-    no lines around it), the area is a figure. Its open paper (farther than
-    the reach from any ink) seeds the region's split in the area's median
-    colour, against the picture's border growing as paper (`_split`): the
-    fronts meet in the outline's gaps, and along drawn lines the figure
-    ends at the lines, at the sketch's own resolution. Such a figure never
-    takes the page over, as a dot on the open background does. Works at
-    the model's size (labels sampled there, as `model_colours` does). The
-    painter asks it only without hints: a model given dots spreads them
-    through the paper, and out of such an outline's gaps onto the page,
-    where they would read as figures.
-    """
-    labels = regions.labels
-    h, w = labels.shape
-    ch, cw = coloured.shape[:2]
-    n = regions.count
-    palette = Palette.empty(n)
-    rows = np.minimum(((np.arange(ch) + 0.5) * h / ch).astype(np.intp), h - 1)
-    cols = np.minimum(((np.arange(cw) + 0.5) * w / cw).astype(np.intp), w - 1)
-    small = labels[np.ix_(rows, cols)]
-    ink_small = ink.mask[np.ix_(rows, cols)]
-    page = pages[small] & ~ink_small
-    edge = np.zeros((ch, cw), bool)
-    edge[[0, -1]] = True
-    edge[:, [0, -1]] = True
-    if not (page & edge).any():
-        return palette
-    rgb = coloured[..., :3].astype(np.int32)
-    paper = np.median(rgb[page & edge], axis=0)
-    far = ((rgb - paper) ** 2).sum(-1) > FIGURE_CONTRAST**2
-    parts, count = ndimage.label(ndimage.binary_opening(page & far))
-    if not count:
-        return palette
-    sizes = np.bincount(parts.ravel(), minlength=count + 1)
-    near_ink = paper_depth(ink_small, 3) <= 2  # (3 where no ink is that near, or none at all)
-    reach = max(1, int(np.floor(REACH * max(ch, cw) + 0.5)))
-    open_paper = paper_depth(ink_small, reach) >= reach
-    groups: dict[int, list] = {}
-    colours = []
-    for k, box in enumerate(ndimage.find_objects(parts), start=1):
-        if sizes[k] < FIGURE_SHARE * ch * cw:
-            continue
-        y0, y1 = max(box[0].start - 1, 0), min(box[0].stop + 1, ch)
-        x0, x1 = max(box[1].start - 1, 0), min(box[1].stop + 1, cw)
-        part = parts[y0:y1, x0:x1] == k
-        rim = ndimage.binary_dilation(part) & ~part
-        # The picture's edge is no line: a part running off the picture is that much less enclosed.
-        outline = rim.sum() + (part & edge[y0:y1, x0:x1]).sum()
-        if (rim & near_ink[y0:y1, x0:x1]).sum() < FIGURE_ENCLOSED * outline:
-            continue
-        py, px = np.nonzero(part & open_paper[y0:y1, x0:x1])
-        if py.size == 0:
-            continue
-        py, px = py + y0, px + x0
-        region = int(np.bincount(small[py, px]).argmax())
-        colours.append(np.floor(np.median(rgb[py, px], axis=0) + 0.5).astype(np.float32))
-        ys, xs = rows[py], cols[px]
-        keep = (labels[ys, xs] == region) & ~ink.mask[ys, xs]
-        groups.setdefault(region, []).append((region, ys[keep], xs[keep], len(colours) - 1))
-    objects = ndimage.find_objects(labels)
-    for region, group in groups.items():
-        palette.known[region] = True
-        palette.colours[region] = ink.paper
-        palette.split[region] = _split(
-            region, group, colours, labels, ink, objects[region - 1], ink.paper, regions.shading, takeover=False
-        )
-    return palette
-
-
 def hint_colours(regions: Regions, ink: Ink, hints: list[Hint]) -> Palette:
     """The regions the hints land in, in the hints' colours (split between colours where they differ)."""
     n = regions.count
@@ -263,10 +176,7 @@ def _footprint(hint: Hint, labels: np.ndarray, ink: np.ndarray):
     return ys, xs, region
 
 
-def _split(
-    region: int, group: list, colours: list, labels: np.ndarray, ink: Ink, window, paper, shading: np.ndarray,
-    takeover: bool = True,
-) -> tuple:
+def _split(region: int, group: list, colours: list, labels: np.ndarray, ink: Ink, window, paper, shading: np.ndarray) -> tuple:
     """Per-pixel colours of a region its hints disagree on, or of the open background.
 
     Each hint grows inside the region over a height map that rises near the
@@ -284,8 +194,7 @@ def _split(
     `OPEN_SHARE` of its part's whole edge (not a figure part whose outline
     leaks onto the page over long stretches), and that lies on open paper
     itself, is on the background, and the border's part takes its colour
-    too; several such dots split the border's part between them. With
-    `takeover` False (a model's figures) no seed is on the background.
+    too; several such dots split the border's part between them.
 
     Returns (window, inside, picked, table), as `Palette.split` holds them.
     """
@@ -304,8 +213,7 @@ def _split(
         inside = np.pad(inside, pad).reshape(sh, f, sw, f).any(axis=(1, 3))
         near_ink = np.pad(near_ink, pad).reshape(sh, f, sw, f).any(axis=(1, 3))
         seeds = [(ys // f, xs // f) for ys, xs in seeds]
-    edges = edges if paper is not None else None
-    picked = _grow_hints(inside, near_ink, seeds, len(group), edges, max(h, w) / f, takeover)
+    picked = _grow_hints(inside, near_ink, seeds, len(group), edges if paper is not None else None, max(h, w) / f)
     local = [colours[k] for _, _, _, k in group] + ([np.asarray(paper, np.float32)] if paper is not None else [])
     table = np.round(np.asarray(local, np.float32)).astype(np.uint8)
     if f > 1:
@@ -326,13 +234,10 @@ def _lines_in(mask: np.ndarray, shading: np.ndarray, window) -> np.ndarray:
     return lines
 
 
-def _grow_hints(
-    inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges, side: float, takeover: bool = True
-) -> np.ndarray:
+def _grow_hints(inside: np.ndarray, ink: np.ndarray, seeds: list, n: int, edges, side: float) -> np.ndarray:
     """Index (int16, 0-based) of the hint whose part each pixel of `inside` is
     in; with `edges` (top, bottom, left, right: which sides are the
-    picture's border), index n is the border's paper; with `takeover`, a
-    dot on the open background takes the border's part (see `_split`)."""
+    picture's border), index n is the border's paper."""
     reach = max(2, int(np.floor(REACH * side + 0.5)))  # rounded half up, as the page rounds
     height = pass_heights(ink, reach)
     markers = np.zeros(inside.shape, np.int16)
@@ -355,7 +260,7 @@ def _grow_hints(
         edge[:, -1] |= right
         markers[edge & inside & (markers == 0)] = border_label
     grow_by_height(markers, height, inside, levels=HEIGHT_LEVELS + 1)
-    if border_label and takeover:
+    if border_label:
         fronts = np.zeros(border_label + 1, np.int64)
         edge_length = np.zeros(border_label + 1, np.int64)  # each part's whole edge, for OPEN_SHARE below
         # Count where the parts meet on open paper: a dot inside a figure meets the border's part in the

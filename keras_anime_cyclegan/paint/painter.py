@@ -7,15 +7,7 @@ from typing import Optional
 
 import numpy as np
 
-from keras_anime_cyclegan.paint.colours import (
-    Hint,
-    Palette,
-    flowed_hints,
-    hint_colours,
-    model_colours,
-    model_figures,
-    reached_hints,
-)
+from keras_anime_cyclegan.paint.colours import Hint, Palette, flowed_hints, hint_colours, model_colours, reached_hints
 from keras_anime_cyclegan.paint.composite import flats, multiply_lines
 from keras_anime_cyclegan.paint.ink import Ink, find_ink
 from keras_anime_cyclegan.paint.regions import Regions, at_border, sketch_regions
@@ -56,11 +48,7 @@ def paint(
             the background (`Regions.background`) and any region on the
             picture's border (the page cut off by hatching, a floor or a
             horizon line, as a watershed seeds the border with paper) stay
-            paper unless a hint, its flow or its reach colours them, or
-            `coloured` painted a figure there whose outline the fill could
-            not close (`colours.model_figures`; without hints only: a
-            model given dots spreads them through the paper, out of such
-            an outline's gaps and onto the page).
+            paper unless a hint, its flow or its reach colours them.
         hints: `Hint`s in the sketch's pixels; they win over every other source.
             A figure region no hint landed in takes the colour of a hinted
             one it meets through a gap between line ends (never across a
@@ -85,11 +73,8 @@ def paint(
     palettes = [hinted] + sources + [flowed, reached_hints(regions, ink, hinted, flowed, settled)]
     if coloured is not None:
         g = model_colours(regions, ink, coloured)
-        pages = regions.background | at_border(regions)
-        g.known &= ~pages
+        g.known &= ~(regions.background | at_border(regions))
         palettes.append(g)
-        if not hints:  # a model given dots spreads them: its own figures are read without dots only
-            palettes.append(model_figures(regions, ink, coloured, pages))
     flat = flats(regions, ink, palettes)
     if not keep_flats:
         return Painting(multiply_lines(flat, sketch, ink, out=flat), None, ink, regions)

@@ -32,9 +32,6 @@ const REACH = 32 / 1024;
 const OPEN_FRONT = 0.1;
 const OPEN_SHARE = 0.5;
 const HEIGHT_LEVELS = 8;
-const FIGURE_CONTRAST = 60;
-const FIGURE_SHARE = 0.005;
-const FIGURE_ENCLOSED = 0.5;
 
 // numpy.percentile's default (linear between the two nearest ranks).
 function percentile(values, q) {
@@ -553,127 +550,6 @@ function modelColours(regions, ink, width, height, coloured, cw, ch) {
   return colours;
 }
 
-// colours.py model_figures: the figures the model painted inside the page's
-// regions (pages[r]: an outline whose gaps the fill cannot close leaves its
-// figure one region with the page). At the model's size: where its colours
-// stand FIGURE_CONTRAST from its own paper (the median on the page's part
-// of the picture's edge), opened (a 4-neighbour erosion, then dilation),
-// parts of at least FIGURE_SHARE of the picture with at least
-// FIGURE_ENCLOSED of their edge within 2 px of ink (the picture's edge
-// counts against) seed the region's split from their open paper, in their
-// median colour, against the border's paper; they never take the page over.
-function modelFigures(regions, ink, width, height, coloured, cw, ch, pages) {
-  const { labels, count } = regions;
-  const known = new Uint8Array(count + 1);
-  const split = [];
-  const m = cw * ch;
-  const rows = Int32Array.from({ length: ch }, (_, i) => Math.min(Math.floor(((i + 0.5) * height) / ch), height - 1));
-  const cols = Int32Array.from({ length: cw }, (_, i) => Math.min(Math.floor(((i + 0.5) * width) / cw), width - 1));
-  const small = new Int32Array(m);
-  const inkSmall = new Uint8Array(m);
-  const page = new Uint8Array(m);
-  const edge = new Uint8Array(m);
-  const hist = new Uint32Array(768);
-  let ring = 0;
-  for (let y = 0; y < ch; y++) {
-    for (let x = 0; x < cw; x++) {
-      const i = y * cw + x;
-      const j = rows[y] * width + cols[x];
-      small[i] = labels[j];
-      inkSmall[i] = ink.mask[j] ? 1 : 0;
-      page[i] = pages[labels[j]] && !ink.mask[j] ? 1 : 0;
-      edge[i] = x === 0 || y === 0 || x === cw - 1 || y === ch - 1 ? 1 : 0;
-      if (page[i] && edge[i]) {
-        ring++;
-        for (let c = 0; c < 3; c++) hist[256 * c + coloured[4 * i + c]]++;
-      }
-    }
-  }
-  if (!ring) return { known, split };
-  const paper = [0, 1, 2].map((c) => histogramMedian(hist, 256 * c, ring));
-  const far = new Uint8Array(m);
-  for (let i = 0; i < m; i++) {
-    if (!page[i]) continue;
-    let d2 = 0;
-    for (let c = 0; c < 3; c++) d2 += (coloured[4 * i + c] - paper[c]) ** 2;
-    far[i] = d2 > FIGURE_CONTRAST ** 2 ? 1 : 0;
-  }
-  const eroded = new Uint8Array(m);
-  const opened = new Uint8Array(m);
-  for (let y = 0; y < ch; y++) {
-    for (let x = 0; x < cw; x++) {
-      const i = y * cw + x;
-      eroded[i] = far[i] && x > 0 && far[i - 1] && x < cw - 1 && far[i + 1] && y > 0 && far[i - cw] && y < ch - 1 && far[i + cw] ? 1 : 0;
-    }
-  }
-  for (let y = 0; y < ch; y++) {
-    for (let x = 0; x < cw; x++) {
-      const i = y * cw + x;
-      opened[i] = eroded[i] || (x > 0 && eroded[i - 1]) || (x < cw - 1 && eroded[i + 1]) ||
-        (y > 0 && eroded[i - cw]) || (y < ch - 1 && eroded[i + cw]) ? 1 : 0;
-    }
-  }
-  const { labels: parts, count: n } = label(opened, cw, ch);
-  if (!n) return { known, split };
-  const size = new Int32Array(n + 1);
-  const box = Int32Array.from({ length: 4 * (n + 1) }, (_, k) => (k % 4 < 2 ? 1 << 30 : -1)); // y0, x0, y1, x1
-  for (let i = 0; i < m; i++) {
-    const k = parts[i];
-    if (!k) continue;
-    size[k]++;
-    const x = i % cw;
-    const y = (i - x) / cw;
-    box[4 * k] = Math.min(box[4 * k], y); box[4 * k + 1] = Math.min(box[4 * k + 1], x);
-    box[4 * k + 2] = Math.max(box[4 * k + 2], y); box[4 * k + 3] = Math.max(box[4 * k + 3], x);
-  }
-  const distance = taxicab(inkSmall, cw, 0, 0, cw, ch); // (w + h + 1 where the grid has no ink)
-  const reach = Math.max(1, Math.round(REACH * Math.max(cw, ch)));
-  const groups = new Map();
-  for (let k = 1; k <= n; k++) {
-    if (size[k] < FIGURE_SHARE * ch * cw) continue;
-    const y0 = Math.max(box[4 * k] - 1, 0), y1 = Math.min(box[4 * k + 2] + 1, ch - 1);
-    const x0 = Math.max(box[4 * k + 1] - 1, 0), x1 = Math.min(box[4 * k + 3] + 1, cw - 1);
-    let rim = 0, rimNearInk = 0, onEdge = 0;
-    const seeds = [];
-    for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
-        const i = y * cw + x;
-        if (parts[i] === k) {
-          onEdge += edge[i];
-          if (distance[i] >= reach) seeds.push(i);
-          continue;
-        }
-        if ((x > 0 && parts[i - 1] === k) || (x < cw - 1 && parts[i + 1] === k) ||
-            (y > 0 && parts[i - cw] === k) || (y < ch - 1 && parts[i + cw] === k)) {
-          rim++;
-          if (distance[i] <= 2) rimNearInk++;
-        }
-      }
-    }
-    if (rimNearInk < FIGURE_ENCLOSED * (rim + onEdge) || !seeds.length) continue;
-    const votes = new Map();
-    for (const i of seeds) votes.set(small[i], (votes.get(small[i]) || 0) + 1);
-    let region = 0, most = -1;
-    for (const [r, v] of votes) if (v > most || (v === most && r < region)) { region = r; most = v; }
-    const seen = new Uint32Array(768);
-    for (const i of seeds) for (let c = 0; c < 3; c++) seen[256 * c + coloured[4 * i + c]]++;
-    const colour = [0, 1, 2].map((c) => Math.floor(histogramMedian(seen, 256 * c, seeds.length) + 0.5));
-    const pixels = [];
-    for (const i of seeds) {
-      const x = i % cw;
-      const j = rows[(i - x) / cw] * width + cols[x];
-      if (labels[j] === region && !ink.mask[j]) pixels.push(j);
-    }
-    if (!groups.has(region)) groups.set(region, []);
-    groups.get(region).push({ pixels, colour });
-  }
-  for (const [region, group] of groups) {
-    known[region] = 1;
-    split.push(splitRegion(regions, ink, width, height, region, group, true, false));
-  }
-  return { known, split };
-}
-
 // A dot's paper pixels in the region it mostly covers: {region, pixels}.
 function footprint(hint, regions, ink, width, height) {
   const r = Math.max(Math.round(hint.radius), 0);
@@ -753,127 +629,118 @@ function hintColours(regions, ink, width, height, hints) {
     if (!groups.has(region)) groups.set(region, []);
     groups.get(region).push({ pixels, colour: hint.colour });
   }
+  const side = Math.max(width, height);
+  const reach = Math.max(2, Math.round(REACH * side));
   for (const [region, group] of groups) {
     known[region] = 1;
     for (let c = 0; c < 3; c++) colours[3 * region + c] = group[0].colour[c];
     const open = background[region] === 1;
     if (new Set(group.map((g) => g.colour.join(","))).size === 1 && !open) continue;
-    split.push(splitRegion(regions, ink, width, height, region, group, open, true));
+    let x0 = width, y0 = height, x1 = 0, y1 = 0;
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] !== region) continue;
+      const x = i % width;
+      const y = Math.floor(i / width);
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    const inside = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) inside[y * w + x] = labels[(y0 + y) * width + x0 + x] === region ? 1 : 0;
+    const walls = regions.lines || ink.mask; // the lines: shading strokes are no walls to a dot
+    const near = taxicab(walls, width, x0, y0, w, h);
+    const local = group.map((g) => g.colour);
+    const markers = new Int32Array(w * h);
+    group.forEach((g, k) => {
+      for (const i of g.pixels) markers[(Math.floor(i / width) - y0) * w + (i % width) - x0] = k + 1;
+    });
+    let borderLabel = 0;
+    if (open) {
+      local.push(ink.paper);
+      borderLabel = local.length;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const edge = (y0 === 0 && y === 0) || (y0 + h === height && y === h - 1) ||
+            (x0 === 0 && x === 0) || (x0 + w === width && x === w - 1);
+          const i = y * w + x;
+          if (edge && inside[i] && !markers[i]) markers[i] = borderLabel;
+        }
+      }
+    }
+    const heightMap = new Uint8Array(w * h); // 0 on open paper .. HEIGHT_LEVELS on the lines
+    for (let i = 0; i < w * h; i++) heightMap[i] = Math.floor(((reach - Math.min(near[i], reach)) * HEIGHT_LEVELS + reach - 1) / reach);
+    const openPaper = heightMap.map((v) => (v === 0 ? 1 : 0)); // farther than reach from any ink
+    // Paper around each dot counts as open, so a dot beside a line grows as fast as one in the open.
+    const dotMask = new Uint8Array(w * h);
+    group.forEach((g) => { for (const i of g.pixels) dotMask[(Math.floor(i / width) - y0) * w + (i % width) - x0] = 1; });
+    const fromDots = taxicab(dotMask, w, 0, 0, w, h);
+    for (let i = 0; i < w * h; i++) if (fromDots[i] <= reach && !walls[(y0 + Math.floor(i / w)) * width + x0 + (i % w)]) heightMap[i] = 0;
+    // grow.py grow_by_height: labels grow level by level of the height map, within `allowed`.
+    const growByHeight = (labels, allowed) => {
+      for (let level = 0; level <= HEIGHT_LEVELS; level++) {
+        const passable = new Uint8Array(w * h);
+        for (let i = 0; i < w * h; i++) passable[i] = allowed[i] && heightMap[i] <= level ? 1 : 0;
+        grow(labels, w, h, passable);
+      }
+    };
+    growByHeight(markers, inside);
+    if (borderLabel) {
+      const fronts = new Float64Array(borderLabel + 1);
+      // Fronts on open paper only: a figure's dot meets the border in its outline's gaps, near the ink.
+      const paperAt = (y, x) => openPaper[y * w + x] === 1;
+      const meet = (a, b) => { if (a === borderLabel && b > 0 && b !== borderLabel) fronts[b]++; };
+      const edge = new Float64Array(borderLabel + 1); // each part's whole edge, for OPEN_SHARE below
+      const pair = (a, b) => { if (a !== b) { edge[a]++; edge[b]++; } };
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = y * w + x;
+          if (x < w - 1 && paperAt(y, x) && paperAt(y, x + 1)) { meet(markers[i], markers[i + 1]); meet(markers[i + 1], markers[i]); }
+          if (y < h - 1 && paperAt(y, x) && paperAt(y + 1, x)) { meet(markers[i], markers[i + w]); meet(markers[i + w], markers[i]); }
+          if (x < w - 1) pair(markers[i], markers[i + 1]);
+          if (y < h - 1) pair(markers[i], markers[i + w]);
+        }
+      }
+      // Only a dot on open paper itself can be on the background (one inside a thin part opens onto the page).
+      group.forEach((g, k) => {
+        let open = 0;
+        for (const i of g.pixels) open += openPaper[(Math.floor(i / width) - y0) * w + (i % width) - x0];
+        if (!(g.pixels.length && open / g.pixels.length > 0.5)) fronts[k + 1] = 0;
+      });
+      // A dot in a figure part whose outline leaks onto the page meets the border's paper in the
+      // leaks, but most of its part's edge is still the outline: the front must be OPEN_SHARE of it.
+      for (let k = 0; k <= borderLabel; k++) if (fronts[k] < OPEN_SHARE * edge[k]) fronts[k] = 0;
+      const onBackground = [];
+      for (let k = 1; k <= borderLabel; k++) if (fronts[k] >= OPEN_FRONT * side) onBackground.push(k);
+      if (onBackground.length === 1) {
+        for (let i = 0; i < w * h; i++) if (markers[i] === borderLabel) markers[i] = onBackground[0];
+      } else if (onBackground.length > 1) {
+        // Several dots on the open background (a sky, a lawn) split the border's paper between
+        // them, grown from their parts over the same heights as the dots split a region.
+        let best = onBackground[0];
+        for (const k of onBackground) if (fronts[k] > fronts[best]) best = k;
+        const picked = new Uint8Array(borderLabel + 1);
+        for (const k of onBackground) picked[k] = 1;
+        const free = new Uint8Array(w * h);
+        const again = new Int32Array(w * h);
+        for (let i = 0; i < w * h; i++) {
+          if (markers[i] === borderLabel) free[i] = 1;
+          else if (picked[markers[i]]) again[i] = markers[i];
+        }
+        growByHeight(again, free);
+        for (let i = 0; i < w * h; i++) if (free[i]) markers[i] = again[i] || best;
+      }
+    }
+    const pixels = [];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (!inside[y * w + x]) continue;
+        const k = Math.min(Math.max(markers[y * w + x] - 1, 0), local.length - 1);
+        pixels.push([(y0 + y) * width + x0 + x, local[k]]);
+      }
+    }
+    split.push({ region, pixels });
   }
   return { known, colours, split };
-}
-
-// colours.py _split: the seeds of `group` ([{pixels, colour}]) grow inside
-// the region over the pass heights; in the `open` page the picture's border
-// grows as paper, and (with `takeover`) a seed on the open background takes
-// the border's part over. Returns {region, pixels: [[index, rgb]]}.
-function splitRegion(regions, ink, width, height, region, group, open, takeover) {
-  const { labels } = regions;
-  const side = Math.max(width, height);
-  const reach = Math.max(2, Math.round(REACH * side));
-  let x0 = width, y0 = height, x1 = 0, y1 = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] !== region) continue;
-    const x = i % width;
-    const y = Math.floor(i / width);
-    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-  }
-  const w = x1 - x0 + 1;
-  const h = y1 - y0 + 1;
-  const inside = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) inside[y * w + x] = labels[(y0 + y) * width + x0 + x] === region ? 1 : 0;
-  const walls = regions.lines || ink.mask; // the lines: shading strokes are no walls to a dot
-  const near = taxicab(walls, width, x0, y0, w, h);
-  const local = group.map((g) => g.colour);
-  const markers = new Int32Array(w * h);
-  group.forEach((g, k) => {
-    for (const i of g.pixels) markers[(Math.floor(i / width) - y0) * w + (i % width) - x0] = k + 1;
-  });
-  let borderLabel = 0;
-  if (open) {
-    local.push(ink.paper);
-    borderLabel = local.length;
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const edge = (y0 === 0 && y === 0) || (y0 + h === height && y === h - 1) ||
-          (x0 === 0 && x === 0) || (x0 + w === width && x === w - 1);
-        const i = y * w + x;
-        if (edge && inside[i] && !markers[i]) markers[i] = borderLabel;
-      }
-    }
-  }
-  const heightMap = new Uint8Array(w * h); // 0 on open paper .. HEIGHT_LEVELS on the lines
-  for (let i = 0; i < w * h; i++) heightMap[i] = Math.floor(((reach - Math.min(near[i], reach)) * HEIGHT_LEVELS + reach - 1) / reach);
-  const openPaper = heightMap.map((v) => (v === 0 ? 1 : 0)); // farther than reach from any ink
-  // Paper around each dot counts as open, so a dot beside a line grows as fast as one in the open.
-  const dotMask = new Uint8Array(w * h);
-  group.forEach((g) => { for (const i of g.pixels) dotMask[(Math.floor(i / width) - y0) * w + (i % width) - x0] = 1; });
-  const fromDots = taxicab(dotMask, w, 0, 0, w, h);
-  for (let i = 0; i < w * h; i++) if (fromDots[i] <= reach && !walls[(y0 + Math.floor(i / w)) * width + x0 + (i % w)]) heightMap[i] = 0;
-  // grow.py grow_by_height: labels grow level by level of the height map, within `allowed`.
-  const growByHeight = (labels, allowed) => {
-    for (let level = 0; level <= HEIGHT_LEVELS; level++) {
-      const passable = new Uint8Array(w * h);
-      for (let i = 0; i < w * h; i++) passable[i] = allowed[i] && heightMap[i] <= level ? 1 : 0;
-      grow(labels, w, h, passable);
-    }
-  };
-  growByHeight(markers, inside);
-  if (borderLabel && takeover) {
-    const fronts = new Float64Array(borderLabel + 1);
-    // Fronts on open paper only: a figure's dot meets the border in its outline's gaps, near the ink.
-    const paperAt = (y, x) => openPaper[y * w + x] === 1;
-    const meet = (a, b) => { if (a === borderLabel && b > 0 && b !== borderLabel) fronts[b]++; };
-    const edge = new Float64Array(borderLabel + 1); // each part's whole edge, for OPEN_SHARE below
-    const pair = (a, b) => { if (a !== b) { edge[a]++; edge[b]++; } };
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x;
-        if (x < w - 1 && paperAt(y, x) && paperAt(y, x + 1)) { meet(markers[i], markers[i + 1]); meet(markers[i + 1], markers[i]); }
-        if (y < h - 1 && paperAt(y, x) && paperAt(y + 1, x)) { meet(markers[i], markers[i + w]); meet(markers[i + w], markers[i]); }
-        if (x < w - 1) pair(markers[i], markers[i + 1]);
-        if (y < h - 1) pair(markers[i], markers[i + w]);
-      }
-    }
-    // Only a dot on open paper itself can be on the background (one inside a thin part opens onto the page).
-    group.forEach((g, k) => {
-      let open = 0;
-      for (const i of g.pixels) open += openPaper[(Math.floor(i / width) - y0) * w + (i % width) - x0];
-      if (!(g.pixels.length && open / g.pixels.length > 0.5)) fronts[k + 1] = 0;
-    });
-    // A dot in a figure part whose outline leaks onto the page meets the border's paper in the
-    // leaks, but most of its part's edge is still the outline: the front must be OPEN_SHARE of it.
-    for (let k = 0; k <= borderLabel; k++) if (fronts[k] < OPEN_SHARE * edge[k]) fronts[k] = 0;
-    const onBackground = [];
-    for (let k = 1; k <= borderLabel; k++) if (fronts[k] >= OPEN_FRONT * side) onBackground.push(k);
-    if (onBackground.length === 1) {
-      for (let i = 0; i < w * h; i++) if (markers[i] === borderLabel) markers[i] = onBackground[0];
-    } else if (onBackground.length > 1) {
-      // Several dots on the open background (a sky, a lawn) split the border's paper between
-      // them, grown from their parts over the same heights as the dots split a region.
-      let best = onBackground[0];
-      for (const k of onBackground) if (fronts[k] > fronts[best]) best = k;
-      const picked = new Uint8Array(borderLabel + 1);
-      for (const k of onBackground) picked[k] = 1;
-      const free = new Uint8Array(w * h);
-      const again = new Int32Array(w * h);
-      for (let i = 0; i < w * h; i++) {
-        if (markers[i] === borderLabel) free[i] = 1;
-        else if (picked[markers[i]]) again[i] = markers[i];
-      }
-      growByHeight(again, free);
-      for (let i = 0; i < w * h; i++) if (free[i]) markers[i] = again[i] || best;
-    }
-  }
-  const pixels = [];
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (!inside[y * w + x]) continue;
-      const k = Math.min(Math.max(markers[y * w + x] - 1, 0), local.length - 1);
-      pixels.push([(y0 + y) * width + x0 + x, local[k]]);
-    }
-  }
-  return { region, pixels };
 }
 
 function rgbKey(c) {
@@ -1096,19 +963,14 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
   const reached = reachedHints(regions, ink, width, height, hinted, flowed, settled);
   const edge = new Uint8Array(count + 1); // regions on the picture's border: the page's, as the background
   eachBorderPixel(width, height, (i) => { edge[labels[i]] = 1; });
-  const pages = background.map((b, r) => (b || edge[r] ? 1 : 0));
-  // The model's own figures in the page, read without dots only (given dots, it spreads them).
-  const figures = coloured && !hints.length ? modelFigures(regions, ink, width, height, coloured, cw, ch, pages) : null;
-  const unsourced = new Uint8Array(count + 1); // regions no source coloured: the model's figures may
   for (let r = 1; r <= count; r++) {
     let source = null;
     if (hinted.known[r]) source = hinted.colours;
     else if (ref && ref.known[r]) source = ref.colours;
     else if (flowed.known[r]) source = flowed.colours;
     else if (reached.known[r]) source = reached.colours;
-    else if (model && !pages[r]) source = model;
+    else if (model && !background[r] && !edge[r]) source = model;
     if (source) for (let c = 0; c < 3; c++) table[3 * r + c] = source[3 * r + c];
-    else unsourced[r] = 1;
   }
   let match = null;
   if (ref) {
@@ -1124,12 +986,6 @@ export function paint(sketch, width, height, coloured, cw, ch, hints = [], refer
     }
   }
   for (const { pixels } of hinted.split) for (const [i, rgb] of pixels) for (let c = 0; c < 3; c++) flat[3 * i + c] = rgb[c];
-  if (figures) {
-    for (const { region, pixels } of figures.split) {
-      if (!unsourced[region]) continue;
-      for (const [i, rgb] of pixels) for (let c = 0; c < 3; c++) flat[3 * i + c] = Math.round(rgb[c]);
-    }
-  }
   const out = new Uint8ClampedArray(4 * n);
   const scale = ink.paper.map((p) => f32(1 / p));
   for (let i = 0; i < n; i++) {
