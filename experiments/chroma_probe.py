@@ -20,7 +20,8 @@ colours that differ from area to area, and nearer the truth?
    `losses.chroma_class_loss` does) at `--positions` random places a crop.
 2. Trains heads on those (a 1x1 layer, as `chroma_bins` adds, and a small
    MLP) with the soft-encoded, rebalanced cross-entropy of
-   `chroma_class_loss` (the whole sample as the prior instead of a batch).
+   `chroma_class_loss` (its `chroma_targets`, the whole sample as the prior
+   instead of a batch).
 3. Judges each head on the first `--limit` held-out pairs at 256 px, on
    the artist's lines and on the same lines drawn as real sketches
    (`sketch.real`, seed 0, as `quality.py --real-sketches 0`): G's luma with
@@ -70,22 +71,12 @@ def features(model, sketches: np.ndarray, channels: int):
 
 
 def block_chroma(colour: np.ndarray, factor: int = 4) -> np.ndarray:
-    """(N, h/f, w/f, 2) Cb, Cr of colours in [-1, 1], averaged over f x f blocks."""
-    from keras_anime_cyclegan.models.layers import LUMA
+    """(N, h/f, w/f, 2) Cb, Cr of colours in [-1, 1], averaged over f x f blocks (as `chroma_class_loss` does)."""
+    from keras_anime_cyclegan.models.layers import rgb_to_chroma
 
-    rgb = (colour + 1.0) * 0.5
-    y = rgb @ np.array(LUMA, np.float32)
-    chroma = np.stack([(rgb[..., 2] - y) / 1.772, (rgb[..., 0] - y) / 1.402], -1)
+    chroma = np.asarray(rgb_to_chroma(colour))
     n, h, w, _ = chroma.shape
     return chroma.reshape(n, h // factor, factor, w // factor, factor, 2).mean((2, 4))
-
-
-def soft_targets(chroma: np.ndarray, centres: np.ndarray, bins: int) -> np.ndarray:
-    d2 = ((chroma[:, None, :] - centres[None]) ** 2).sum(-1)
-    logits = -d2 / (2.0 * (0.5 / bins) ** 2)
-    logits -= logits.max(-1, keepdims=True)
-    e = np.exp(logits)
-    return (e / e.sum(-1, keepdims=True)).astype(np.float32)
 
 
 def collect(args, config, model, channels):
@@ -191,17 +182,14 @@ def main():
     args.out, args.sheet = (str(Path(v).resolve()) if v else v for v in (args.out, args.sheet))
     args.pairs = str(Path(args.pairs).resolve()) if Path(args.pairs).exists() else args.pairs
 
-    from keras_anime_cyclegan.models.layers import chroma_bin_centres
+    from keras_anime_cyclegan.training.losses import chroma_targets
 
     config, model, channels = feature_model(args.run)
     x, chroma, seconds = collect(args, config, model, channels)
-    centres = chroma_bin_centres(args.bins)
-    soft = soft_targets(chroma, centres, args.bins)
+    # The loss's own targets and weights, with the whole sample (not a batch) as the prior.
+    soft, weight = (np.asarray(t, np.float32) for t in chroma_targets(chroma.astype(np.float32), args.bins, args.balance))
     share = soft.mean(0)
-    k = len(centres)
-    cell_weight = 1.0 / ((1.0 - args.balance) * share + args.balance / k)
-    cell_weight /= (share * cell_weight).sum()
-    weight = (soft * cell_weight).sum(-1).astype(np.float32)
+    k = soft.shape[1]
     doc = {"run": args.run, "crops": args.crops, "samples": int(len(x)), "collect_seconds": round(seconds), "cells": k,
            "balance": args.balance, "prior_entropy": round(float(-(share * np.log(share + 1e-12)).sum()), 3), "heads": {}}
     heads = {}

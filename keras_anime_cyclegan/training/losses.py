@@ -100,20 +100,33 @@ def chroma_class_loss(target, logits, bins: int, balance: float = 0.5):
     loss is lowest where it puts each colour's share, so several likely
     colours stay apart instead of averaging into one in-between.
     """
-    from keras_anime_cyclegan.models.layers import chroma_bin_centres, rgb_to_chroma
+    from keras_anime_cyclegan.models.layers import rgb_to_chroma
 
     logits = ops.cast(logits, "float32")
-    centres = chroma_bin_centres(bins)
-    k, step = len(centres), 1.0 / bins
     factor = target.shape[1] // logits.shape[1]
     chroma = rgb_to_chroma(target)
     if factor > 1:
         chroma = ops.average_pool(chroma, factor, factor, padding="valid")
+    soft, weight = chroma_targets(chroma, bins, balance)
+    cross_entropy = -ops.sum(ops.stop_gradient(soft) * ops.log_softmax(logits, axis=-1), axis=-1)
+    return _mean(ops.stop_gradient(weight) * cross_entropy)
+
+
+def chroma_targets(chroma, bins: int, balance: float = 0.5):
+    """(soft, weight) of `chroma_class_loss` for (Cb, Cr) values (last axis 2).
+
+    `soft`: each value spread over the cells of `chroma_bin_centres(bins)`
+    (a Gaussian of the distance, sigma half a cell); `weight`: each value's
+    rebalancing weight, 1 / ((1 - balance) p + balance / K) of its cells
+    with p the cells' share over all of `chroma` (normalised to mean 1).
+    """
+    from keras_anime_cyclegan.models.layers import chroma_bin_centres
+
+    centres = chroma_bin_centres(bins)
+    k, step = len(centres), 1.0 / bins
     distance2 = ops.sum(ops.square(chroma[..., None, :] - centres), axis=-1)
     soft = ops.softmax(-distance2 / (2.0 * (0.5 * step) ** 2), axis=-1)
     share = ops.mean(ops.reshape(soft, (-1, k)), axis=0)
     cell_weight = 1.0 / ((1.0 - balance) * share + balance / k)
     cell_weight = cell_weight / ops.sum(share * cell_weight)
-    weight = ops.stop_gradient(ops.sum(soft * cell_weight, axis=-1))
-    cross_entropy = -ops.sum(ops.stop_gradient(soft) * ops.log_softmax(logits, axis=-1), axis=-1)
-    return _mean(weight * cross_entropy)
+    return soft, ops.sum(soft * cell_weight, axis=-1)
