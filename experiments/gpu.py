@@ -44,12 +44,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the package, also where it is not installed (the GPU machine)
+
+from keras_anime_cyclegan.artifacts.layout import CHECKPOINT, CONFIG_FILE, LOG  # noqa: E402  (names only)
+
 PACK = ROOT / ".gpu"
 DATA = ("data/clipart", "data/clipart-colours")
 # What the GPU machine's Python 3.12 lacks of Keras's needs (the device tool's KINDS.md lists what it has).
 WHEELS = ("keras==3.15.1", "namex==0.1.0", "optree==0.20.0")
 TREE_LIMIT = 64 * 2**20  # what the device tool sends at most
-RUN_FILES = ("config.json", "log.csv", "checkpoints/last.npz")
+RUN_FILES = (CONFIG_FILE, LOG, CHECKPOINT)
 
 
 def pack_pictures(pictures: list[Path], root: Path, target: Path) -> int:
@@ -123,7 +127,7 @@ def train(args) -> None:
     processes = {}
     for name in args.runs:
         run = ROOT / "experiments" / name
-        if (run / "checkpoints" / "last.npz").exists():
+        if (run / CHECKPOINT).exists():
             command = [sys.executable, "-m", "keras_anime_cyclegan", "train", "--out", str(run), "--resume", *args.extra]
         else:
             command = [sys.executable, str(ROOT / "experiments" / "warm_start.py"), name, "--from", args.source]
@@ -149,7 +153,7 @@ def train(args) -> None:
         for file in RUN_FILES:
             if (run / file).exists():
                 shutil.copy(run / file, out / name / Path(file).name)
-        epochs = max(0, len((run / "log.csv").read_text().splitlines()) - 1) if (run / "log.csv").exists() else 0
+        epochs = max(0, len((run / LOG).read_text().splitlines()) - 1) if (run / LOG).exists() else 0
         print(f"{name}: exit {code}; {epochs} epochs in its log; sent back: "
               f"{', '.join(sorted(p.name for p in (out / name).iterdir()))}", flush=True)
 

@@ -63,7 +63,7 @@ def _shades(sketch: np.ndarray, ink: Ink):
     divided by its paper colour and by how lit its paper is there, at most 1
     (a grey sketch counts in every channel)."""
     scale = (1.0 / ink.paper).astype(np.float32)
-    even = ink.blocks is None or float(ink.blocks.min()) >= ink.page  # lit evenly: light 1 everywhere
+    even = ink.evenly_lit
     for top in range(0, sketch.shape[0], BAND):
         rows = slice(top, top + BAND)
         band = sketch[rows] if sketch.ndim == 3 else sketch[rows][..., None]

@@ -54,6 +54,11 @@ class Ink:
     blocks: Optional[np.ndarray] = None
     page: float = 255.0
 
+    @property
+    def evenly_lit(self) -> bool:
+        """Every block as bright as the page's lit paper: `light` is 1 everywhere."""
+        return self.blocks is None or float(self.blocks.min()) >= self.page
+
     def light(self, rows: slice) -> np.ndarray:
         """float32 (rows, W): how lit the paper is at each pixel of `rows`, as a
         fraction of the page's lit paper (at most 1): a phone photo's shadow
